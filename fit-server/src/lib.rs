@@ -1,0 +1,1 @@
+//! X-ray spectral fitting for xcat (work in progress).

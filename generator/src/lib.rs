@@ -1,0 +1,1 @@
+//! The xcat generator.

@@ -1,0 +1,14 @@
+//! Portable core of xcat: the catalogue's schema and typed columns, scalar values, and sky
+//! coordinates. No file, network or thread use, so the same code runs in the `xcat` generator
+//! and in the browser (`wasm32-unknown-unknown`).
+
+pub mod column;
+pub mod coords;
+pub mod schema;
+pub mod table;
+pub mod value;
+
+pub use column::{Column, ColumnBuilder, ColumnData, StrColumn, Validity};
+pub use schema::{DataType, Field, Schema};
+pub use table::Table;
+pub use value::Value;

@@ -1,17 +1,36 @@
 //! Sky coordinates: angular distance, equatorial ↔ galactic conversion, sexagesimal
-//! formatting and IAU catalogue designations.
+//! formatting and parsing, angular radii, IAU catalogue designations, and (in [`frames`]) the
+//! J2000 ecliptic and FK4 B1950 frames used for display.
 //!
 //! The galactic frame uses the ICRS → galactic rotation matrix of the Hipparcos catalogue
 //! (ESA 1997, vol. 1, §1.5.3), which is also what astropy applies between ICRS and Galactic.
+
+pub mod frames;
+pub mod parse;
+
+pub use frames::{b1950_to_j2000, ecliptic_to_equatorial, equatorial_to_ecliptic, j2000_to_b1950};
+pub use parse::{CoordError, looks_like_position, parse_position, parse_radius};
 
 /// Degrees in a radian.
 const DEG: f64 = 180.0 / std::f64::consts::PI;
 
 /// ICRS (≈ J2000 equatorial) → galactic rotation matrix, Hipparcos vol. 1 eq. 1.5.11.
 const ICRS_TO_GAL: [[f64; 3]; 3] = [
-    [-0.054_875_560_416_215_4, -0.873_437_090_234_885, -0.483_835_015_548_713_2],
-    [0.494_109_427_875_583_7, -0.444_829_629_960_011_2, 0.746_982_244_497_218_9],
-    [-0.867_666_149_019_004_7, -0.198_076_373_431_201_5, 0.455_983_776_175_066_9],
+    [
+        -0.054_875_560_416_215_4,
+        -0.873_437_090_234_885,
+        -0.483_835_015_548_713_2,
+    ],
+    [
+        0.494_109_427_875_583_7,
+        -0.444_829_629_960_011_2,
+        0.746_982_244_497_219,
+    ],
+    [
+        -0.867_666_149_019_004_7,
+        -0.198_076_373_431_201_5,
+        0.455_983_776_175_066_9,
+    ],
 ];
 
 /// Unit vector of a position given in degrees.
@@ -88,7 +107,11 @@ fn sexagesimal_truncated(x: f64, decimals: u32) -> (u64, u64, u64) {
     let total = (x * 3600.0 * scale as f64 + 1e-6).floor() as u64;
     let per_min = 60 * scale;
     let per_unit = 60 * per_min;
-    (total / per_unit, (total % per_unit) / per_min, total % per_min)
+    (
+        total / per_unit,
+        (total % per_unit) / per_min,
+        total % per_min,
+    )
 }
 
 /// Sexagesimal parts rounded to `decimals` decimals of seconds, with carries.
@@ -97,7 +120,11 @@ fn sexagesimal_rounded(x: f64, decimals: u32) -> (u64, u64, u64) {
     let total = (x * 3600.0 * scale as f64).round() as u64;
     let per_min = 60 * scale;
     let per_unit = 60 * per_min;
-    (total / per_unit, (total % per_unit) / per_min, total % per_min)
+    (
+        total / per_unit,
+        (total % per_unit) / per_min,
+        total % per_min,
+    )
 }
 
 fn seconds_text(sec_scaled: u64, decimals: u32) -> String {
@@ -117,7 +144,12 @@ fn seconds_text(sec_scaled: u64, decimals: u32) -> String {
 /// Right ascension in degrees as `HH:MM:SS.ss` (seconds rounded to `decimals`).
 pub fn format_ra_hms(ra_deg: f64, decimals: u32, sep: char) -> String {
     let (h, m, s) = sexagesimal_rounded(normalize_lon(ra_deg) / 15.0, decimals);
-    format!("{:02}{sep}{:02}{sep}{}", h % 24, m, seconds_text(s, decimals))
+    format!(
+        "{:02}{sep}{:02}{sep}{}",
+        h % 24,
+        m,
+        seconds_text(s, decimals)
+    )
 }
 
 /// Declination in degrees as `+DD:MM:SS.s` (seconds rounded to `decimals`).
@@ -176,14 +208,26 @@ mod tests {
     fn distances() {
         assert_abs_diff_eq!(angular_distance(0.0, 0.0, 90.0, 0.0), 90.0, epsilon = 1e-12);
         assert_abs_diff_eq!(angular_distance(359.5, 0.0, 0.5, 0.0), 1.0, epsilon = 1e-12);
-        assert_abs_diff_eq!(angular_distance(10.0, 90.0, 200.0, 89.0), 1.0, epsilon = 1e-12);
-        assert_abs_diff_eq!(angular_distance(0.0, 0.0, 180.0, 0.0), 180.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            angular_distance(10.0, 90.0, 200.0, 89.0),
+            1.0,
+            epsilon = 1e-12
+        );
+        assert_abs_diff_eq!(
+            angular_distance(0.0, 0.0, 180.0, 0.0),
+            180.0,
+            epsilon = 1e-12
+        );
     }
 
     #[test]
     fn offset_is_inverse_of_distance() {
         let (ra, dec) = offset(359.99, 45.0, 90.0, 0.5);
-        assert_abs_diff_eq!(angular_distance(359.99, 45.0, ra, dec), 0.5, epsilon = 1e-10);
+        assert_abs_diff_eq!(
+            angular_distance(359.99, 45.0, ra, dec),
+            0.5,
+            epsilon = 1e-10
+        );
         assert!(ra < 1.0, "crossed RA = 0: {ra}");
     }
 
@@ -197,9 +241,15 @@ mod tests {
 
     #[test]
     fn iau_names_truncate() {
-        assert_eq!(iau_name("4XMM", 201.71879851, -47.46038246), "4XMM J132652.5-472737");
+        assert_eq!(
+            iau_name("4XMM", 201.71879851, -47.46038246),
+            "4XMM J132652.5-472737"
+        );
         // 12h exactly minus a hair must not round up to 12h.
-        assert_eq!(iau_name("4XMM", 179.99999, 0.000001), "4XMM J115959.9+000000");
+        assert_eq!(
+            iau_name("4XMM", 179.99999, 0.000001),
+            "4XMM J115959.9+000000"
+        );
         assert_eq!(iau_name("4XMM", 10.0, -0.5), "4XMM J004000.0-003000");
     }
 }

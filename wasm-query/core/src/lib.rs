@@ -4,6 +4,7 @@
 
 pub mod column;
 pub mod coords;
+pub mod names;
 pub mod schema;
 pub mod table;
 pub mod value;

@@ -1,1 +1,22 @@
-//! X-ray spectral fitting for xcat (work in progress).
+//! X-ray spectral fitting for xcat.
+//!
+//! Reads OGIP spectra and responses ([`ogip`]), folds XSPEC-style models ([`model`]) through
+//! the response ([`dataset`]), and fits them with Sherpa's statistics ([`stat`]) using a
+//! bounded Levenberg–Marquardt optimiser ([`optim`]), with covariance and profile errors
+//! ([`uncertainty`]) and band fluxes ([`flux`]). [`fit::run`] ties it together; [`server`]
+//! exposes it over HTTP.
+
+pub mod dataset;
+pub mod fit;
+pub mod flux;
+pub mod model;
+pub mod ogip;
+pub mod optim;
+pub mod problem;
+pub mod stat;
+pub mod uncertainty;
+
+pub use dataset::{DataOptions, NetCounts, Spectrum, SpectrumFiles};
+pub use fit::{FitError, FitOutput, FitRequest, run};
+pub use model::Model;
+pub use stat::Statistic;

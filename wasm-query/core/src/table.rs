@@ -91,6 +91,25 @@ impl Table {
         }
     }
 
+    /// Takes the table apart into its fields and columns (same order).
+    pub fn into_parts(self) -> (Vec<Field>, Vec<Column>) {
+        (self.schema.into(), self.columns)
+    }
+
+    /// Removes the column called `name` (ignoring case) and returns it with its field.
+    pub fn remove(&mut self, name: &str) -> Option<(Field, Column)> {
+        let i = self.schema.position(name)?;
+        let (mut fields, mut columns) = (
+            Vec::from(std::mem::take(&mut self.schema)),
+            std::mem::take(&mut self.columns),
+        );
+        let field = fields.remove(i);
+        let column = columns.remove(i);
+        self.schema = Schema::from(fields);
+        self.columns = columns;
+        Some((field, column))
+    }
+
     /// Total number of null cells.
     pub fn null_count(&self) -> usize {
         self.columns.iter().map(Column::null_count).sum()

@@ -1,0 +1,300 @@
+//! `xcat.toml`: the site's inputs and settings.
+//!
+//! Every path in the file is relative to the file's own folder. Unknown keys are errors, so a
+//! typo never silently falls back to a default.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Site title.
+    #[serde(default = "default_title")]
+    pub title: String,
+    /// Public URL of the site (for canonical links and the sitemap); empty = unknown.
+    #[serde(default)]
+    pub base_url: String,
+    /// Catalogue inputs.
+    #[serde(default)]
+    pub catalog: CatalogConfig,
+    /// Canonical 4XMM column name → name in the input file, for other releases and exports.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Tables that add queryable columns, joined by a key.
+    #[serde(default)]
+    pub extra: Vec<ExtraTable>,
+    /// Name tables for the object-name resolver.
+    #[serde(default)]
+    pub names: Vec<NameTable>,
+    /// Site settings.
+    #[serde(default)]
+    pub site: SiteConfig,
+    /// Folder the configuration was read from (paths are relative to it).
+    #[serde(skip)]
+    pub root: PathBuf,
+    /// The configuration file, if any.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+fn default_title() -> String {
+    "xcat — XMM-Newton serendipitous source catalogue".to_string()
+}
+
+/// Catalogue inputs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    /// Detection catalogue file(s) with identical layouts, concatenated in order.
+    #[serde(default)]
+    pub detections: Vec<PathBuf>,
+    /// HDU holding the table: a number (0 = primary) or an EXTNAME; default the first BINTABLE.
+    #[serde(default)]
+    pub hdu: Option<HduSpec>,
+    /// Optional slim source catalogue (one row per SRCID); its columns take precedence.
+    #[serde(default)]
+    pub sources: Option<PathBuf>,
+    /// Optional observation list (one row per OBS_ID, CSV or FITS); its columns take precedence.
+    #[serde(default)]
+    pub observations: Option<PathBuf>,
+    /// Prefix of IAU names (`4XMM`, `3XMM`, …), used when names are built from positions.
+    #[serde(default = "default_prefix")]
+    pub iau_prefix: String,
+}
+
+fn default_prefix() -> String {
+    "4XMM".to_string()
+}
+
+/// An HDU by number or name.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum HduSpec {
+    /// HDU number, 0 = primary.
+    Index(usize),
+    /// EXTNAME.
+    Name(String),
+}
+
+/// Key of an extra-column table.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum JoinKey {
+    /// Source identifier: columns go to the sources table.
+    Srcid,
+    /// IAU name: columns go to the sources table.
+    Iauname,
+    /// Detection identifier: columns go to the detections table.
+    Detid,
+}
+
+impl JoinKey {
+    /// Canonical catalogue column of the key.
+    pub fn column(self) -> &'static str {
+        match self {
+            JoinKey::Srcid => "SRCID",
+            JoinKey::Iauname => "IAUNAME",
+            JoinKey::Detid => "DETID",
+        }
+    }
+}
+
+/// A table of extra columns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraTable {
+    /// CSV (with a header line) or FITS file.
+    pub file: PathBuf,
+    /// Join key.
+    pub key: JoinKey,
+    /// Columns to take (default: all but the key).
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Value for catalogue rows the table does not list (default: null), e.g. `false` for a
+    /// table that lists only the flagged sources.
+    #[serde(default)]
+    pub missing: Option<String>,
+    /// Description shown in the column reference, per column.
+    #[serde(default)]
+    pub descriptions: BTreeMap<String, String>,
+}
+
+/// Format of a name table.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum NameFormat {
+    /// `name,ra,dec` in degrees, with a header line.
+    #[default]
+    Csv,
+    /// OpenNGC's semicolon-separated NGC.csv / addendum.csv.
+    Openngc,
+}
+
+/// A name table for the resolver.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameTable {
+    /// File.
+    pub file: PathBuf,
+    /// Format.
+    #[serde(default)]
+    pub format: NameFormat,
+}
+
+/// Site settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Radius of a bare-name query, arcmin.
+    #[serde(default = "default_radius")]
+    pub default_radius_arcmin: f64,
+    /// Radius for "neighbouring sources" on source pages, arcmin.
+    #[serde(default = "default_neighbours")]
+    pub neighbour_radius_arcmin: f64,
+    /// URL of an `xcat-fit` server; empty = no fitting on the site.
+    #[serde(default)]
+    pub fit_server_url: String,
+    /// A theme folder whose templates and static files override the default theme by name.
+    #[serde(default)]
+    pub theme: Option<PathBuf>,
+    /// Folder with `docs/` and `news/` Markdown.
+    #[serde(default)]
+    pub content: Option<PathBuf>,
+}
+
+fn default_radius() -> f64 {
+    10.0
+}
+
+fn default_neighbours() -> f64 {
+    1.0
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            default_radius_arcmin: default_radius(),
+            neighbour_radius_arcmin: default_neighbours(),
+            fit_server_url: String::new(),
+            theme: None,
+            content: None,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::parse("", Path::new(".")).expect("the empty configuration is valid")
+    }
+}
+
+impl Config {
+    /// Parses configuration text; `root` is the folder relative paths refer to.
+    pub fn parse(text: &str, root: &Path) -> std::result::Result<Self, toml::de::Error> {
+        let mut c: Config = toml::from_str(text)?;
+        c.root = root.to_path_buf();
+        Ok(c)
+    }
+
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let root = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let mut c = Config::parse(&text, &root).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            detail: e.to_string().trim().to_string(),
+            hint: "see docs/configuration for every key and its meaning".into(),
+        })?;
+        c.file = Some(path.to_path_buf());
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Resolves a path from the file against the configuration's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() { p.to_path_buf() } else { self.root.join(p) }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let err = |detail: String, hint: &str| Error::Config {
+            path: self.file.clone().unwrap_or_default(),
+            detail,
+            hint: hint.to_string(),
+        };
+        let s = &self.site;
+        if !(s.default_radius_arcmin > 0.0 && s.default_radius_arcmin <= 600.0) {
+            return Err(err(
+                format!("site.default_radius_arcmin = {} is out of range", s.default_radius_arcmin),
+                "use a radius between 0 and 600 arcmin",
+            ));
+        }
+        if !(s.neighbour_radius_arcmin > 0.0 && s.neighbour_radius_arcmin <= 60.0) {
+            return Err(err(
+                format!("site.neighbour_radius_arcmin = {} is out of range", s.neighbour_radius_arcmin),
+                "use a radius between 0 and 60 arcmin",
+            ));
+        }
+        for (canonical, in_file) in &self.columns {
+            if in_file.trim().is_empty() {
+                return Err(err(
+                    format!("columns.{canonical} maps to an empty name"),
+                    "give the column's name in the input file",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = Config::default();
+        assert_eq!(c.site.default_radius_arcmin, 10.0);
+        assert_eq!(c.catalog.iau_prefix, "4XMM");
+        assert!(c.extra.is_empty());
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let c = Config::parse(
+            r#"
+title = "Mirror"
+[catalog]
+detections = ["a.fits", "b.fits"]
+hdu = "SRCLIST"
+[columns]
+SRCID = "srcid"
+[[extra]]
+file = "ulx.csv"
+key = "srcid"
+missing = "false"
+[[names]]
+file = "NGC.csv"
+format = "openngc"
+[site]
+default_radius_arcmin = 5
+"#,
+            Path::new("/data"),
+        )
+        .unwrap();
+        assert_eq!(c.catalog.detections.len(), 2);
+        assert_eq!(c.catalog.hdu, Some(HduSpec::Name("SRCLIST".into())));
+        assert_eq!(c.extra[0].key, JoinKey::Srcid);
+        assert_eq!(c.names[0].format, NameFormat::Openngc);
+        assert_eq!(c.resolve(Path::new("x.csv")), PathBuf::from("/data/x.csv"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = Config::parse("[site]\ndefault_radius = 3\n", Path::new(".")).unwrap_err();
+        assert!(e.to_string().contains("unknown field `default_radius`"), "{e}");
+    }
+}

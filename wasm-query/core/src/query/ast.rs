@@ -1,0 +1,454 @@
+//! The two trees of a query: the syntax tree read from the text (names unchecked, spans in the
+//! original text) and the typed expression checked against a schema, which the evaluator runs
+//! and the planner inspects (referenced columns, conjunctive cones).
+
+use crate::schema::DataType;
+use std::collections::BTreeSet;
+
+/// Byte range in the original query text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// Byte just past the end.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A literal as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// An integer (fits i64).
+    Int(i64),
+    /// A float (`1e-12`, `0.5`, or an integer too large for i64).
+    Float(f64),
+    /// A string, quotes removed.
+    Str(String),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `NULL`.
+    Null,
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `!=` or `<>`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl CmpOp {
+    /// The operator with its operands swapped (`1 < x` ≡ `x > 1`).
+    pub fn flipped(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            op => op,
+        }
+    }
+
+    /// Whether `ordering` (left compared to right) satisfies the operator.
+    pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Eq => ordering == Equal,
+            CmpOp::Ne => ordering != Equal,
+            CmpOp::Lt => ordering == Less,
+            CmpOp::Le => ordering != Greater,
+            CmpOp::Gt => ordering == Greater,
+            CmpOp::Ge => ordering != Less,
+        }
+    }
+
+    /// The operator as written in queries.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+/// The centre of a cone as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetSyntax {
+    /// Coordinates, already read (degrees).
+    Position {
+        /// ICRS right ascension, degrees.
+        ra: f64,
+        /// ICRS declination, degrees.
+        dec: f64,
+    },
+    /// An object name or IAU designation to resolve.
+    Name(String),
+}
+
+/// Syntax tree: what the text says, before names and types are checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Syntax {
+    /// A bare word: a column, or, alone as the whole query, possibly an object name.
+    Ident(String, Span),
+    /// A literal.
+    Literal(Literal, Span),
+    /// `a op b`.
+    Compare(CmpOp, Box<Syntax>, Box<Syntax>, Span),
+    /// Conjunction of two or more terms.
+    And(Vec<Syntax>),
+    /// Disjunction of two or more terms.
+    Or(Vec<Syntax>),
+    /// `NOT x`.
+    Not(Box<Syntax>, Span),
+    /// `x [NOT] BETWEEN low AND high`.
+    Between {
+        /// Tested expression.
+        expr: Box<Syntax>,
+        /// Lower bound.
+        low: Box<Syntax>,
+        /// Upper bound.
+        high: Box<Syntax>,
+        /// `NOT BETWEEN`.
+        negated: bool,
+        /// The whole test.
+        span: Span,
+    },
+    /// `x [NOT] IN (a, b, ...)` or `{a, b, ...}`.
+    InList {
+        /// Tested expression.
+        expr: Box<Syntax>,
+        /// The set.
+        list: Vec<Syntax>,
+        /// `NOT IN`.
+        negated: bool,
+        /// The whole test.
+        span: Span,
+    },
+    /// `x IS [NOT] NULL`.
+    IsNull {
+        /// Tested expression.
+        expr: Box<Syntax>,
+        /// `IS NOT NULL`.
+        negated: bool,
+        /// The whole test.
+        span: Span,
+    },
+    /// `"sub" IN col` (one word) or `{"w1", "w2"} IN col` (all words).
+    Contains {
+        /// Words that must all occur in the column.
+        words: Vec<String>,
+        /// The column (an `Ident`).
+        column: Box<Syntax>,
+        /// The whole test.
+        span: Span,
+    },
+    /// `cone(target, radius)`; `radius_deg` is `None` for the default radius.
+    Cone {
+        /// Centre.
+        target: TargetSyntax,
+        /// Where the centre is written.
+        target_span: Span,
+        /// Radius in degrees, when given.
+        radius_deg: Option<f64>,
+        /// The whole call.
+        span: Span,
+    },
+    /// The whole query is a target: a cone of the default radius around it.
+    Target(TargetSyntax, Span),
+}
+
+impl Syntax {
+    /// The span of the node in the original text.
+    pub fn span(&self) -> Span {
+        match self {
+            Syntax::Ident(_, s)
+            | Syntax::Literal(_, s)
+            | Syntax::Compare(_, _, _, s)
+            | Syntax::Not(_, s)
+            | Syntax::Between { span: s, .. }
+            | Syntax::InList { span: s, .. }
+            | Syntax::IsNull { span: s, .. }
+            | Syntax::Contains { span: s, .. }
+            | Syntax::Cone { span: s, .. }
+            | Syntax::Target(_, s) => *s,
+            Syntax::And(v) | Syntax::Or(v) => v
+                .iter()
+                .map(Syntax::span)
+                .reduce(Span::join)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// How values of a column compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Integer storage: compared exactly with integer literals.
+    Integer,
+    /// Float storage.
+    Float,
+    /// Strings, compared ignoring ASCII case.
+    Text,
+    /// Booleans.
+    Bool,
+}
+
+impl Kind {
+    /// The kind of a storage type.
+    pub fn of(dtype: DataType) -> Kind {
+        match dtype {
+            DataType::Bool => Kind::Bool,
+            DataType::Str => Kind::Text,
+            DataType::F32 | DataType::F64 => Kind::Float,
+            DataType::U8 | DataType::I16 | DataType::I32 | DataType::I64 => Kind::Integer,
+        }
+    }
+
+    /// Whether the kind is a number.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Kind::Integer | Kind::Float)
+    }
+
+    /// Name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Integer => "an integer",
+            Kind::Float => "a number",
+            Kind::Text => "a string",
+            Kind::Bool => "a boolean",
+        }
+    }
+}
+
+/// A checked column reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnRef {
+    /// The column's name as the schema spells it.
+    pub name: String,
+    /// How its values compare.
+    pub kind: Kind,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// A checked constant, of a kind compatible with the column it is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    /// Integer.
+    Int(i64),
+    /// Float.
+    Float(f64),
+    /// String.
+    Str(String),
+    /// Boolean.
+    Bool(bool),
+}
+
+/// Right-hand side of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A constant.
+    Scalar(Scalar),
+    /// Another column of the same kind family.
+    Column(ColumnRef),
+}
+
+/// The centre of a cone.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Centre {
+    /// Known coordinates, degrees.
+    Position {
+        /// ICRS right ascension, degrees.
+        ra: f64,
+        /// ICRS declination, degrees.
+        dec: f64,
+    },
+    /// An object name, with its position once resolved.
+    Name {
+        /// The name as typed.
+        name: String,
+        /// Where it is written.
+        span: Span,
+        /// Column names close to it (when a single-word query may be a mistyped column).
+        column_suggestions: Vec<String>,
+        /// ICRS position in degrees, after [`crate::query::Query::resolve`].
+        resolved: Option<(f64, f64)>,
+    },
+}
+
+/// A checked cone: rows whose position lies within `radius_deg` of the centre (true angular
+/// distance, boundary included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cone {
+    /// Centre.
+    pub centre: Centre,
+    /// Radius in degrees.
+    pub radius_deg: f64,
+    /// RA column (degrees).
+    pub ra_column: String,
+    /// Dec column (degrees).
+    pub dec_column: String,
+    /// Where the cone is written.
+    pub span: Span,
+}
+
+impl Cone {
+    /// The centre's position, when known.
+    pub fn position(&self) -> Option<(f64, f64)> {
+        match &self.centre {
+            Centre::Position { ra, dec } => Some((*ra, *dec)),
+            Centre::Name { resolved, .. } => *resolved,
+        }
+    }
+}
+
+/// A typed, checked condition. Evaluation uses SQL three-valued logic: a test on a null value
+/// is unknown, `NOT unknown` is unknown, and only rows where the whole condition is true match.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A constant condition (`true`, `false`).
+    Const(bool),
+    /// `column op operand`.
+    Compare {
+        /// Left column.
+        column: ColumnRef,
+        /// Operator.
+        op: CmpOp,
+        /// Right side.
+        rhs: Operand,
+    },
+    /// `low <= column AND column <= high`.
+    Between {
+        /// Tested column.
+        column: ColumnRef,
+        /// Lower bound.
+        low: Scalar,
+        /// Upper bound.
+        high: Scalar,
+    },
+    /// Set membership.
+    InSet {
+        /// Tested column.
+        column: ColumnRef,
+        /// The values.
+        set: Vec<Scalar>,
+    },
+    /// `column IS NULL` (or, `negated`, `IS NOT NULL`): never unknown.
+    IsNull {
+        /// Tested column.
+        column: ColumnRef,
+        /// `IS NOT NULL`.
+        negated: bool,
+    },
+    /// Every word occurs in the string column, ignoring ASCII case.
+    Contains {
+        /// Tested column.
+        column: ColumnRef,
+        /// The words.
+        words: Vec<String>,
+    },
+    /// A boolean column used as a condition.
+    IsTrue(ColumnRef),
+    /// A cone.
+    Cone(Cone),
+    /// Negation.
+    Not(Box<Expr>),
+    /// Conjunction.
+    And(Vec<Expr>),
+    /// Disjunction.
+    Or(Vec<Expr>),
+}
+
+impl Expr {
+    /// Calls `f` on every column reference (cone position columns included).
+    pub fn for_each_column(&self, f: &mut dyn FnMut(&str)) {
+        match self {
+            Expr::Const(_) => {}
+            Expr::Compare { column, rhs, .. } => {
+                f(&column.name);
+                if let Operand::Column(c) = rhs {
+                    f(&c.name);
+                }
+            }
+            Expr::Between { column, .. }
+            | Expr::InSet { column, .. }
+            | Expr::IsNull { column, .. }
+            | Expr::Contains { column, .. }
+            | Expr::IsTrue(column) => f(&column.name),
+            Expr::Cone(c) => {
+                f(&c.ra_column);
+                f(&c.dec_column);
+            }
+            Expr::Not(e) => e.for_each_column(f),
+            Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| e.for_each_column(f)),
+        }
+    }
+
+    /// The names of all columns the condition reads, as the schema spells them.
+    pub fn columns(&self) -> BTreeSet<String> {
+        let mut set = BTreeSet::new();
+        self.for_each_column(&mut |c| {
+            set.insert(c.to_string());
+        });
+        set
+    }
+
+    /// Cones every matching row must lie in: the cone itself, or the cones of the terms of a
+    /// top-level conjunction. Cones under OR or NOT do not restrict the sky area and are left
+    /// out, so an empty list means "anywhere".
+    pub fn conjunctive_cones(&self) -> Vec<&Cone> {
+        match self {
+            Expr::Cone(c) => vec![c],
+            Expr::And(v) => v.iter().flat_map(Expr::conjunctive_cones).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every cone, wherever it is (for name resolution).
+    pub fn cones_mut(&mut self) -> Vec<&mut Cone> {
+        match self {
+            Expr::Cone(c) => vec![c],
+            Expr::Not(e) => e.cones_mut(),
+            Expr::And(v) | Expr::Or(v) => v.iter_mut().flat_map(Expr::cones_mut).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every cone, wherever it is.
+    pub fn cones(&self) -> Vec<&Cone> {
+        match self {
+            Expr::Cone(c) => vec![c],
+            Expr::Not(e) => e.cones(),
+            Expr::And(v) | Expr::Or(v) => v.iter().flat_map(Expr::cones).collect(),
+            _ => Vec::new(),
+        }
+    }
+}

@@ -192,7 +192,8 @@ pub fn run(spec: &Spectrum, req: &FitRequest) -> Result<FitOutput, FitError> {
         None => None,
     };
     for (name, value) in &req.set {
-        target(&mut model, &mut bkg_model, name)?.0.set(&target(&mut model, &mut bkg_model, name)?.1, *value)?;
+        let (m, n) = target(&mut model, &mut bkg_model, name)?;
+        m.set(&n, *value)?;
     }
     for (name, value) in &req.freeze {
         let (m, n) = target(&mut model, &mut bkg_model, name)?;

@@ -125,7 +125,7 @@ pub fn levmar(
     let mut nfev = 1;
     let sumsq = |r: &[f64]| r.iter().map(|v| v * v).sum::<f64>();
     let mut s = sumsq(&r);
-    let mut result = |x: Vec<f64>, fval: f64, nfev: usize, converged: bool, timed_out: bool| {
+    let result = |x: Vec<f64>, fval: f64, nfev: usize, converged: bool, timed_out: bool| {
         OptResult {
             x,
             fval,

@@ -16,7 +16,7 @@ fn hessian(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64], h: &[f64]) -> Vec<Vec<f6
     let n = x.len();
     let f0 = f(x);
     let mut hs = vec![vec![0.0; n]; n];
-    let mut at = |f: &mut dyn FnMut(&[f64]) -> f64, d: &[(usize, f64)]| {
+    let at = |f: &mut dyn FnMut(&[f64]) -> f64, d: &[(usize, f64)]| {
         let mut y = x.to_vec();
         for &(j, s) in d {
             y[j] += s;

@@ -231,6 +231,7 @@ impl Model {
             components: p.components,
             params: p.params,
         };
+        model.check_node(&model.root, text)?;
         if !model.additive(&model.root) {
             return Err(ModelError::Syntax {
                 expr: text.to_string(),
@@ -239,7 +240,6 @@ impl Model {
                     .into(),
             });
         }
-        model.check_node(&model.root, text)?;
         Ok(model)
     }
 
@@ -438,7 +438,8 @@ mod tests {
         let v = m.values();
         let abs = m.eval(&v, &[1.0], &[2.0], false)[0];
         let unabs = m.eval(&v, &[1.0], &[2.0], true)[0];
-        approx::assert_relative_eq!(unabs, 0.5, max_relative = 1e-12);
+        // Default PhoIndex = 1: ∫₁² E⁻¹ dE = ln 2.
+        approx::assert_relative_eq!(unabs, 2f64.ln(), max_relative = 1e-12);
         assert!(abs < 0.2 * unabs);
     }
 }

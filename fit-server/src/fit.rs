@@ -106,8 +106,11 @@ pub struct StatInfo {
 pub struct ParamInfo {
     /// Value.
     pub value: f64,
-    /// 1σ error from the covariance matrix (null when frozen or not computable).
+    /// 1σ error from the fit covariance (JᵀJ)⁻¹ (null when frozen or not computable); the
+    /// errors Sherpa's and XSPEC's fit results report.
     pub error: Option<f64>,
+    /// 1σ error from the inverse Hessian of the statistic (Sherpa's `covar()`).
+    pub covar_error: Option<f64>,
     /// Whether the parameter was held fixed.
     pub frozen: bool,
     /// Lower limit.
@@ -239,6 +242,7 @@ pub fn run(spec: &Spectrum, req: &FitRequest) -> Result<FitOutput, FitError> {
 
     // Errors from the covariance of the free parameters.
     let mut errors = vec![None; all.len()];
+    let mut covar_errors = vec![None; all.len()];
     let mut confs = vec![None; all.len()];
     if !free.is_empty() && !req.eval_only {
         let mut sumsq = |x: &[f64]| {
@@ -246,12 +250,24 @@ pub fn run(spec: &Spectrum, req: &FitRequest) -> Result<FitOutput, FitError> {
             problem.eval(&full(x), &mut r);
             r.iter().map(|v| v * v).sum::<f64>()
         };
-        let scale = rough_errors(&mut residuals, &best);
+        let fit_cov = uncertainty::fit_covariance(&mut residuals, &best);
+        let sqrt_diag = |c: &Vec<Vec<f64>>, k: usize| (c[k][k] > 0.0).then(|| c[k][k].sqrt());
+        if let Some(cov) = &fit_cov {
+            for (k, &i) in free.iter().enumerate() {
+                errors[i] = sqrt_diag(cov, k);
+            }
+        }
+        let scale: Vec<f64> = (0..free.len())
+            .map(|k| {
+                fit_cov
+                    .as_ref()
+                    .and_then(|c| sqrt_diag(c, k))
+                    .unwrap_or(1e-2 * best[k].abs().max(1e-6))
+            })
+            .collect();
         if let Some(cov) = uncertainty::covariance(&mut sumsq, &best, &scale) {
             for (k, &i) in free.iter().enumerate() {
-                if cov[k][k] > 0.0 {
-                    errors[i] = Some(cov[k][k].sqrt());
-                }
+                covar_errors[i] = sqrt_diag(&cov, k);
             }
         }
         if req.conf {
@@ -282,6 +298,7 @@ pub fn run(spec: &Spectrum, req: &FitRequest) -> Result<FitOutput, FitError> {
             ParamInfo {
                 value: pbest[i],
                 error: errors[i],
+                covar_error: covar_errors[i],
                 frozen: p.frozen,
                 min: p.min,
                 max: p.max,
@@ -365,33 +382,6 @@ fn problem_params(p: &Problem) -> Vec<crate::model::Param> {
         v.extend(b.params.iter().cloned());
     }
     v
-}
-
-/// √diag((JᵀJ)⁻¹) from a forward-difference Jacobian: step sizes for the Hessian.
-fn rough_errors(f: &mut dyn FnMut(&[f64], &mut Vec<f64>), x: &[f64]) -> Vec<f64> {
-    let n = x.len();
-    let mut r0 = Vec::new();
-    f(x, &mut r0);
-    let mut jac = Vec::with_capacity(n);
-    let mut rt = Vec::new();
-    for j in 0..n {
-        let h = 1e-6 * x[j].abs().max(1e-10);
-        let mut y = x.to_vec();
-        y[j] += h;
-        f(&y, &mut rt);
-        jac.push(rt.iter().zip(&r0).map(|(a, b)| (a - b) / h).collect::<Vec<f64>>());
-    }
-    let a: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            (0..n)
-                .map(|k| jac[i].iter().zip(&jac[k]).map(|(p, q)| p * q).sum())
-                .collect()
-        })
-        .collect();
-    match optim::invert_spd(&a) {
-        Some(inv) => (0..n).map(|i| inv[i][i].max(0.0).sqrt()).collect(),
-        None => x.iter().map(|v| 1e-2 * v.abs().max(1e-6)).collect(),
-    }
 }
 
 fn plot_data(problem: &Problem, p: &[f64], spec: &Spectrum) -> PlotData {

@@ -1,5 +1,8 @@
 //! Parameter uncertainties.
 //!
+//! * Fit covariance: (JᵀJ)⁻¹ from the Jacobian J of the residuals at the best fit (the
+//!   Gauss–Newton approximation of (H/2)⁻¹; what Levenberg–Marquardt implementations such as
+//!   MINPACK, and so Sherpa's fit results, report).
 //! * Covariance: the Hessian H of the statistic at the best fit by central differences with
 //!   Richardson extrapolation; the covariance is (H/2)⁻¹ and the 1σ errors the square roots of
 //!   its diagonal (as Sherpa's `covariance`, for statistics that are −2 ln L or χ²).
@@ -10,6 +13,36 @@
 use std::time::Instant;
 
 use crate::optim::{self, OptOptions};
+
+/// (JᵀJ)⁻¹ with J from forward differences of the residuals `f` at `x`, using the step of
+/// MINPACK's `fdjac2` with Sherpa's `epsfcn` (the float32 machine epsilon):
+/// h = √ε·|x| (√ε when x = 0). The truncation error of this step is part of the reported
+/// covariance in Sherpa, so it is kept for comparability.
+pub fn fit_covariance(
+    f: &mut dyn FnMut(&[f64], &mut Vec<f64>),
+    x: &[f64],
+) -> Option<Vec<Vec<f64>>> {
+    let n = x.len();
+    let mut jac: Vec<Vec<f64>> = Vec::with_capacity(n);
+    let (mut r0, mut rp) = (Vec::new(), Vec::new());
+    f(x, &mut r0);
+    let eps = (f32::EPSILON as f64).sqrt();
+    for j in 0..n {
+        let h = if x[j] == 0.0 { eps } else { eps * x[j].abs() };
+        let mut y = x.to_vec();
+        y[j] = x[j] + h;
+        f(&y, &mut rp);
+        jac.push(rp.iter().zip(&r0).map(|(a, b)| (a - b) / h).collect());
+    }
+    let a: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|k| jac[i].iter().zip(&jac[k]).map(|(p, q)| p * q).sum())
+                .collect()
+        })
+        .collect();
+    optim::invert_spd(&a)
+}
 
 /// Hessian of `f` at `x` using steps `h`.
 fn hessian(f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64], h: &[f64]) -> Vec<Vec<f64>> {

@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn unabsorbed_evaluation_drops_wabs() {
         let mut m = Model::parse("wabs*powerlaw").unwrap();
-        m.set("wabs.nH", 1.0).unwrap();
+        m.set("wabs.nH", 10.0).unwrap();
         let v = m.values();
         let abs = m.eval(&v, &[1.0], &[2.0], false)[0];
         let unabs = m.eval(&v, &[1.0], &[2.0], true)[0];

@@ -5,6 +5,7 @@
 pub mod column;
 pub mod coords;
 pub mod names;
+pub mod query;
 pub mod schema;
 pub mod table;
 pub mod value;

@@ -1,0 +1,207 @@
+//! The query language: a SQL WHERE clause with a few astronomical additions.
+//!
+//! ```text
+//! cone('M31', '1deg') AND sc_det_ml < 100
+//! sc_ep_8_flux > 1e-12 OR (sc_hr2 BETWEEN -0.5 AND 0.5 AND NOT sc_var_flag)
+//! srcid IN {3, 4}            "J1326" IN iauname          {"w1", "w2"} IN col
+//! sc_extent IS NOT NULL      M82                         00 42 44.3 +41 16 09
+//! ```
+//!
+//! Pipeline: [`Query::parse`] reads the text ([`parse`]: target-only queries, normalisation,
+//! `sqlparser`) and checks it against a schema ([`typecheck`]); the browser then lists the
+//! object names it needs ([`Query::names_to_resolve`]), resolves them (possibly
+//! asynchronously) and calls [`Query::resolve`]; the planner reads [`Query::columns`] and
+//! [`Query::cones`]; [`Query::evaluate`] runs the brute-force reference evaluator
+//! ([`eval`]) over a table, and [`sort_rows`] / [`page`] order and cut the result.
+
+pub mod ast;
+pub mod error;
+pub mod eval;
+mod normalise;
+pub mod parse;
+pub mod typecheck;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+pub use ast::{Centre, CmpOp, ColumnRef, Cone, Expr, Kind, Operand, Scalar, Span, Syntax};
+pub use error::{EvalError, Position, QueryError};
+pub use eval::{Order, Truth, page, page_count, sort_rows};
+
+use crate::names::{Resolver, parse_iau_designation};
+use crate::schema::Schema;
+use crate::table::Table;
+use std::collections::BTreeSet;
+
+/// Limits and defaults of the query language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryOptions {
+    /// Radius of a cone given without one, and of a query that is only a target (degrees).
+    pub default_radius_deg: f64,
+    /// Longest accepted query, bytes.
+    pub max_length: usize,
+    /// Deepest accepted nesting of parentheses and NOTs.
+    pub max_depth: usize,
+    /// Most values in one `IN` set.
+    pub max_set_size: usize,
+    /// RA and Dec columns (degrees) for cones; `None` picks SC_RA/SC_DEC, else RA/DEC.
+    pub position_columns: Option<(String, String)>,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        QueryOptions {
+            default_radius_deg: 10.0 / 60.0,
+            max_length: 10_000,
+            max_depth: 64,
+            max_set_size: 10_000,
+            position_columns: None,
+        }
+    }
+}
+
+/// An object name used by a query, for the resolver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameRef {
+    /// The name as typed.
+    pub name: String,
+    /// Where it is written.
+    pub position: Position,
+}
+
+/// The sky area of a cone, for tile selection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConeArea {
+    /// Centre right ascension, degrees.
+    pub ra: f64,
+    /// Centre declination, degrees.
+    pub dec: f64,
+    /// Radius, degrees.
+    pub radius_deg: f64,
+}
+
+/// A parsed, type-checked query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    text: String,
+    expr: Expr,
+}
+
+impl Query {
+    /// Reads `text` and checks it against `schema`. Object names stay unresolved until
+    /// [`Query::resolve`].
+    pub fn parse(text: &str, schema: &Schema, options: &QueryOptions) -> Result<Query, QueryError> {
+        let syntax = parse::parse_syntax(text, options)?;
+        let expr = typecheck::check(text, &syntax, schema, options)?;
+        Ok(Query {
+            text: text.to_string(),
+            expr,
+        })
+    }
+
+    /// The query text as typed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The checked condition.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
+    /// Object names a resolver must look up before evaluation (IAU designations such as
+    /// `4XMM J132652.4-472736` are included: a resolver may know the exact position, and
+    /// [`Query::resolve`] falls back to the position written in the designation).
+    pub fn names_to_resolve(&self) -> Vec<NameRef> {
+        self.expr
+            .cones()
+            .into_iter()
+            .filter_map(|c| match &c.centre {
+                Centre::Name {
+                    name,
+                    span,
+                    resolved: None,
+                    ..
+                } => Some(NameRef {
+                    name: name.clone(),
+                    position: Position::of(&self.text, span.start, span.end),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether every object name has a position.
+    pub fn is_resolved(&self) -> bool {
+        self.expr.cones().iter().all(|c| c.position().is_some())
+    }
+
+    /// Looks up every unresolved object name with `resolver`; an IAU designation the resolver
+    /// does not know is placed at the centre of the cell its name encodes. Fails on the first
+    /// unknown name.
+    pub fn resolve(&mut self, resolver: &dyn Resolver) -> Result<(), QueryError> {
+        let text = &self.text;
+        for cone in self.expr.cones_mut() {
+            if let Centre::Name {
+                name,
+                span,
+                column_suggestions,
+                resolved,
+            } = &mut cone.centre
+            {
+                if resolved.is_some() {
+                    continue;
+                }
+                let found = resolver
+                    .resolve(name)
+                    .or_else(|| parse_iau_designation(name).map(|d| (d.ra, d.dec)));
+                match found {
+                    Some(p) => *resolved = Some(p),
+                    None => {
+                        return Err(QueryError::UnknownObject {
+                            at: Position::of(text, span.start, span.end),
+                            name: name.clone(),
+                            suggestions: column_suggestions.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of the columns the query reads (cone position columns included), as the schema
+    /// spells them.
+    pub fn columns(&self) -> BTreeSet<String> {
+        self.expr.columns()
+    }
+
+    /// Cones every matching row lies in (from a top-level conjunction; see
+    /// [`Expr::conjunctive_cones`]). Cones whose centre is not resolved yet are left out, so
+    /// call this after [`Query::resolve`].
+    pub fn cones(&self) -> Vec<ConeArea> {
+        self.expr
+            .conjunctive_cones()
+            .into_iter()
+            .filter_map(|c| {
+                c.position().map(|(ra, dec)| ConeArea {
+                    ra,
+                    dec,
+                    radius_deg: c.radius_deg,
+                })
+            })
+            .collect()
+    }
+
+    /// Truth value of the condition on every row of `table`.
+    pub fn evaluate(&self, table: &Table) -> Result<Truth, EvalError> {
+        eval::evaluate(&self.expr, table)
+    }
+
+    /// Indices of the rows of `table` that match, ascending.
+    pub fn matching_rows(&self, table: &Table) -> Result<Vec<usize>, EvalError> {
+        Ok(self.evaluate(table)?.matching_rows())
+    }
+}

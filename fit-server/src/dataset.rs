@@ -54,8 +54,8 @@ pub struct SpectrumFiles {
     pub arf: Option<PathBuf>,
     /// RMF.
     pub rmf: Option<PathBuf>,
-    /// Do not follow BACKFILE when `bkg` is `None`.
-    pub no_bkg: bool,
+    /// Do not follow the header links (BACKFILE, ANCRFILE, RESPFILE) at all.
+    pub no_links: bool,
 }
 
 /// Source and background counts summed over all channels, with the background scaled to the
@@ -79,7 +79,8 @@ impl Spectrum {
     pub fn load(files: &SpectrumFiles) -> Result<Self, OgipError> {
         let src = Pha::read(&files.pha)?;
         let mut warnings = Vec::new();
-        let bkg = match (&files.bkg, &src.backfile, files.no_bkg) {
+        let links = !files.no_links;
+        let bkg = match (&files.bkg, &src.backfile, files.no_links) {
             (Some(p), _, _) => Some(Pha::read(p)?),
             (None, Some(p), false) if p.is_file() => Some(Pha::read(p)?),
             (None, Some(p), false) => {
@@ -94,13 +95,13 @@ impl Spectrum {
         };
         let arf = match (&files.arf, &src.ancrfile) {
             (Some(p), _) => Some(Arf::read(p)?),
-            (None, Some(p)) => Some(Arf::read(p)?),
-            (None, None) => None,
+            (None, Some(p)) if links => Some(Arf::read(p)?),
+            _ => None,
         };
         let rmf_path = match (&files.rmf, &src.respfile) {
             (Some(p), _) => p.clone(),
-            (None, Some(p)) => p.clone(),
-            (None, None) => {
+            (None, Some(p)) if links => p.clone(),
+            _ => {
                 return Err(OgipError::MissingFile(format!(
                     "{} names no RESPFILE; give the response matrix explicitly (--rmf)",
                     files.pha.display()

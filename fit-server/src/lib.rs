@@ -6,6 +6,7 @@
 //! ([`uncertainty`]) and band fluxes ([`flux`]). [`fit::run`] ties it together; [`server`]
 //! exposes it over HTTP.
 
+pub mod cli;
 pub mod dataset;
 pub mod fit;
 pub mod flux;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod ogip;
 pub mod optim;
 pub mod problem;
+pub mod server;
 pub mod stat;
 pub mod uncertainty;
 

@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Fit (or evaluate) a model on one spectrum.
-    Fit(FitArgs),
+    Fit(Box<FitArgs>),
     /// Serve fits over HTTP.
     Serve(ServeArgs),
 }
@@ -164,12 +164,23 @@ fn fit_request(a: &FitArgs) -> Result<FitRequest> {
     let data = DataOptions {
         group_min: a.group_min,
         ungroup: a.ungroup,
-        notice: a.notice.iter().map(|s| parse_range(s)).collect::<Result<_>>()?,
-        ignore: a.ignore.iter().map(|s| parse_range(s)).collect::<Result<_>>()?,
+        notice: a
+            .notice
+            .iter()
+            .map(|s| parse_range(s))
+            .collect::<Result<_>>()?,
+        ignore: a
+            .ignore
+            .iter()
+            .map(|s| parse_range(s))
+            .collect::<Result<_>>()?,
         notice_channels: match &a.notice_channels {
             Some(s) => {
                 let (lo, hi) = parse_range(s)?;
-                Some((lo.max(i64::MIN as f64) as i64, hi.min(i64::MAX as f64) as i64))
+                Some((
+                    lo.max(i64::MIN as f64) as i64,
+                    hi.min(i64::MAX as f64) as i64,
+                ))
             }
             None => None,
         },
@@ -212,7 +223,9 @@ fn print_text(out: &FitOutput) {
         s.value,
         s.numpoints,
         s.dof,
-        s.reduced.map(|r| format!(", reduced {r:.4}")).unwrap_or_default(),
+        s.reduced
+            .map(|r| format!(", reduced {r:.4}"))
+            .unwrap_or_default(),
         s.method,
         if s.converged { "" } else { "NOT " },
         s.nfev

@@ -257,9 +257,8 @@ impl Spectrum {
     /// The noticed groups after energy and channel filters.
     pub fn noticed_groups(&self, opts: &DataOptions) -> Vec<(usize, usize)> {
         let eb = &self.rmf.ebounds;
-        let overlaps = |(a, b): (usize, usize), (lo, hi): (f64, f64)| {
-            eb.e_min[a] < hi && eb.e_max[b - 1] > lo
-        };
+        let overlaps =
+            |(a, b): (usize, usize), (lo, hi): (f64, f64)| eb.e_min[a] < hi && eb.e_max[b - 1] > lo;
         self.groups(opts)
             .into_iter()
             .filter(|&g| opts.notice.is_empty() || opts.notice.iter().any(|&r| overlaps(g, r)))

@@ -56,7 +56,15 @@ mod tests {
         let mut m = Model::parse("powerlaw").unwrap();
         m.set("powerlaw.norm", 1e-4).unwrap();
         let grid: Vec<f64> = (0..=1000).map(|i| 0.1 + i as f64 * 0.01).collect();
-        let (p, _) = fluxes(&m, &m.values(), &grid[..1000], &grid[1..], 0.55, 7.123, false);
+        let (p, _) = fluxes(
+            &m,
+            &m.values(),
+            &grid[..1000],
+            &grid[1..],
+            0.55,
+            7.123,
+            false,
+        );
         approx::assert_relative_eq!(p, 1e-4 * (7.123f64 / 0.55).ln(), max_relative = 1e-4);
     }
 }

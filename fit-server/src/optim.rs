@@ -125,16 +125,15 @@ pub fn levmar(
     let mut nfev = 1;
     let sumsq = |r: &[f64]| r.iter().map(|v| v * v).sum::<f64>();
     let mut s = sumsq(&r);
-    let result = |x: Vec<f64>, fval: f64, nfev: usize, converged: bool, timed_out: bool| {
-        OptResult {
+    let result =
+        |x: Vec<f64>, fval: f64, nfev: usize, converged: bool, timed_out: bool| OptResult {
             x,
             fval,
             nfev,
             converged,
             timed_out,
             method: "levmar",
-        }
-    };
+        };
     if !s.is_finite() {
         return result(x, f64::INFINITY, nfev, false, false);
     }
@@ -382,11 +381,23 @@ mod tests {
             r.clear();
             r.extend(t.iter().zip(&y).map(|(t, y)| x[0] * (-x[1] * t).exp() - y));
         };
-        let res = levmar(&mut f, &[1.0, 0.1], &[0.0, 0.0], &[10.0, 10.0], &OptOptions::default());
+        let res = levmar(
+            &mut f,
+            &[1.0, 0.1],
+            &[0.0, 0.0],
+            &[10.0, 10.0],
+            &OptOptions::default(),
+        );
         assert!(res.converged);
         approx::assert_relative_eq!(res.x[0], 3.0, max_relative = 1e-7);
         approx::assert_relative_eq!(res.x[1], 0.7, max_relative = 1e-7);
-        let bounded = levmar(&mut f, &[1.0, 0.1], &[0.0, 0.0], &[2.0, 10.0], &OptOptions::default());
+        let bounded = levmar(
+            &mut f,
+            &[1.0, 0.1],
+            &[0.0, 0.0],
+            &[2.0, 10.0],
+            &OptOptions::default(),
+        );
         assert_eq!(bounded.x[0], 2.0);
     }
 

@@ -205,9 +205,12 @@ impl Problem {
 
     /// Predicted source-model counts per source bin (without any background contribution).
     pub fn source_counts(&self, p: &[f64]) -> Vec<f64> {
-        let flux = self
-            .model
-            .eval(&p[..self.n_src_params()], &self.energ_lo, &self.energ_hi, false);
+        let flux = self.model.eval(
+            &p[..self.n_src_params()],
+            &self.energ_lo,
+            &self.energ_hi,
+            false,
+        );
         self.src.response.fold(&flux)
     }
 
@@ -233,7 +236,10 @@ impl Problem {
     /// The data the model is compared with (background-subtracted for χ² without a
     /// background model).
     pub fn data(&self) -> Vec<f64> {
-        match (&self.bkg_counts, self.stat.is_chi2() && self.bkg_model.is_none()) {
+        match (
+            &self.bkg_counts,
+            self.stat.is_chi2() && self.bkg_model.is_none(),
+        ) {
             (Some(b), true) => self
                 .src
                 .counts

@@ -142,7 +142,10 @@ pub fn start(cfg: ServerConfig) -> Result<RunningServer> {
 /// Runs the server in the foreground.
 pub fn serve(cfg: ServerConfig) -> Result<()> {
     if !cfg.products.is_dir() {
-        anyhow::bail!("products directory {} does not exist", cfg.products.display());
+        anyhow::bail!(
+            "products directory {} does not exist",
+            cfg.products.display()
+        );
     }
     let running = start(cfg)?;
     eprintln!("xcat-fit listening on http://{}", running.addr);
@@ -193,7 +196,10 @@ fn handle(mut req: Request, cfg: &ServerConfig, busy: &AtomicUsize) {
         (Method::Post, "/v1/fit") => {
             if busy.fetch_add(1, Ordering::SeqCst) >= cfg.max_concurrent {
                 busy.fetch_sub(1, Ordering::SeqCst);
-                Err(HttpError(429, "too many fits running; retry shortly".into()))
+                Err(HttpError(
+                    429,
+                    "too many fits running; retry shortly".into(),
+                ))
             } else {
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     fit_request(&mut req, cfg)
@@ -244,7 +250,10 @@ fn fit_request(req: &mut Request, cfg: &ServerConfig) -> Result<String, HttpErro
     let body = read_body(req, cfg.max_body)?;
     let deadline = Instant::now() + cfg.fit_timeout;
     let tmp;
-    let (opts, files) = if ctype.to_ascii_lowercase().starts_with("multipart/form-data") {
+    let (opts, files) = if ctype
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
         let boundary = ctype
             .split(';')
             .filter_map(|p| p.trim().strip_prefix("boundary="))
@@ -416,8 +425,16 @@ fn to_fit_request(o: FitOptions) -> Result<FitRequest, HttpError> {
         data: DataOptions {
             group_min: o.group_min,
             ungroup: o.ungroup,
-            notice: o.notice.iter().map(|r| range(r, "notice")).collect::<Result<_, _>>()?,
-            ignore: o.ignore.iter().map(|r| range(r, "ignore")).collect::<Result<_, _>>()?,
+            notice: o
+                .notice
+                .iter()
+                .map(|r| range(r, "notice"))
+                .collect::<Result<_, _>>()?,
+            ignore: o
+                .ignore
+                .iter()
+                .map(|r| range(r, "ignore"))
+                .collect::<Result<_, _>>()?,
             notice_channels: o.notice_channels.map(|c| (c[0], c[1])),
         },
         set: o.set.into_iter().collect(),
@@ -430,7 +447,10 @@ fn to_fit_request(o: FitOptions) -> Result<FitRequest, HttpError> {
         if b.len() > 10 {
             return Err(bad("at most 10 flux bands"));
         }
-        req.flux_bands = b.iter().map(|r| range(r, "flux band")).collect::<Result<_, _>>()?;
+        req.flux_bands = b
+            .iter()
+            .map(|r| range(r, "flux band"))
+            .collect::<Result<_, _>>()?;
     }
     if o.group_min.is_some_and(|n| !(n >= 1.0)) {
         return Err(bad("group_min must be at least 1"));
@@ -440,7 +460,10 @@ fn to_fit_request(o: FitOptions) -> Result<FitRequest, HttpError> {
 
 /// Pipeline file names for a detection, validated part by part.
 fn product_files(o: &FitOptions, cfg: &ServerConfig) -> Result<SpectrumFiles, HttpError> {
-    let obs = o.obs_id.as_deref().ok_or_else(|| bad("obs_id is required"))?;
+    let obs = o
+        .obs_id
+        .as_deref()
+        .ok_or_else(|| bad("obs_id is required"))?;
     if obs.len() != 10 || !obs.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(format!("obs_id {obs:?} must be 10 digits")));
     }
@@ -448,7 +471,10 @@ fn product_files(o: &FitOptions, cfg: &ServerConfig) -> Result<SpectrumFiles, Ht
     if !matches!(inst.as_str(), "PN" | "M1" | "M2") {
         return Err(bad(format!("inst {inst:?} must be PN, M1 or M2")));
     }
-    let expid = o.expid.as_deref().ok_or_else(|| bad("expid is required (e.g. S003)"))?;
+    let expid = o
+        .expid
+        .as_deref()
+        .ok_or_else(|| bad("expid is required (e.g. S003)"))?;
     let e = expid.as_bytes();
     if e.len() != 4 || !matches!(e[0], b'S' | b'U' | b'X') || !e[1..].iter().all(u8::is_ascii_digit)
     {
@@ -479,7 +505,13 @@ fn product_files(o: &FitOptions, cfg: &ServerConfig) -> Result<SpectrumFiles, Ht
         .find(|p| inside(p, &cfg.products))
     };
     let pha = locate("SRSPEC").ok_or_else(|| {
-        HttpError(404, format!("no source spectrum {} in the products directory", name("SRSPEC")))
+        HttpError(
+            404,
+            format!(
+                "no source spectrum {} in the products directory",
+                name("SRSPEC")
+            ),
+        )
     })?;
     Ok(SpectrumFiles {
         pha,
@@ -502,9 +534,13 @@ fn inside(p: &Path, dir: &Path) -> bool {
 /// highest version of `<stem>_v<version>.rmf`.
 fn canned_rmf(pha: &Path, cfg: &ServerConfig) -> Result<PathBuf, HttpError> {
     let dir = cfg.rmf_dir.as_ref().ok_or_else(|| {
-        HttpError(422, "no RMF was uploaded and the server has no --rmf-dir".into())
+        HttpError(
+            422,
+            "no RMF was uploaded and the server has no --rmf-dir".into(),
+        )
     })?;
-    let src = crate::ogip::Pha::read(pha).map_err(|e| HttpError(422, strip_dirs(&e.to_string())))?;
+    let src =
+        crate::ogip::Pha::read(pha).map_err(|e| HttpError(422, strip_dirs(&e.to_string())))?;
     let resp = src
         .respfile
         .as_ref()
@@ -515,7 +551,10 @@ fn canned_rmf(pha: &Path, cfg: &ServerConfig) -> Result<PathBuf, HttpError> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
     {
-        return Err(HttpError(422, format!("RESPFILE {resp:?} is not a plain file name")));
+        return Err(HttpError(
+            422,
+            format!("RESPFILE {resp:?} is not a plain file name"),
+        ));
     }
     let exact = dir.join(&resp);
     if inside(&exact, dir) {
@@ -528,8 +567,12 @@ fn canned_rmf(pha: &Path, cfg: &ServerConfig) -> Result<PathBuf, HttpError> {
         .map_err(|e| HttpError(500, format!("cannot list the RMF directory: {e}")))?;
     for entry in entries.flatten() {
         let fname = entry.file_name().to_string_lossy().to_string();
-        let Some(rest) = fname.strip_prefix(&prefix) else { continue };
-        let Some(version) = rest.strip_suffix(&format!(".{ext}")) else { continue };
+        let Some(rest) = fname.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some(version) = rest.strip_suffix(&format!(".{ext}")) else {
+            continue;
+        };
         let key: Option<Vec<u64>> = version.split('.').map(|v| v.parse().ok()).collect();
         let Some(key) = key else { continue };
         let path = entry.path();
@@ -538,7 +581,10 @@ fn canned_rmf(pha: &Path, cfg: &ServerConfig) -> Result<PathBuf, HttpError> {
         }
     }
     best.map(|(_, p)| p).ok_or_else(|| {
-        HttpError(422, format!("no response matrix {resp} (or {stem}_v<version>.{ext}) in the RMF directory"))
+        HttpError(
+            422,
+            format!("no response matrix {resp} (or {stem}_v<version>.{ext}) in the RMF directory"),
+        )
     })
 }
 

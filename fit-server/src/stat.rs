@@ -118,7 +118,10 @@ pub fn wstat_term(s: f64, b: f64, mu: f64, r: f64) -> f64 {
     } else {
         let q = c * mu - s - b;
         let f = (-q + (q * q + 4.0 * c * b * mu).sqrt()) / (2.0 * c);
-        mu + c * f - s * ln_model(mu + f) - b * ln_model(f / r) - s * (1.0 - s.ln())
+        mu + c * f
+            - s * ln_model(mu + f)
+            - b * ln_model(f / r)
+            - s * (1.0 - s.ln())
             - b * (1.0 - b.ln())
     };
     2.0 * half
@@ -150,8 +153,10 @@ mod tests {
         // W/2 = μ + (1+1/r)f − s ln(μ+f) − b ln(f/r) + const is minimised by the closed form f.
         let (s, b, mu, r) = (12.0, 30.0, 4.0, 0.2);
         let w = |f: f64| {
-            2.0 * (mu + (1.0 + 1.0 / r) * f - s * (mu + f).ln() - b * (f / r).ln() - s
-                * (1.0 - s.ln())
+            2.0 * (mu + (1.0 + 1.0 / r) * f
+                - s * (mu + f).ln()
+                - b * (f / r).ln()
+                - s * (1.0 - s.ln())
                 - b * (1.0 - b.ln()))
         };
         let best = wstat_term(s, b, mu, r);

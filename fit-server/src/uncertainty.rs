@@ -84,7 +84,11 @@ pub fn covariance(
         .iter()
         .zip(scale)
         .map(|(v, s)| {
-            let s = if s.is_finite() && *s > 0.0 { *s } else { 1e-3 * v.abs().max(1e-6) };
+            let s = if s.is_finite() && *s > 0.0 {
+                *s
+            } else {
+                1e-3 * v.abs().max(1e-6)
+            };
             0.05 * s
         })
         .collect();
@@ -93,7 +97,11 @@ pub fn covariance(
     let b = hessian(f, x, &h2);
     let n = x.len();
     let half: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..n).map(|j| 0.5 * (4.0 * b[i][j] - a[i][j]) / 3.0).collect())
+        .map(|i| {
+            (0..n)
+                .map(|j| 0.5 * (4.0 * b[i][j] - a[i][j]) / 3.0)
+                .collect()
+        })
         .collect();
     optim::invert_spd(&half)
 }
@@ -153,7 +161,11 @@ pub fn profile_interval(
         let mut outside = None;
         for _ in 0..12 {
             let t = x[j] + dir * step;
-            let t = if dir > 0.0 { t.min(limit) } else { t.max(limit) };
+            let t = if dir > 0.0 {
+                t.min(limit)
+            } else {
+                t.max(limit)
+            };
             if profile(t) >= target {
                 outside = Some(t);
                 break;

@@ -16,7 +16,12 @@ fn eval_prints_the_a2_wstat_as_json() {
         .args(["fit", "--pha"])
         .arg(&pha)
         .args(["--model", "powerlaw", "--stat", "wstat", "--eval", "--json"])
-        .args(["--set", "powerlaw.PhoIndex=1.782", "--set", "powerlaw.norm=1.622e-4"])
+        .args([
+            "--set",
+            "powerlaw.PhoIndex=1.782",
+            "--set",
+            "powerlaw.norm=1.622e-4",
+        ])
         .assert()
         .success()
         .get_output()
@@ -40,7 +45,14 @@ fn fit_with_notice_and_freeze() {
     let out = xcat_fit()
         .args(["fit", "--pha"])
         .arg(&pha)
-        .args(["--model", "wabs*powerlaw", "--stat", "chi2datavar", "--notice", "0.5:7"])
+        .args([
+            "--model",
+            "wabs*powerlaw",
+            "--stat",
+            "chi2datavar",
+            "--notice",
+            "0.5:7",
+        ])
         .args(["--freeze", "wabs.nH=0", "--json"])
         .assert()
         .success()
@@ -96,5 +108,8 @@ fn errors_exit_with_code_2_and_a_message() {
         .code(2)
         .stderr(predicate::str::contains("1024 channels").and(predicate::str::contains("4096")));
     // Missing required argument: clap's usage error, also exit code 2.
-    xcat_fit().args(["fit", "--model", "powerlaw"]).assert().code(2);
+    xcat_fit()
+        .args(["fit", "--model", "powerlaw"])
+        .assert()
+        .code(2);
 }

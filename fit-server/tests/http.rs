@@ -27,7 +27,10 @@ fn config() -> ServerConfig {
 fn send(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String, serde_json::Value) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let req = format!("{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let req = format!(
+        "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     s.write_all(req.as_bytes()).unwrap();
     let _ = s.write_all(body);
     let mut out = Vec::new();
@@ -104,9 +107,17 @@ fn path_traversal_and_bad_fields_are_refused() {
         &serde_json::json!({"obs_id": "0000000001", "expid": "S001", "srcnum": 1, "model": "powerlaw"}),
     );
     assert_eq!(status, 404);
-    assert!(v["error"].as_str().unwrap().contains("P0000000001PNS001SRSPEC0001.FTZ"));
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("P0000000001PNS001SRSPEC0001.FTZ")
+    );
     // Unknown keys and bad JSON.
-    let (status, _, _) = post_json(srv.addr, &serde_json::json!({"model": "powerlaw", "path": "/etc/passwd"}));
+    let (status, _, _) = post_json(
+        srv.addr,
+        &serde_json::json!({"model": "powerlaw", "path": "/etc/passwd"}),
+    );
     assert_eq!(status, 400);
     let (status, _, _) = send(srv.addr, "POST /v1/fit HTTP/1.0", b"{not json");
     assert_eq!(status, 400);
@@ -134,7 +145,10 @@ fn uploads_corrupt_oversize_and_good() {
     let head = "POST /v1/fit HTTP/1.0\r\nContent-Type: multipart/form-data; boundary=BOUNDARY";
     let request = br#"{"model": "powerlaw", "stat": "cstat", "notice": [[0.5, 7.0]]}"#;
     // Corrupt FITS.
-    let body = multipart(&[("request", request), ("pha", b"SIMPLE  = T this is not FITS")]);
+    let body = multipart(&[
+        ("request", request),
+        ("pha", b"SIMPLE  = T this is not FITS"),
+    ]);
     let (status, _, v) = send(srv.addr, head, &body);
     assert_eq!(status, 422, "{v}");
     assert!(v["error"].as_str().unwrap().contains("FITS"), "{v}");
@@ -146,10 +160,21 @@ fn uploads_corrupt_oversize_and_good() {
     // A good upload: 3C 273 source, background, ARF and RMF.
     let d = common::spectra("chandra_acis_3c273");
     let read = |f: &str| std::fs::read(d.join(f)).unwrap();
-    let (pha, bkg, arf, rmf) = (read("3c273.pi"), read("3c273_bg.pi"), read("3c273.arf"), read("3c273.rmf"));
+    let (pha, bkg, arf, rmf) = (
+        read("3c273.pi"),
+        read("3c273_bg.pi"),
+        read("3c273.arf"),
+        read("3c273.rmf"),
+    );
     let eval = br#"{"model": "powerlaw", "stat": "wstat", "eval": true,
         "set": {"powerlaw.PhoIndex": 1.782, "powerlaw.norm": 1.622e-4}}"#;
-    let body = multipart(&[("request", eval), ("pha", &pha), ("bkg", &bkg), ("arf", &arf), ("rmf", &rmf)]);
+    let body = multipart(&[
+        ("request", eval),
+        ("pha", &pha),
+        ("bkg", &bkg),
+        ("arf", &arf),
+        ("rmf", &rmf),
+    ]);
     let (status, _, v) = send(srv.addr, head, &body);
     assert_eq!(status, 200, "{v}");
     // REFERENCE_VALUES.md A2 (rel 1e-6).
@@ -171,6 +196,9 @@ fn a_fit_over_the_time_limit_gets_a_4xx() {
         }),
     );
     assert_eq!(status, 422, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("did not finish"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("did not finish"),
+        "{v}"
+    );
     srv.stop();
 }

@@ -27,8 +27,16 @@ fn a3_chi2datavar_background_subtracted() {
     };
     let out = run(&spec, &req).unwrap();
     assert!(out.stat.converged);
-    assert_relative_eq!(out.params["powerlaw.PhoIndex"].value, 1.9298, max_relative = 1e-4);
-    assert_relative_eq!(out.params["powerlaw.norm"].value, 1.73862e-4, max_relative = 1e-4);
+    assert_relative_eq!(
+        out.params["powerlaw.PhoIndex"].value,
+        1.9298,
+        max_relative = 1e-4
+    );
+    assert_relative_eq!(
+        out.params["powerlaw.norm"].value,
+        1.73862e-4,
+        max_relative = 1e-4
+    );
 }
 
 #[test]
@@ -70,10 +78,22 @@ fn a4_joint_source_and_background_cstat() {
     // reference's own log10 rel 1e-6 holds for the source energy flux only).
     let f = &out.fluxes["0.5-7"];
     assert_relative_eq!(f.energy, 8.296745792997814e-13, max_relative = 1e-4);
-    assert_relative_eq!(f.bkg_energy.unwrap(), 1.342566520894761e-13, max_relative = 1e-4);
+    assert_relative_eq!(
+        f.bkg_energy.unwrap(),
+        1.342566520894761e-13,
+        max_relative = 1e-4
+    );
     assert_relative_eq!(f.photon, 0.00034801650283229483, max_relative = 1e-4);
-    assert_relative_eq!(f.bkg_photon.unwrap(), 2.9675854718842685e-05, max_relative = 1e-4);
-    assert_relative_eq!(f.energy.log10(), 8.296745792997814e-13f64.log10(), max_relative = 1e-6);
+    assert_relative_eq!(
+        f.bkg_photon.unwrap(),
+        2.9675854718842685e-05,
+        max_relative = 1e-4
+    );
+    assert_relative_eq!(
+        f.energy.log10(),
+        8.296745792997814e-13f64.log10(),
+        max_relative = 1e-6
+    );
 
     // At Sherpa's end point (parameters measured here with Sherpa 4.19, which reproduces the
     // reference statistic and all four fluxes to every printed digit) our statistic and flux
@@ -138,14 +158,38 @@ fn b1_wabs_wabs_powerlaw_on_xmm_pn() {
     assert_relative_eq!(p("phard.PhoIndex").value, 1.498, max_relative = 1e-2);
     assert_relative_eq!(p("phard.norm").value, 0.0014224, max_relative = 1e-2);
     // Covariance sigmas (the fit's covariance, sqrt(diag(extra_output['covar']))): rel 1e-3.
-    assert_relative_eq!(p("intrin.nH").error.unwrap(), 0.9582243108294659, max_relative = 1e-3);
-    assert_relative_eq!(p("phard.PhoIndex").error.unwrap(), 0.1429841749646365, max_relative = 1e-3);
-    assert_relative_eq!(p("phard.norm").error.unwrap(), 0.00039469440047366997, max_relative = 1e-3);
+    assert_relative_eq!(
+        p("intrin.nH").error.unwrap(),
+        0.9582243108294659,
+        max_relative = 1e-3
+    );
+    assert_relative_eq!(
+        p("phard.PhoIndex").error.unwrap(),
+        0.1429841749646365,
+        max_relative = 1e-3
+    );
+    assert_relative_eq!(
+        p("phard.norm").error.unwrap(),
+        0.00039469440047366997,
+        max_relative = 1e-3
+    );
     assert!(p("gal.nH").frozen && p("gal.nH").error.is_none());
     // Sherpa's covar() (inverse Hessian) for the same fit, measured here with Sherpa 4.19 and a
     // NumPy port of this wabs as a user model (its fit reproduced statval, nfev 95 and the
     // sigmas above): 1.0757715, 0.1503456, 0.00042058388. Tolerance rel 1e-3.
-    assert_relative_eq!(p("intrin.nH").covar_error.unwrap(), 1.0757715288297989, max_relative = 1e-3);
-    assert_relative_eq!(p("phard.PhoIndex").covar_error.unwrap(), 0.1503455837696251, max_relative = 1e-3);
-    assert_relative_eq!(p("phard.norm").covar_error.unwrap(), 0.0004205838792711449, max_relative = 1e-3);
+    assert_relative_eq!(
+        p("intrin.nH").covar_error.unwrap(),
+        1.0757715288297989,
+        max_relative = 1e-3
+    );
+    assert_relative_eq!(
+        p("phard.PhoIndex").covar_error.unwrap(),
+        0.1503455837696251,
+        max_relative = 1e-3
+    );
+    assert_relative_eq!(
+        p("phard.norm").covar_error.unwrap(),
+        0.0004205838792711449,
+        max_relative = 1e-3
+    );
 }

@@ -16,7 +16,10 @@ fn wstat_absorbed_powerlaw_fits_converge() {
             ..SpectrumFiles::default()
         })
         .unwrap();
-        assert!(spec.bkg.is_some() && spec.arf.is_some(), "{src}: header links followed");
+        assert!(
+            spec.bkg.is_some() && spec.arf.is_some(),
+            "{src}: header links followed"
+        );
         let req = FitRequest {
             model: "wabs*powerlaw".into(),
             stat: Statistic::WStat,
@@ -39,7 +42,11 @@ fn wstat_absorbed_powerlaw_fits_converge() {
         let red = out.stat.value / out.stat.dof as f64;
         assert!((0.5..2.0).contains(&red), "{src}: wstat/dof = {red}");
         // 0008 is soft (Γ ≈ 4.5, N_H ≈ 0.36e22: likely thermal), hence the wide band.
-        assert!((0.5..6.0).contains(&p("powerlaw.PhoIndex")), "{src}: {:?}", out.params);
+        assert!(
+            (0.5..6.0).contains(&p("powerlaw.PhoIndex")),
+            "{src}: {:?}",
+            out.params
+        );
         assert!(p("powerlaw.norm") > 0.0 && e("powerlaw.norm") < p("powerlaw.norm"));
         assert!((0.0..2.0).contains(&p("wabs.nH")));
         // Fluxes: positive, absorption only removes flux.

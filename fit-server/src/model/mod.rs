@@ -165,7 +165,11 @@ impl Parser<'_> {
         }
         let label = match label {
             Some(l) => {
-                if self.components.iter().any(|c| c.label.eq_ignore_ascii_case(&l)) {
+                if self
+                    .components
+                    .iter()
+                    .any(|c| c.label.eq_ignore_ascii_case(&l))
+                {
                     return Err(self.err(start, format!("label {l:?} is used twice")));
                 }
                 l
@@ -223,7 +227,10 @@ impl Model {
         };
         let root = p.expr()?;
         if let Some(c) = p.peek() {
-            return Err(p.err(p.pos, format!("unexpected {:?} after the expression", c as char)));
+            return Err(p.err(
+                p.pos,
+                format!("unexpected {:?} after the expression", c as char),
+            ));
         }
         let model = Model {
             expr: text.trim().to_string(),
@@ -268,7 +275,9 @@ impl Model {
             }
             Node::Add(a, b) => {
                 if self.additive(a) != self.additive(b) {
-                    return Err(bad("an additive and a multiplicative model cannot be added"));
+                    return Err(bad(
+                        "an additive and a multiplicative model cannot be added",
+                    ));
                 }
                 self.check_node(a, text)?;
                 self.check_node(b, text)
@@ -348,19 +357,10 @@ impl Model {
     /// Photon flux (photons cm⁻² s⁻¹) in each bin `[lo, hi]` for parameter values `p`.
     /// With `unabsorbed`, absorption components are left out.
     pub fn eval(&self, p: &[f64], lo: &[f64], hi: &[f64], unabsorbed: bool) -> Vec<f64> {
-        let mut scratch = Vec::new();
-        self.eval_node(&self.root, p, lo, hi, unabsorbed, &mut scratch)
+        self.eval_node(&self.root, p, lo, hi, unabsorbed)
     }
 
-    fn eval_node(
-        &self,
-        n: &Node,
-        p: &[f64],
-        lo: &[f64],
-        hi: &[f64],
-        unabsorbed: bool,
-        scratch: &mut Vec<f64>,
-    ) -> Vec<f64> {
+    fn eval_node(&self, n: &Node, p: &[f64], lo: &[f64], hi: &[f64], unabsorbed: bool) -> Vec<f64> {
         match n {
             Node::Comp(i) => {
                 let c = &self.components[*i];
@@ -375,14 +375,14 @@ impl Model {
                 out
             }
             Node::Mul(a, b) => {
-                let mut x = self.eval_node(a, p, lo, hi, unabsorbed, scratch);
-                let y = self.eval_node(b, p, lo, hi, unabsorbed, scratch);
+                let mut x = self.eval_node(a, p, lo, hi, unabsorbed);
+                let y = self.eval_node(b, p, lo, hi, unabsorbed);
                 x.iter_mut().zip(&y).for_each(|(x, y)| *x *= y);
                 x
             }
             Node::Add(a, b) => {
-                let mut x = self.eval_node(a, p, lo, hi, unabsorbed, scratch);
-                let y = self.eval_node(b, p, lo, hi, unabsorbed, scratch);
+                let mut x = self.eval_node(a, p, lo, hi, unabsorbed);
+                let y = self.eval_node(b, p, lo, hi, unabsorbed);
                 x.iter_mut().zip(&y).for_each(|(x, y)| *x += y);
                 x
             }
@@ -398,7 +398,10 @@ mod tests {
     fn parses_products_sums_and_labels() {
         let m = Model::parse("wabs*wabs*powerlaw").unwrap();
         let names: Vec<_> = m.params.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["wabs.nH", "wabs_2.nH", "powerlaw.PhoIndex", "powerlaw.norm"]);
+        assert_eq!(
+            names,
+            ["wabs.nH", "wabs_2.nH", "powerlaw.PhoIndex", "powerlaw.norm"]
+        );
         let m = Model::parse(" wabs.gal * (bbodyrad + powerlaw.hard) ").unwrap();
         assert!(m.param_index("HARD.phoindex").is_ok());
         assert!(m.param_index("gal.nH").is_ok());

@@ -93,16 +93,22 @@ impl Pha {
         if n == 0 {
             return Err(invalid(&t, "the spectrum has no rows".into()));
         }
-        if t
-            .key_str("HDUCLAS4")?
+        if t.key_str("HDUCLAS4")?
             .is_some_and(|s| s.eq_ignore_ascii_case("TYPE:II"))
         {
-            return Err(invalid(&t, "PHA type II files are not supported; extract one spectrum (type I) first".into()));
+            return Err(invalid(
+                &t,
+                "PHA type II files are not supported; extract one spectrum (type I) first".into(),
+            ));
         }
         let exposure = t.key_f64("EXPOSURE")?;
         let (counts, is_rate) = if let Some(col) = t.column("COUNTS")? {
             if col.repeat != 1 || col.variable {
-                return Err(invalid(&t, "COUNTS holds several values per row: a PHA type II file is not supported".into()));
+                return Err(invalid(
+                    &t,
+                    "COUNTS holds several values per row: a PHA type II file is not supported"
+                        .into(),
+                ));
             }
             (t.read_scalar("COUNTS", col)?, false)
         } else if let Some(col) = t.column("RATE")? {

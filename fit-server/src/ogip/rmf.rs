@@ -106,7 +106,10 @@ impl Rmf {
                 return Err(invalid(
                     &t,
                     row,
-                    format!("N_GRP = {ng} but F_CHAN/N_CHAN hold {} values", fchan.len().min(nchan.len())),
+                    format!(
+                        "N_GRP = {ng} but F_CHAN/N_CHAN hold {} values",
+                        fchan.len().min(nchan.len())
+                    ),
                 ));
             }
             let mut k = 0usize;
@@ -136,7 +139,11 @@ impl Rmf {
                     ));
                 }
                 runs.push((first as usize, values.len(), n));
-                values.extend(m[k..k + n].iter().map(|v| if v.is_finite() { *v } else { 0.0 }));
+                values.extend(
+                    m[k..k + n]
+                        .iter()
+                        .map(|v| if v.is_finite() { *v } else { 0.0 }),
+                );
                 k += n;
             }
         }

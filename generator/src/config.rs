@@ -203,7 +203,9 @@ impl Config {
     /// Reads and validates `path`.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let root = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let root = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let mut c = Config::parse(&text, &root).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             detail: e.to_string().trim().to_string(),
@@ -216,7 +218,11 @@ impl Config {
 
     /// Resolves a path from the file against the configuration's folder.
     pub fn resolve(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() { p.to_path_buf() } else { self.root.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.root.join(p)
+        }
     }
 
     fn validate(&self) -> Result<()> {
@@ -228,13 +234,19 @@ impl Config {
         let s = &self.site;
         if !(s.default_radius_arcmin > 0.0 && s.default_radius_arcmin <= 600.0) {
             return Err(err(
-                format!("site.default_radius_arcmin = {} is out of range", s.default_radius_arcmin),
+                format!(
+                    "site.default_radius_arcmin = {} is out of range",
+                    s.default_radius_arcmin
+                ),
                 "use a radius between 0 and 600 arcmin",
             ));
         }
         if !(s.neighbour_radius_arcmin > 0.0 && s.neighbour_radius_arcmin <= 60.0) {
             return Err(err(
-                format!("site.neighbour_radius_arcmin = {} is out of range", s.neighbour_radius_arcmin),
+                format!(
+                    "site.neighbour_radius_arcmin = {} is out of range",
+                    s.neighbour_radius_arcmin
+                ),
                 "use a radius between 0 and 60 arcmin",
             ));
         }
@@ -295,6 +307,9 @@ default_radius_arcmin = 5
     #[test]
     fn unknown_keys_are_errors() {
         let e = Config::parse("[site]\ndefault_radius = 3\n", Path::new(".")).unwrap_err();
-        assert!(e.to_string().contains("unknown field `default_radius`"), "{e}");
+        assert!(
+            e.to_string().contains("unknown field `default_radius`"),
+            "{e}"
+        );
     }
 }

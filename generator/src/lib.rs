@@ -8,8 +8,11 @@
 
 pub mod catalog;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod fits;
+pub mod serve;
+pub mod site;
 
 pub use catalog::Catalogue;
 pub use config::Config;

@@ -1,1 +1,309 @@
-fn main() {}
+//! The `xcat` command line: `build`, `serve`, `check`, `demo-catalogue`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use xcat::catalog::{Catalogue, Progress};
+use xcat::config::{Config, ExtraTable, JoinKey, NameFormat, NameTable};
+use xcat::demo::{self, DemoOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "xcat",
+    version,
+    about = "Static website generator for the XMM-Newton serendipitous source catalogue"
+)]
+struct Cli {
+    /// Print nothing but errors and warnings.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site. With no configuration and no catalogue, builds the demo site from the
+    /// built-in demo catalogue.
+    Build {
+        /// Configuration file (default: ./xcat.toml if it exists).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Detection catalogue(s), replacing catalog.detections of the configuration.
+        #[arg(long = "catalog", value_name = "FILE")]
+        catalogs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, short, default_value = "dist")]
+        out: PathBuf,
+    },
+    /// Serve a built site on 127.0.0.1 for previewing.
+    Serve {
+        /// Folder to serve.
+        #[arg(long, default_value = "dist")]
+        dir: PathBuf,
+        /// Port.
+        #[arg(long, short, default_value_t = 8000)]
+        port: u16,
+    },
+    /// Validate the configuration and inputs, and describe the catalogue.
+    Check {
+        /// Configuration file (default: ./xcat.toml if it exists).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Detection catalogue(s), replacing catalog.detections of the configuration.
+        #[arg(long = "catalog", value_name = "FILE")]
+        catalogs: Vec<PathBuf>,
+    },
+    /// Write the deterministic demo catalogue (4XMM layout) plus its ULX and name tables.
+    DemoCatalogue {
+        /// Output FITS file.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Number of sources (700000 ≈ 4XMM-DR14 scale).
+        #[arg(long, default_value_t = demo::DEFAULT_SOURCES)]
+        sources: u32,
+        /// Random seed.
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+}
+
+/// Progress bars on stderr, or nothing with --quiet.
+struct Bars {
+    quiet: bool,
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Self {
+        Bars {
+            quiet,
+            bar: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, what: &str, total: Option<usize>) {
+        if self.quiet {
+            return;
+        }
+        let pb = match total {
+            Some(n) => ProgressBar::new(n as u64),
+            None => ProgressBar::new_spinner(),
+        };
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {pos} {elapsed}")
+                .expect("valid template"),
+        );
+        pb.set_message(what.to_string());
+        *self.bar.lock().expect("not poisoned") = Some(pb);
+    }
+    fn advance(&self, done: usize) {
+        if let Some(b) = self.bar.lock().expect("not poisoned").as_ref() {
+            b.set_position(done as u64);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = self.bar.lock().expect("not poisoned").take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Configuration and catalogue files of a command; the demo inputs (kept alive by the
+/// returned temporary folder) when neither is given.
+fn inputs(
+    config: Option<PathBuf>,
+    catalogs: Vec<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<(Config, Vec<PathBuf>, Option<tempfile::TempDir>)> {
+    let config_path = config.or_else(|| Some(PathBuf::from("xcat.toml")).filter(|p| p.is_file()));
+    let mut cfg = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    if !catalogs.is_empty() {
+        return Ok((cfg, catalogs, None));
+    }
+    if config_path.is_some() {
+        let files = cfg
+            .catalog
+            .detections
+            .iter()
+            .map(|p| cfg.resolve(p))
+            .collect();
+        return Ok((cfg, files, None));
+    }
+    let tmp = tempfile::tempdir().context("creating a temporary folder for the demo catalogue")?;
+    let files = demo::write(
+        &tmp.path().join("xcat-demo.fits"),
+        &DemoOptions::default(),
+        &|_, _| {},
+    )?;
+    if !quiet {
+        eprintln!(
+            "No xcat.toml and no --catalog: using the built-in demo catalogue ({} sources, {} detections).",
+            files.sources, files.detections
+        );
+    }
+    let content = Path::new("content");
+    cfg.title = "xcat demo — synthetic XMM-Newton catalogue".into();
+    cfg.extra.push(ExtraTable {
+        file: files.ulx.clone(),
+        key: JoinKey::Srcid,
+        columns: Vec::new(),
+        missing: Some("false".into()),
+        descriptions: [
+            ("is_ulx".to_string(), "Whether the source is an ultraluminous X-ray source candidate: off-nuclear in a nearby galaxy with L(0.2–12 keV) > 1e39 erg/s (demo table).".to_string()),
+            ("ulx_host".to_string(), "Host galaxy of the ULX candidate (demo table).".to_string()),
+            ("ulx_log_lx".to_string(), "log10 of the 0.2–12 keV luminosity of the ULX candidate in erg/s (demo table).".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+    });
+    cfg.names.push(NameTable {
+        file: files.names.clone(),
+        format: NameFormat::Csv,
+    });
+    if content.is_dir() {
+        cfg.site.content = Some(content.to_path_buf());
+    }
+    Ok((cfg, vec![files.catalogue], Some(tmp)))
+}
+
+fn print_warnings(cat: &Catalogue) {
+    for w in &cat.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let bars = Bars::new(cli.quiet);
+    match cli.command {
+        Command::Build {
+            config,
+            catalogs,
+            out,
+        } => {
+            let t0 = std::time::Instant::now();
+            let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
+            let cat = Catalogue::load(&cfg, &files, &bars)?;
+            print_warnings(&cat);
+            bars.start("rendering pages", Some(cat.sources.rows()));
+            let report = xcat::site::build(&cfg, &cat, &out, &|n| bars.advance(n))?;
+            bars.finish();
+            if !cli.quiet {
+                eprintln!(
+                    "Built {} pages and {} other files into {} in {:.1} s.",
+                    report.pages,
+                    report.files,
+                    out.display(),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+        }
+        Command::Serve { dir, port } => {
+            anyhow::ensure!(
+                dir.join("index.html").is_file(),
+                "{} holds no built site (no index.html); run `xcat build` first",
+                dir.display()
+            );
+            xcat::serve::serve(&dir, port)?;
+        }
+        Command::Check { config, catalogs } => {
+            let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
+            let cat = Catalogue::load(&cfg, &files, &bars)?;
+            print_warnings(&cat);
+            let d = &cat.detections;
+            let nulls = d.null_count();
+            println!(
+                "inputs: {}",
+                files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!("detections: {}", d.rows());
+            println!("sources: {}", cat.sources.rows());
+            println!("observations: {}", cat.observations.rows());
+            println!(
+                "columns: {} (detections), {} (sources), {} (observations)",
+                d.schema().len(),
+                cat.sources.schema().len(),
+                cat.observations.schema().len()
+            );
+            println!(
+                "null cells: {nulls} of {} in detections",
+                d.rows() * d.schema().len()
+            );
+            let mut by_col: Vec<(usize, &str)> = d
+                .schema()
+                .fields()
+                .iter()
+                .zip(d.columns())
+                .map(|(f, c)| (c.null_count(), f.name.as_str()))
+                .filter(|(n, _)| *n > 0)
+                .collect();
+            by_col.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            for (n, name) in by_col.iter().take(10) {
+                println!("  {name}: {n} nulls");
+            }
+            println!("warnings: {}", cat.warnings.len());
+            println!("ok");
+        }
+        Command::DemoCatalogue { out, sources, seed } => {
+            let t0 = std::time::Instant::now();
+            let pb = if cli.quiet {
+                ProgressBar::hidden()
+            } else {
+                ProgressBar::new(u64::from(sources))
+            };
+            pb.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} sources {elapsed}")
+                    .expect("valid template"),
+            );
+            let opts = DemoOptions {
+                sources,
+                seed,
+                ..Default::default()
+            };
+            let files = demo::write(&out, &opts, &|done, _| pb.set_position(done))?;
+            pb.finish_and_clear();
+            if !cli.quiet {
+                eprintln!(
+                    "Wrote {} ({} sources, {} detections), {} and {} in {:.1} s.",
+                    files.catalogue.display(),
+                    files.sources,
+                    files.detections,
+                    files.ulx.display(),
+                    files.names.display(),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            // Problems with the user's inputs exit 2; anything else 1.
+            if e.downcast_ref::<xcat::Error>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -5,9 +5,9 @@
 mod common;
 
 use approx::assert_relative_eq;
+use xcat::Config;
 use xcat::catalog::{Catalogue, Quiet};
 use xcat::fits::{FitsTable, HduSelector};
-use xcat::Config;
 use xcat_core::{DataType, Value};
 
 fn load() -> Catalogue {
@@ -41,7 +41,10 @@ fn schema_keeps_types_units_and_descriptions() {
     assert_eq!(s.get("SPECTRA").unwrap().dtype, DataType::Bool);
     assert_eq!(s.get("RA").unwrap().dtype, DataType::F64);
     assert_eq!(s.get("IAUNAME").unwrap().width, 21);
-    assert!(s.fields().iter().all(|f| !f.description.is_empty()), "every 4XMM column is described");
+    assert!(
+        s.fields().iter().all(|f| !f.description.is_empty()),
+        "every 4XMM column is described"
+    );
 }
 
 #[test]
@@ -52,16 +55,34 @@ fn first_row_spot_checks() {
     // RA 201.71879851213, DEC -47.460382462299, EP_8_FLUX 7.36196e-15 (float32), SPECTRA T.
     assert_eq!(d.value("DETID", 0), Value::Int(101122201010052));
     assert_eq!(d.value("SRCID", 0), Value::Int(201122201010052));
-    assert_eq!(d.value("IAUNAME", 0), Value::Str("4XMM J132652.4-472736".into()));
-    assert_relative_eq!(d.column("RA").unwrap().f64(0).unwrap(), 201.71879851213, max_relative = 1e-13);
-    assert_relative_eq!(d.column("DEC").unwrap().f64(0).unwrap(), -47.460382462299, max_relative = 1e-13);
+    assert_eq!(
+        d.value("IAUNAME", 0),
+        Value::Str("4XMM J132652.4-472736".into())
+    );
+    assert_relative_eq!(
+        d.column("RA").unwrap().f64(0).unwrap(),
+        201.71879851213,
+        max_relative = 1e-13
+    );
+    assert_relative_eq!(
+        d.column("DEC").unwrap().f64(0).unwrap(),
+        -47.460382462299,
+        max_relative = 1e-13
+    );
     // float32 in the file: compare at float32 precision (relative 1e-7).
-    assert_relative_eq!(d.column("EP_8_FLUX").unwrap().f64(0).unwrap(), 7.36196e-15, max_relative = 1e-6);
+    assert_relative_eq!(
+        d.column("EP_8_FLUX").unwrap().f64(0).unwrap(),
+        7.36196e-15,
+        max_relative = 1e-6
+    );
     assert_eq!(d.value("SPECTRA", 0), Value::Bool(true));
     assert_eq!(d.value("PN_FILTER", 0), Value::Str("Medium".into()));
     assert_eq!(d.value("PN_SUBMODE", 2), Value::Str("UNDEFINED".into()));
     let spectra = d.column("SPECTRA").unwrap();
-    assert_eq!((0..52).filter(|&i| spectra.bool(i) == Some(true)).count(), 22);
+    assert_eq!(
+        (0..52).filter(|&i| spectra.bool(i) == Some(true)).count(),
+        22
+    );
 }
 
 #[test]
@@ -70,7 +91,10 @@ fn iau_names_follow_from_source_positions() {
     let c = load();
     let s = &c.sources;
     for i in 0..s.rows() {
-        let (ra, dec) = (s.column("SC_RA").unwrap().f64(i).unwrap(), s.column("SC_DEC").unwrap().f64(i).unwrap());
+        let (ra, dec) = (
+            s.column("SC_RA").unwrap().f64(i).unwrap(),
+            s.column("SC_DEC").unwrap().f64(i).unwrap(),
+        );
         assert_eq!(
             s.value("IAUNAME", i),
             Value::Str(xcat_core::coords::iau_name("4XMM", ra, dec)),
@@ -83,18 +107,25 @@ fn iau_names_follow_from_source_positions() {
 fn sources_group_detections() {
     let c = load();
     let s = &c.sources;
-    let row = (0..s.rows()).find(|&i| s.value("SRCID", i) == Value::Int(201122201010052)).unwrap();
+    let row = (0..s.rows())
+        .find(|&i| s.value("SRCID", i) == Value::Int(201122201010052))
+        .unwrap();
     // N_DETECTIONS of this source in the file is 2 (rows 1 and 3).
     assert_eq!(s.value("N_DETECTIONS", row), Value::Int(2));
     assert_eq!(c.source_detections.members(row), &[0, 2]);
     assert_eq!(s.value("HAS_SPECTRUM", row), Value::Bool(true));
-    let total: usize = (0..s.rows()).map(|g| c.source_detections.members(g).len()).sum();
+    let total: usize = (0..s.rows())
+        .map(|g| c.source_detections.members(g).len())
+        .sum();
     assert_eq!(total, 52);
     // Galactic coordinates: astropy 8.0.2 gives l = 309.119920461378, b = 14.985138633591054 for
     // row 1's ICRS RA/DEC (the file's LII/BII were computed from RA_UNC/DEC_UNC, before
     // astrometric correction). Tolerance 2e-5 deg (0.07 arcsec).
     let (l, b) = xcat_core::coords::equatorial_to_galactic(201.71879851213, -47.460382462299);
-    assert!((l - 309.119920461378).abs() < 2e-5 && (b - 14.985138633591054).abs() < 2e-5, "{l} {b}");
+    assert!(
+        (l - 309.119920461378).abs() < 2e-5 && (b - 14.985138633591054).abs() < 2e-5,
+        "{l} {b}"
+    );
 }
 
 #[test]
@@ -114,7 +145,10 @@ fn stacked_slice_nulls_are_real_nulls() {
     assert_eq!(nulls("SPECTRA"), 54);
     assert_eq!(nulls("PN_8_CTS"), 68);
     let spectra = table.column("SPECTRA").unwrap();
-    assert_eq!((0..101).filter(|&i| spectra.bool(i) == Some(true)).count(), 16);
+    assert_eq!(
+        (0..101).filter(|&i| spectra.bool(i) == Some(true)).count(),
+        16
+    );
     assert_eq!(table.value("DETID", 0), Value::Null);
     assert_eq!(table.value("SRC_NUM", 2), Value::Int(28));
     assert_eq!(table.value("OBS_ID", 2), Value::Str("0403390101".into()));
@@ -124,7 +158,9 @@ fn stacked_slice_nulls_are_real_nulls() {
 #[test]
 fn stacked_slice_is_rejected_as_detection_catalogue_with_a_hint() {
     let path = common::shared("catalogs/xmm_4xmm_stacked_slice/test_catalogue.fits");
-    let e = Catalogue::load(&Config::default(), &[path], &Quiet).unwrap_err().to_string();
+    let e = Catalogue::load(&Config::default(), &[path], &Quiet)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("column RA missing from HDU 1"), "{e}");
     assert!(e.contains("[columns] RA ="), "{e}");
 }

@@ -44,21 +44,54 @@ pub fn describe(name: &str) -> Option<(String, &'static str)> {
 /// Columns with a name of their own.
 fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
     Some(match name {
-        "DETID" => ("Unique number of this detection (one row of the catalogue).", "meta.id"),
+        "DETID" => (
+            "Unique number of this detection (one row of the catalogue).",
+            "meta.id",
+        ),
         "SRCID" => (
             "Unique number of the source: all detections of one sky source share it.",
             "meta.id;meta.main",
         ),
-        "DR3SRCID" => ("SRCID of the matching source in the 3XMM-DR3 catalogue.", "meta.id.cross"),
-        "DR3DETID" => ("DETID of the matching detection in 3XMM-DR3.", "meta.id.cross"),
-        "DR3DETDIST" => ("Distance to the matching 3XMM-DR3 detection.", "pos.angDistance"),
-        "DR3SRCDIST" => ("Distance to the matching 3XMM-DR3 source.", "pos.angDistance"),
-        "DR3MULT" => ("Number of 3XMM-DR3 sources matched to this source.", "meta.number"),
-        "DR4SRCID" => ("SRCID of the matching source in the 3XMM-DR4 catalogue.", "meta.id.cross"),
-        "DR4DETID" => ("DETID of the matching detection in 3XMM-DR4.", "meta.id.cross"),
-        "DR4DETDIST" => ("Distance to the matching 3XMM-DR4 detection.", "pos.angDistance"),
-        "DR4SRCDIST" => ("Distance to the matching 3XMM-DR4 source.", "pos.angDistance"),
-        "DR4MULT" => ("Number of 3XMM-DR4 sources matched to this source.", "meta.number"),
+        "DR3SRCID" => (
+            "SRCID of the matching source in the 3XMM-DR3 catalogue.",
+            "meta.id.cross",
+        ),
+        "DR3DETID" => (
+            "DETID of the matching detection in 3XMM-DR3.",
+            "meta.id.cross",
+        ),
+        "DR3DETDIST" => (
+            "Distance to the matching 3XMM-DR3 detection.",
+            "pos.angDistance",
+        ),
+        "DR3SRCDIST" => (
+            "Distance to the matching 3XMM-DR3 source.",
+            "pos.angDistance",
+        ),
+        "DR3MULT" => (
+            "Number of 3XMM-DR3 sources matched to this source.",
+            "meta.number",
+        ),
+        "DR4SRCID" => (
+            "SRCID of the matching source in the 3XMM-DR4 catalogue.",
+            "meta.id.cross",
+        ),
+        "DR4DETID" => (
+            "DETID of the matching detection in 3XMM-DR4.",
+            "meta.id.cross",
+        ),
+        "DR4DETDIST" => (
+            "Distance to the matching 3XMM-DR4 detection.",
+            "pos.angDistance",
+        ),
+        "DR4SRCDIST" => (
+            "Distance to the matching 3XMM-DR4 source.",
+            "pos.angDistance",
+        ),
+        "DR4MULT" => (
+            "Number of 3XMM-DR4 sources matched to this source.",
+            "meta.number",
+        ),
         "IAUNAME" => (
             "IAU designation of the source, built from its truncated position (4XMM JHHMMSS.s±DDMMSS).",
             "meta.id",
@@ -68,9 +101,18 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
             "meta.id;obs",
         ),
         "OBS_ID" => ("XMM-Newton observation identifier (10 digits).", "obs.id"),
-        "REVOLUT" => ("XMM-Newton orbit (revolution) number of the observation.", "obs.param"),
-        "MJD_START" => ("Start of the observation (Modified Julian Date).", "time.start;obs"),
-        "MJD_STOP" => ("End of the observation (Modified Julian Date).", "time.end;obs"),
+        "REVOLUT" => (
+            "XMM-Newton orbit (revolution) number of the observation.",
+            "obs.param",
+        ),
+        "MJD_START" => (
+            "Start of the observation (Modified Julian Date).",
+            "time.start;obs",
+        ),
+        "MJD_STOP" => (
+            "End of the observation (Modified Julian Date).",
+            "time.end;obs",
+        ),
         "OBS_CLASS" => (
             "Quality class of the observation, 0 (no problems) to 5 (most of the field flagged).",
             "meta.code.qual;obs",
@@ -83,26 +125,62 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
             "Observing sub-mode of the camera (e.g. PrimeFullWindow), UNDEFINED when not used.",
             "instr.setup",
         ),
-        "RA" => ("Right ascension (ICRS) of the detection, after astrometric correction.", "pos.eq.ra;meta.main"),
-        "DEC" => ("Declination (ICRS) of the detection, after astrometric correction.", "pos.eq.dec;meta.main"),
-        "POSERR" => ("Total 1σ position uncertainty of the detection, including the systematic error.", "stat.error;pos"),
+        "RA" => (
+            "Right ascension (ICRS) of the detection, after astrometric correction.",
+            "pos.eq.ra;meta.main",
+        ),
+        "DEC" => (
+            "Declination (ICRS) of the detection, after astrometric correction.",
+            "pos.eq.dec;meta.main",
+        ),
+        "POSERR" => (
+            "Total 1σ position uncertainty of the detection, including the systematic error.",
+            "stat.error;pos",
+        ),
         "LII" => ("Galactic longitude of the detection.", "pos.galactic.lon"),
         "BII" => ("Galactic latitude of the detection.", "pos.galactic.lat"),
-        "RADEC_ERR" => ("Statistical 1σ position uncertainty from the source fit.", "stat.error;pos"),
-        "SYSERRCC" => ("Systematic position error added after astrometric correction.", "stat.error.sys;pos"),
+        "RADEC_ERR" => (
+            "Statistical 1σ position uncertainty from the source fit.",
+            "stat.error;pos",
+        ),
+        "SYSERRCC" => (
+            "Systematic position error added after astrometric correction.",
+            "stat.error.sys;pos",
+        ),
         "REFCAT" => (
             "Reference catalogue used for the astrometric correction of the field (code).",
             "meta.code",
         ),
-        "POSCOROK" => ("Whether the astrometric correction of the field succeeded.", "meta.code.qual"),
-        "RA_UNC" => ("Right ascension before astrometric correction.", "pos.eq.ra"),
+        "POSCOROK" => (
+            "Whether the astrometric correction of the field succeeded.",
+            "meta.code.qual",
+        ),
+        "RA_UNC" => (
+            "Right ascension before astrometric correction.",
+            "pos.eq.ra",
+        ),
         "DEC_UNC" => ("Declination before astrometric correction.", "pos.eq.dec"),
-        "CCDPN" | "CCDM1" | "CCDM2" => ("CCD of the camera on which the detection lies.", "instr.det"),
-        "PN_RAWX" | "M1_RAWX" | "M2_RAWX" => ("Detector RAWX pixel of the detection.", "pos.cartesian.x;instr.det"),
-        "PN_RAWY" | "M1_RAWY" | "M2_RAWY" => ("Detector RAWY pixel of the detection.", "pos.cartesian.y;instr.det"),
-        "EP_EXTENT" => ("Core radius of the fitted extended-source (beta) model; 0 for point-like detections.", "phys.angSize;src"),
+        "CCDPN" | "CCDM1" | "CCDM2" => (
+            "CCD of the camera on which the detection lies.",
+            "instr.det",
+        ),
+        "PN_RAWX" | "M1_RAWX" | "M2_RAWX" => (
+            "Detector RAWX pixel of the detection.",
+            "pos.cartesian.x;instr.det",
+        ),
+        "PN_RAWY" | "M1_RAWY" | "M2_RAWY" => (
+            "Detector RAWY pixel of the detection.",
+            "pos.cartesian.y;instr.det",
+        ),
+        "EP_EXTENT" => (
+            "Core radius of the fitted extended-source (beta) model; 0 for point-like detections.",
+            "phys.angSize;src",
+        ),
         "EP_EXTENT_ERR" => ("1σ error of EP_EXTENT.", "stat.error;phys.angSize;src"),
-        "EP_EXTENT_ML" => ("Likelihood of the detection being extended rather than point-like.", "stat.likelihood;phys.angSize"),
+        "EP_EXTENT_ML" => (
+            "Likelihood of the detection being extended rather than point-like.",
+            "stat.likelihood;phys.angSize",
+        ),
         "PN_PILEUP" | "M1_PILEUP" | "M2_PILEUP" => (
             "Pile-up level of the camera: counts per frame over the level at which pile-up becomes significant (≥ 1 means likely piled up).",
             "instr.det.noise",
@@ -111,17 +189,26 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
             "Good exposure time (ONTIME) of the CCD of the camera on which the detection lies.",
             "time.duration;obs.exposure",
         ),
-        "EP_ONTIME" => ("Largest of the cameras' ONTIME values for this detection.", "time.duration;obs.exposure"),
+        "EP_ONTIME" => (
+            "Largest of the cameras' ONTIME values for this detection.",
+            "time.duration;obs.exposure",
+        ),
         "PN_OFFAX" | "M1_OFFAX" | "M2_OFFAX" => (
             "Off-axis angle of the detection from the camera's optical axis.",
             "pos.angDistance;instr.fov",
         ),
-        "EP_OFFAX" => ("Off-axis angle of the detection, averaged over the cameras.", "pos.angDistance;instr.fov"),
+        "EP_OFFAX" => (
+            "Off-axis angle of the detection, averaged over the cameras.",
+            "pos.angDistance;instr.fov",
+        ),
         "PN_MASKFRAC" | "M1_MASKFRAC" | "M2_MASKFRAC" => (
             "Fraction of the point-spread function of the detection that falls on good pixels of the camera.",
             "instr.param",
         ),
-        "DIST_NN" => ("Distance to the nearest neighbouring detection in the same observation.", "pos.angDistance"),
+        "DIST_NN" => (
+            "Distance to the nearest neighbouring detection in the same observation.",
+            "pos.angDistance",
+        ),
         "SUM_FLAG" => (
             "Summary quality flag of the detection: 0 good, 1–2 possible spurious or problem region, 3–4 likely spurious (see the user guide).",
             "meta.code.qual",
@@ -130,8 +217,14 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
             "Twelve quality flags (T true, F false, X not set) from automatic and visual screening.",
             "meta.code.qual",
         ),
-        "TSERIES" => ("Whether the pipeline extracted a light curve for this detection.", "meta.code"),
-        "SPECTRA" => ("Whether the pipeline extracted a spectrum for this detection.", "meta.code"),
+        "TSERIES" => (
+            "Whether the pipeline extracted a light curve for this detection.",
+            "meta.code",
+        ),
+        "SPECTRA" => (
+            "Whether the pipeline extracted a spectrum for this detection.",
+            "meta.code",
+        ),
         "EP_CHI2PROB" => (
             "Lowest χ² probability of the detection's light curves being constant; small values mean variability.",
             "stat.probability;src.var",
@@ -140,15 +233,42 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
             "χ² probability that the camera's light curve of the detection is constant.",
             "stat.probability;src.var",
         ),
-        "PN_FVAR" | "M1_FVAR" | "M2_FVAR" => ("Fractional excess variance of the camera's light curve.", "src.var"),
-        "PN_FVARERR" | "M1_FVARERR" | "M2_FVARERR" => ("Error of the fractional excess variance.", "stat.error;src.var"),
-        "VAR_FLAG" => ("Whether the detection is variable within its observation (χ² probability < 1e-5).", "meta.code;src.var"),
-        "VAR_EXP_ID" => ("Exposure identifier of the light curve with the lowest χ² probability.", "meta.id;obs.exposure"),
-        "VAR_INST_ID" => ("Camera of the light curve with the lowest χ² probability.", "meta.id;instr"),
-        "MJD_FIRST" => ("Start of the first observation of the source (Modified Julian Date).", "time.start"),
-        "MJD_LAST" => ("End of the last observation of the source (Modified Julian Date).", "time.end"),
-        "N_DETECTIONS" => ("Number of detections of the source in the catalogue.", "meta.number"),
-        "CONFUSED" => ("Whether the source may be confused with a neighbour (ambiguous matching).", "meta.code.qual"),
+        "PN_FVAR" | "M1_FVAR" | "M2_FVAR" => (
+            "Fractional excess variance of the camera's light curve.",
+            "src.var",
+        ),
+        "PN_FVARERR" | "M1_FVARERR" | "M2_FVARERR" => (
+            "Error of the fractional excess variance.",
+            "stat.error;src.var",
+        ),
+        "VAR_FLAG" => (
+            "Whether the detection is variable within its observation (χ² probability < 1e-5).",
+            "meta.code;src.var",
+        ),
+        "VAR_EXP_ID" => (
+            "Exposure identifier of the light curve with the lowest χ² probability.",
+            "meta.id;obs.exposure",
+        ),
+        "VAR_INST_ID" => (
+            "Camera of the light curve with the lowest χ² probability.",
+            "meta.id;instr",
+        ),
+        "MJD_FIRST" => (
+            "Start of the first observation of the source (Modified Julian Date).",
+            "time.start",
+        ),
+        "MJD_LAST" => (
+            "End of the last observation of the source (Modified Julian Date).",
+            "time.end",
+        ),
+        "N_DETECTIONS" => (
+            "Number of detections of the source in the catalogue.",
+            "meta.number",
+        ),
+        "CONFUSED" => (
+            "Whether the source may be confused with a neighbour (ambiguous matching).",
+            "meta.code.qual",
+        ),
         "HIGH_BACKGROUND" => (
             "Whether the detection lies in a field with high background (part of a 'clean' subsample selection).",
             "meta.code.qual",
@@ -167,23 +287,73 @@ fn patterned(name: &str) -> Option<(String, &'static str)> {
     };
     let band_text = band.and_then(band_range);
     Some(match (band_text, qty) {
-        (Some(b), "FLUX") => (format!("Flux in band {} ({b}) from {who}.", band?), "phot.flux;em.X-ray"),
-        (Some(b), "FLUX_ERR") => (format!("1σ error of the band {} ({b}) flux from {who}.", band?), "stat.error;phot.flux;em.X-ray"),
-        (Some(b), "RATE") => (format!("Count rate in band {} ({b}) in {who}.", band?), "phot.count;arith.rate;em.X-ray"),
-        (Some(b), "RATE_ERR") => (format!("1σ error of the band {} ({b}) count rate in {who}.", band?), "stat.error;phot.count;em.X-ray"),
-        (Some(b), "CTS") => (format!("Source counts in band {} ({b}) in {who}.", band?), "phot.count;em.X-ray"),
-        (Some(b), "CTS_ERR") => (format!("1σ error of the band {} ({b}) counts in {who}.", band?), "stat.error;phot.count;em.X-ray"),
-        (Some(b), "DET_ML") => (format!("Detection likelihood in band {} ({b}) in {who} (−ln of the chance probability).", band?), "stat.likelihood;em.X-ray"),
-        (Some(b), "EXP") => (format!("Exposure at the detection's position in band {} ({b}) in {who}, vignetting not applied.", band?), "time.duration;obs.exposure"),
-        (Some(b), "BG") => (format!("Background at the detection's position in band {} ({b}) in {who}.", band?), "phot.count;instr.background"),
-        (Some(b), "VIG") => (format!("Vignetting factor at the detection's position in band {} ({b}) in {who}.", band?), "instr.param"),
+        (Some(b), "FLUX") => (
+            format!("Flux in band {} ({b}) from {who}.", band?),
+            "phot.flux;em.X-ray",
+        ),
+        (Some(b), "FLUX_ERR") => (
+            format!("1σ error of the band {} ({b}) flux from {who}.", band?),
+            "stat.error;phot.flux;em.X-ray",
+        ),
+        (Some(b), "RATE") => (
+            format!("Count rate in band {} ({b}) in {who}.", band?),
+            "phot.count;arith.rate;em.X-ray",
+        ),
+        (Some(b), "RATE_ERR") => (
+            format!("1σ error of the band {} ({b}) count rate in {who}.", band?),
+            "stat.error;phot.count;em.X-ray",
+        ),
+        (Some(b), "CTS") => (
+            format!("Source counts in band {} ({b}) in {who}.", band?),
+            "phot.count;em.X-ray",
+        ),
+        (Some(b), "CTS_ERR") => (
+            format!("1σ error of the band {} ({b}) counts in {who}.", band?),
+            "stat.error;phot.count;em.X-ray",
+        ),
+        (Some(b), "DET_ML") => (
+            format!(
+                "Detection likelihood in band {} ({b}) in {who} (−ln of the chance probability).",
+                band?
+            ),
+            "stat.likelihood;em.X-ray",
+        ),
+        (Some(b), "EXP") => (
+            format!(
+                "Exposure at the detection's position in band {} ({b}) in {who}, vignetting not applied.",
+                band?
+            ),
+            "time.duration;obs.exposure",
+        ),
+        (Some(b), "BG") => (
+            format!(
+                "Background at the detection's position in band {} ({b}) in {who}.",
+                band?
+            ),
+            "phot.count;instr.background",
+        ),
+        (Some(b), "VIG") => (
+            format!(
+                "Vignetting factor at the detection's position in band {} ({b}) in {who}.",
+                band?
+            ),
+            "instr.param",
+        ),
         (None, q) if q.starts_with("HR") && q.len() == 3 => {
             let n: u8 = q[2..].parse().ok()?;
-            (format!("Hardness ratio {n} from {who}: (R{} − R{n}) / (R{} + R{n}) of the band count rates.", n + 1, n + 1), "phot.color;em.X-ray")
+            (
+                format!(
+                    "Hardness ratio {n} from {who}: (R{} − R{n}) / (R{} + R{n}) of the band count rates.",
+                    n + 1,
+                    n + 1
+                ),
+                "phot.color;em.X-ray",
+            )
         }
-        (None, q) if q.starts_with("HR") && q.ends_with("_ERR") => {
-            (format!("1σ error of hardness ratio {} from {who}.", &q[2..3]), "stat.error;phot.color;em.X-ray")
-        }
+        (None, q) if q.starts_with("HR") && q.ends_with("_ERR") => (
+            format!("1σ error of hardness ratio {} from {who}.", &q[2..3]),
+            "stat.error;phot.color;em.X-ray",
+        ),
         _ => return None,
     })
 }
@@ -191,21 +361,54 @@ fn patterned(name: &str) -> Option<(String, &'static str)> {
 /// Source-level (`SC_`) columns: combinations of all detections of a source.
 fn source_level(rest: &str) -> Option<(String, &'static str)> {
     let fixed = match rest {
-        "RA" => Some(("Right ascension (ICRS) of the source: error-weighted mean of its detections.", "pos.eq.ra;meta.main")),
-        "DEC" => Some(("Declination (ICRS) of the source: error-weighted mean of its detections.", "pos.eq.dec;meta.main")),
+        "RA" => Some((
+            "Right ascension (ICRS) of the source: error-weighted mean of its detections.",
+            "pos.eq.ra;meta.main",
+        )),
+        "DEC" => Some((
+            "Declination (ICRS) of the source: error-weighted mean of its detections.",
+            "pos.eq.dec;meta.main",
+        )),
         "POSERR" => Some(("1σ position uncertainty of the source.", "stat.error;pos")),
-        "DET_ML" => Some(("Total detection likelihood of the source over all its detections.", "stat.likelihood;em.X-ray")),
-        "EXTENT" => Some(("Error-weighted mean extent (core radius) of the source.", "phys.angSize;src")),
+        "DET_ML" => Some((
+            "Total detection likelihood of the source over all its detections.",
+            "stat.likelihood;em.X-ray",
+        )),
+        "EXTENT" => Some((
+            "Error-weighted mean extent (core radius) of the source.",
+            "phys.angSize;src",
+        )),
         "EXT_ERR" => Some(("1σ error of SC_EXTENT.", "stat.error;phys.angSize;src")),
-        "EXT_ML" => Some(("Total extent likelihood of the source.", "stat.likelihood;phys.angSize")),
-        "CHI2PROB" => Some(("χ² probability that the source's fluxes are constant between observations (long-term variability).", "stat.probability;src.var")),
-        "FVAR" => Some(("Fractional excess variance of the source's fluxes between observations.", "src.var")),
+        "EXT_ML" => Some((
+            "Total extent likelihood of the source.",
+            "stat.likelihood;phys.angSize",
+        )),
+        "CHI2PROB" => Some((
+            "χ² probability that the source's fluxes are constant between observations (long-term variability).",
+            "stat.probability;src.var",
+        )),
+        "FVAR" => Some((
+            "Fractional excess variance of the source's fluxes between observations.",
+            "src.var",
+        )),
         "FVARERR" => Some(("Error of SC_FVAR.", "stat.error;src.var")),
-        "VAR_FLAG" => Some(("Whether any detection of the source is flagged variable within its observation.", "meta.code;src.var")),
-        "SUM_FLAG" => Some(("Highest SUM_FLAG of the source's detections.", "meta.code.qual")),
-        "EP_8_FMIN" => Some(("Lowest band-8 (0.2–12 keV) flux among the source's detections.", "phot.flux;stat.min;em.X-ray")),
+        "VAR_FLAG" => Some((
+            "Whether any detection of the source is flagged variable within its observation.",
+            "meta.code;src.var",
+        )),
+        "SUM_FLAG" => Some((
+            "Highest SUM_FLAG of the source's detections.",
+            "meta.code.qual",
+        )),
+        "EP_8_FMIN" => Some((
+            "Lowest band-8 (0.2–12 keV) flux among the source's detections.",
+            "phot.flux;stat.min;em.X-ray",
+        )),
         "EP_8_FMIN_ERR" => Some(("1σ error of SC_EP_8_FMIN.", "stat.error;phot.flux;em.X-ray")),
-        "EP_8_FMAX" => Some(("Highest band-8 (0.2–12 keV) flux among the source's detections.", "phot.flux;stat.max;em.X-ray")),
+        "EP_8_FMAX" => Some((
+            "Highest band-8 (0.2–12 keV) flux among the source's detections.",
+            "phot.flux;stat.max;em.X-ray",
+        )),
         "EP_8_FMAX_ERR" => Some(("1σ error of SC_EP_8_FMAX.", "stat.error;phot.flux;em.X-ray")),
         _ => None,
     };
@@ -214,16 +417,27 @@ fn source_level(rest: &str) -> Option<(String, &'static str)> {
     }
     if let Some(n) = rest.strip_prefix("HR") {
         if let Some(n) = n.strip_suffix("_ERR") {
-            return Some((format!("1σ error of SC_HR{n}."), "stat.error;phot.color;em.X-ray"));
+            return Some((
+                format!("1σ error of SC_HR{n}."),
+                "stat.error;phot.color;em.X-ray",
+            ));
         }
         return Some((
-            format!("Error-weighted mean of the EPIC hardness ratio {n} of the source's detections."),
+            format!(
+                "Error-weighted mean of the EPIC hardness ratio {n} of the source's detections."
+            ),
             "phot.color;em.X-ray",
         ));
     }
     let (d, ucd) = patterned(rest)?;
-    let d = d.trim_end_matches('.').replacen("Flux", "Mean flux", 1).replacen("1σ error of the", "1σ error of the mean", 1);
-    Some((format!("{d}, error-weighted over the source's detections."), ucd))
+    let d = d
+        .trim_end_matches('.')
+        .replacen("Flux", "Mean flux", 1)
+        .replacen("1σ error of the", "1σ error of the mean", 1);
+    Some((
+        format!("{d}, error-weighted over the source's detections."),
+        ucd,
+    ))
 }
 
 #[cfg(test)]

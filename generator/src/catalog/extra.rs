@@ -136,15 +136,25 @@ pub struct JoinOptions<'a> {
 
 /// Adds the columns of `extra` to `target`, matching `key` in both (ignoring case of column
 /// names). Returns warnings (unmatched keys). Duplicate keys in `extra` are an error.
-pub fn join(target: &mut Table, extra: &Table, key: &str, path: &Path, opts: &JoinOptions) -> Result<Vec<String>> {
+pub fn join(
+    target: &mut Table,
+    extra: &Table,
+    key: &str,
+    path: &Path,
+    opts: &JoinOptions,
+) -> Result<Vec<String>> {
     let missing_key = |what: &str| Error::Csv {
         path: path.to_path_buf(),
         line: 1,
         detail: format!("no column {key} {what}"),
         hint: format!("the join key column must be called {key} (any case)"),
     };
-    let ek = extra.column(key).ok_or_else(|| missing_key("in this table"))?;
-    let tk = target.column(key).ok_or_else(|| missing_key("in the catalogue"))?;
+    let ek = extra
+        .column(key)
+        .ok_or_else(|| missing_key("in this table"))?;
+    let tk = target
+        .column(key)
+        .ok_or_else(|| missing_key("in the catalogue"))?;
     let mut row_of: HashMap<String, usize> = HashMap::with_capacity(extra.rows());
     for i in 0..extra.rows() {
         let Some(k) = key_text(ek, i) else { continue };
@@ -174,10 +184,17 @@ pub fn join(target: &mut Table, extra: &Table, key: &str, path: &Path, opts: &Jo
         if field.name.eq_ignore_ascii_case(key) {
             continue;
         }
-        if !opts.columns.is_empty() && !opts.columns.iter().any(|c| c.eq_ignore_ascii_case(&field.name)) {
+        if !opts.columns.is_empty()
+            && !opts
+                .columns
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&field.name))
+        {
             continue;
         }
-        let fill = opts.missing.map_or(Value::Null, |m| parse_cell(m, field.dtype));
+        let fill = opts
+            .missing
+            .map_or(Value::Null, |m| parse_cell(m, field.dtype));
         let mut b = ColumnBuilder::new(field.dtype, target.rows());
         for m in &matches {
             match m {
@@ -192,9 +209,14 @@ pub fn join(target: &mut Table, extra: &Table, key: &str, path: &Path, opts: &Jo
         {
             f.description = d.1.clone();
         } else if f.description.is_empty() {
-            f.description = format!("Joined from {} by {key}.", path.file_name().unwrap_or_default().to_string_lossy());
+            f.description = format!(
+                "Joined from {} by {key}.",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            );
         }
-        target.push(f, b.finish()).expect("one value per target row");
+        target
+            .push(f, b.finish())
+            .expect("one value per target row");
     }
     for c in opts.columns {
         if extra.column(c).is_none() {
@@ -204,7 +226,13 @@ pub fn join(target: &mut Table, extra: &Table, key: &str, path: &Path, opts: &Jo
                 detail: format!("column {c} is listed in xcat.toml but not in the table"),
                 hint: format!(
                     "the table has: {}",
-                    extra.schema().fields().iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                    extra
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         }
@@ -221,14 +249,21 @@ mod tests {
     fn csv_types_are_inferred_and_joined() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ulx.csv");
-        std::fs::write(&p, "srcid,is_ulx,score,note\n3,true,1,a\n5,false,2.5,\n99,true,,x\n").unwrap();
+        std::fs::write(
+            &p,
+            "srcid,is_ulx,score,note\n3,true,1,a\n5,false,2.5,\n99,true,,x\n",
+        )
+        .unwrap();
         let extra = read_table(&p).unwrap();
         assert_eq!(extra.schema().get("is_ulx").unwrap().dtype, DataType::Bool);
         assert_eq!(extra.schema().get("score").unwrap().dtype, DataType::F64);
         assert_eq!(extra.schema().get("srcid").unwrap().dtype, DataType::I64);
         let mut t = Table::with_rows(3);
-        t.push(Field::new("SRCID", DataType::I64), Column::from_data(ColumnData::I64(vec![3, 4, 5])))
-            .unwrap();
+        t.push(
+            Field::new("SRCID", DataType::I64),
+            Column::from_data(ColumnData::I64(vec![3, 4, 5])),
+        )
+        .unwrap();
         let warnings = join(
             &mut t,
             &extra,
@@ -241,7 +276,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.value("is_ulx", 0), Value::Bool(true));
-        assert_eq!(t.value("is_ulx", 1), Value::Bool(false), "missing = false fills unlisted rows");
+        assert_eq!(
+            t.value("is_ulx", 1),
+            Value::Bool(false),
+            "missing = false fills unlisted rows"
+        );
         assert_eq!(t.value("score", 2), Value::Float(2.5));
         assert_eq!(t.value("note", 1), Value::Null);
         assert_eq!(warnings.len(), 1, "srcid 99 matches nothing: {warnings:?}");
@@ -254,10 +293,16 @@ mod tests {
         std::fs::write(&p, "srcid,v\n1,2\n1,3\n").unwrap();
         let extra = read_table(&p).unwrap();
         let mut t = Table::with_rows(1);
-        t.push(Field::new("SRCID", DataType::I64), Column::from_data(ColumnData::I64(vec![1])))
-            .unwrap();
+        t.push(
+            Field::new("SRCID", DataType::I64),
+            Column::from_data(ColumnData::I64(vec![1])),
+        )
+        .unwrap();
         let e = join(&mut t, &extra, "SRCID", &p, &JoinOptions::default()).unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("line 3") && text.contains("SRCID 1 appears twice"), "{text}");
+        assert!(
+            text.contains("line 3") && text.contains("SRCID 1 appears twice"),
+            "{text}"
+        );
     }
 }

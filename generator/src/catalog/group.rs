@@ -100,19 +100,33 @@ pub struct Grouping {
 /// Groups `det` (which must have SRCID, OBS_ID, RA, DEC).
 pub fn group(det: &Table, iau_prefix: &str) -> Grouping {
     let srcid = det.column("SRCID").expect("checked at load");
-    let mut ids: Vec<i64> = (0..det.rows()).map(|i| srcid.i64(i).unwrap_or(i64::MIN)).collect();
+    let mut ids: Vec<i64> = (0..det.rows())
+        .map(|i| srcid.i64(i).unwrap_or(i64::MIN))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    let index: HashMap<i64, u32> = ids.iter().enumerate().map(|(k, &v)| (v, k as u32)).collect();
-    let keys: Vec<u32> = (0..det.rows()).map(|i| index[&srcid.i64(i).unwrap_or(i64::MIN)]).collect();
+    let index: HashMap<i64, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| (v, k as u32))
+        .collect();
+    let keys: Vec<u32> = (0..det.rows())
+        .map(|i| index[&srcid.i64(i).unwrap_or(i64::MIN)])
+        .collect();
     let source_detections = Groups::from_keys(&keys, ids.len());
 
     let obs = det.column("OBS_ID").expect("checked at load");
     let mut names: Vec<&str> = (0..det.rows()).map(|i| obs.str(i).unwrap_or("")).collect();
     names.sort_unstable();
     names.dedup();
-    let oindex: HashMap<&str, u32> = names.iter().enumerate().map(|(k, &v)| (v, k as u32)).collect();
-    let okeys: Vec<u32> = (0..det.rows()).map(|i| oindex[obs.str(i).unwrap_or("")]).collect();
+    let oindex: HashMap<&str, u32> = names
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| (v, k as u32))
+        .collect();
+    let okeys: Vec<u32> = (0..det.rows())
+        .map(|i| oindex[obs.str(i).unwrap_or("")])
+        .collect();
     let observation_detections = Groups::from_keys(&okeys, names.len());
 
     let mut warnings = Vec::new();
@@ -128,7 +142,9 @@ pub fn group(det: &Table, iau_prefix: &str) -> Grouping {
 }
 
 fn first_rows(groups: &Groups) -> Vec<usize> {
-    (0..groups.len()).map(|g| groups.members(g)[0] as usize).collect()
+    (0..groups.len())
+        .map(|g| groups.members(g)[0] as usize)
+        .collect()
 }
 
 /// Whether two cells hold the same value (nulls equal nulls).
@@ -150,7 +166,10 @@ fn sources_table(det: &Table, groups: &Groups, prefix: &str, warnings: &mut Vec<
         let mut mismatched = Vec::new();
         for g in 0..groups.len() {
             let m = groups.members(g);
-            if m[1..].iter().any(|&r| !same(col, m[0] as usize, r as usize)) {
+            if m[1..]
+                .iter()
+                .any(|&r| !same(col, m[0] as usize, r as usize))
+            {
                 mismatched.push(g);
             }
         }
@@ -168,7 +187,8 @@ fn sources_table(det: &Table, groups: &Groups, prefix: &str, warnings: &mut Vec<
                 examples.join(", ")
             ));
         }
-        t.push(field.clone(), col.take(&reps)).expect("one row per source");
+        t.push(field.clone(), col.take(&reps))
+            .expect("one row per source");
     }
     derive_source_columns(det, groups, prefix, &mut t);
     t
@@ -188,7 +208,10 @@ fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Tab
         for g in 0..n {
             let mut v = [0.0; 3];
             for &i in groups.members(g) {
-                let u = unit_vector(ra.f64(i as usize).unwrap_or(0.0), dec.f64(i as usize).unwrap_or(0.0));
+                let u = unit_vector(
+                    ra.f64(i as usize).unwrap_or(0.0),
+                    dec.f64(i as usize).unwrap_or(0.0),
+                );
                 (0..3).for_each(|k| v[k] += u[k]);
             }
             let (a, b) = lon_lat(v);
@@ -199,16 +222,27 @@ fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Tab
             let f = Field::new(name, DataType::F64)
                 .with_unit("deg")
                 .with_ucd(ucd)
-                .with_description(format!("{what} of the source: mean of its detections (derived)."));
+                .with_description(format!(
+                    "{what} of the source: mean of its detections (derived)."
+                ));
             t.push(f, float_column(v)).expect("one row per source");
         };
         push(t, "SC_RA", "pos.eq.ra;meta.main", r, "Right ascension");
         push(t, "SC_DEC", "pos.eq.dec;meta.main", d, "Declination");
     }
     if t.column("IAUNAME").is_none() {
-        let (r, d) = (t.column("SC_RA").expect("set"), t.column("SC_DEC").expect("set"));
+        let (r, d) = (
+            t.column("SC_RA").expect("set"),
+            t.column("SC_DEC").expect("set"),
+        );
         let names: StrColumn = (0..n)
-            .map(|g| xcat_core::coords::iau_name(prefix, r.f64(g).unwrap_or(0.0), d.f64(g).unwrap_or(0.0)))
+            .map(|g| {
+                xcat_core::coords::iau_name(
+                    prefix,
+                    r.f64(g).unwrap_or(0.0),
+                    d.f64(g).unwrap_or(0.0),
+                )
+            })
             .collect::<Vec<_>>()
             .iter()
             .map(String::as_str)
@@ -217,27 +251,39 @@ fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Tab
             .with_width(22)
             .with_ucd("meta.id")
             .with_description("IAU designation built from the source position (derived).");
-        t.push(f, Column::from_data(ColumnData::Str(names))).expect("one row per source");
+        t.push(f, Column::from_data(ColumnData::Str(names)))
+            .expect("one row per source");
     }
     if t.column("N_DETECTIONS").is_none() {
         let counts: Vec<i32> = (0..n).map(|g| groups.members(g).len() as i32).collect();
         let f = Field::new("N_DETECTIONS", DataType::I32)
             .with_ucd("meta.number")
             .with_description("Number of detections of the source in the catalogue.");
-        t.push(f, Column::from_data(ColumnData::I32(counts))).expect("one row per source");
+        t.push(f, Column::from_data(ColumnData::I32(counts)))
+            .expect("one row per source");
     }
     let spectra = det.column("SPECTRA");
     let has: Vec<bool> = (0..n)
-        .map(|g| groups.members(g).iter().any(|&i| spectra.and_then(|c| c.bool(i as usize)) == Some(true)))
+        .map(|g| {
+            groups
+                .members(g)
+                .iter()
+                .any(|&i| spectra.and_then(|c| c.bool(i as usize)) == Some(true))
+        })
         .collect();
     let f = Field::new("HAS_SPECTRUM", DataType::Bool)
         .with_ucd("meta.code")
         .with_description("Whether the pipeline extracted a spectrum for any detection of the source (derived from SPECTRA).");
-    t.push(f, Column::from_data(ColumnData::Bool(has))).expect("one row per source");
+    t.push(f, Column::from_data(ColumnData::Bool(has)))
+        .expect("one row per source");
     let obs = det.column("OBS_ID").expect("checked");
     let n_obs: Vec<i32> = (0..n)
         .map(|g| {
-            let mut o: Vec<&str> = groups.members(g).iter().filter_map(|&i| obs.str(i as usize)).collect();
+            let mut o: Vec<&str> = groups
+                .members(g)
+                .iter()
+                .filter_map(|&i| obs.str(i as usize))
+                .collect();
             o.sort_unstable();
             o.dedup();
             o.len() as i32
@@ -245,8 +291,11 @@ fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Tab
         .collect();
     let f = Field::new("N_OBSERVATIONS", DataType::I32)
         .with_ucd("meta.number;obs")
-        .with_description("Number of distinct observations in which the source is detected (derived).");
-    t.push(f, Column::from_data(ColumnData::I32(n_obs))).expect("one row per source");
+        .with_description(
+            "Number of distinct observations in which the source is detected (derived).",
+        );
+    t.push(f, Column::from_data(ColumnData::I32(n_obs)))
+        .expect("one row per source");
 }
 
 fn observations_table(det: &Table, groups: &Groups) -> Table {
@@ -255,7 +304,8 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
     let mut t = Table::with_rows(n);
     for name in OBSERVATION_COLUMNS.iter().chain(&["M2_SUBMODE"]) {
         if let (Some(i), Some(col)) = (det.schema().position(name), det.column(name)) {
-            t.push(det.schema().field(i).clone(), col.take(&reps)).expect("one row per observation");
+            t.push(det.schema().field(i).clone(), col.take(&reps))
+                .expect("one row per observation");
         }
     }
     for name in ["PN_ONTIME", "M1_ONTIME", "M2_ONTIME", "EP_ONTIME"] {
@@ -265,7 +315,11 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
         let mut validity = Validity::all_valid(n);
         let values: Vec<f64> = (0..n)
             .map(|g| {
-                let m = groups.members(g).iter().filter_map(|&r| col.f64(r as usize)).fold(f64::NAN, f64::max);
+                let m = groups
+                    .members(g)
+                    .iter()
+                    .filter_map(|&r| col.f64(r as usize))
+                    .fold(f64::NAN, f64::max);
                 if m.is_nan() {
                     validity.set(g, false);
                 }
@@ -274,8 +328,11 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
             .collect();
         let mut f = det.schema().field(i).clone();
         f.dtype = DataType::F64;
-        f.description = format!("Largest {name} among the observation's detections: the camera's good exposure time.");
-        t.push(f, Column::new(ColumnData::F64(values), validity)).expect("one row per observation");
+        f.description = format!(
+            "Largest {name} among the observation's detections: the camera's good exposure time."
+        );
+        t.push(f, Column::new(ColumnData::F64(values), validity))
+            .expect("one row per observation");
     }
     let ra = det.column("RA").expect("checked");
     let dec = det.column("DEC").expect("checked");
@@ -283,7 +340,10 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
     for g in 0..n {
         let mut v = [0.0; 3];
         for &i in groups.members(g) {
-            let u = unit_vector(ra.f64(i as usize).unwrap_or(0.0), dec.f64(i as usize).unwrap_or(0.0));
+            let u = unit_vector(
+                ra.f64(i as usize).unwrap_or(0.0),
+                dec.f64(i as usize).unwrap_or(0.0),
+            );
             (0..3).for_each(|k| v[k] += u[k]);
         }
         let (a, b) = lon_lat(v);
@@ -293,18 +353,23 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
     let f = Field::new("RA_CENTRE", DataType::F64)
         .with_unit("deg")
         .with_ucd("pos.eq.ra")
-        .with_description("Mean right ascension of the observation's detections (close to the pointing).");
+        .with_description(
+            "Mean right ascension of the observation's detections (close to the pointing).",
+        );
     t.push(f, float_column(r)).expect("one row per observation");
     let f = Field::new("DEC_CENTRE", DataType::F64)
         .with_unit("deg")
         .with_ucd("pos.eq.dec")
-        .with_description("Mean declination of the observation's detections (close to the pointing).");
+        .with_description(
+            "Mean declination of the observation's detections (close to the pointing).",
+        );
     t.push(f, float_column(d)).expect("one row per observation");
     let counts: Vec<i32> = (0..n).map(|g| groups.members(g).len() as i32).collect();
     let f = Field::new("N_DETECTIONS", DataType::I32)
         .with_ucd("meta.number")
         .with_description("Number of catalogue detections in the observation.");
-    t.push(f, Column::from_data(ColumnData::I32(counts))).expect("one row per observation");
+    t.push(f, Column::from_data(ColumnData::I32(counts)))
+        .expect("one row per observation");
     t
 }
 

@@ -30,7 +30,9 @@ impl ColumnMap {
         ColumnMap {
             by_file_name: mapping
                 .iter()
-                .map(|(canonical, file)| (file.to_ascii_lowercase(), canonical.to_ascii_uppercase()))
+                .map(|(canonical, file)| {
+                    (file.to_ascii_lowercase(), canonical.to_ascii_uppercase())
+                })
                 .collect(),
         }
     }
@@ -99,7 +101,9 @@ pub fn read_detections(
                         path: path.to_path_buf(),
                         hdu: ft.hdu,
                         column: col.name.clone(),
-                        found: col.dtype().map_or_else(|| "unsupported".to_string(), |t| t.to_string()),
+                        found: col
+                            .dtype()
+                            .map_or_else(|| "unsupported".to_string(), |t| t.to_string()),
                         tform: col.tform.clone(),
                         expected,
                     });
@@ -138,7 +142,10 @@ pub fn read_detections(
         ));
         let ids: Vec<i64> = (1..=rows as i64).collect();
         table
-            .push(Field::new("DETID", DataType::I64), Column::from_data(ColumnData::I64(ids)))
+            .push(
+                Field::new("DETID", DataType::I64),
+                Column::from_data(ColumnData::I64(ids)),
+            )
             .expect("same row count");
     }
     check_rows(path, ft.hdu, &table)?;
@@ -163,14 +170,16 @@ fn obs_id_strings(c: &Column) -> Column {
 
 /// Identifiers present and unique, positions on the sky.
 fn check_rows(path: &Path, hdu: usize, t: &Table) -> Result<()> {
-    let bad = |column: &str, row: usize, value: String, range: &'static str, hint: &'static str| Error::BadValue {
-        path: path.to_path_buf(),
-        hdu,
-        column: column.to_string(),
-        row: row + 1,
-        value,
-        range,
-        hint,
+    let bad = |column: &str, row: usize, value: String, range: &'static str, hint: &'static str| {
+        Error::BadValue {
+            path: path.to_path_buf(),
+            hdu,
+            column: column.to_string(),
+            row: row + 1,
+            value,
+            range,
+            hint,
+        }
     };
     let ra = t.column("RA").expect("checked");
     let dec = t.column("DEC").expect("checked");
@@ -274,7 +283,9 @@ fn append(a: &Column, b: &Column) -> Column {
         (ColumnData::I64(x), ColumnData::I64(y)) => ColumnData::I64([&x[..], y].concat()),
         (ColumnData::F32(x), ColumnData::F32(y)) => ColumnData::F32([&x[..], y].concat()),
         (ColumnData::F64(x), ColumnData::F64(y)) => ColumnData::F64([&x[..], y].concat()),
-        (ColumnData::Str(x), ColumnData::Str(y)) => ColumnData::Str(x.iter().chain(y.iter()).collect()),
+        (ColumnData::Str(x), ColumnData::Str(y)) => {
+            ColumnData::Str(x.iter().chain(y.iter()).collect())
+        }
         _ => unreachable!("types checked by the caller"),
     };
     Column::new(data, validity)

@@ -106,13 +106,25 @@ impl Catalogue {
         if let Some(p) = &config.catalog.sources {
             let p = config.resolve(p);
             let t = extra::read_table(&p)?;
-            let w = extra::join(&mut self.sources, &t, "SRCID", &p, &extra::JoinOptions::default())?;
+            let w = extra::join(
+                &mut self.sources,
+                &t,
+                "SRCID",
+                &p,
+                &extra::JoinOptions::default(),
+            )?;
             self.warnings.extend(w);
         }
         if let Some(p) = &config.catalog.observations {
             let p = config.resolve(p);
             let t = extra::read_table(&p)?;
-            let w = extra::join(&mut self.observations, &t, "OBS_ID", &p, &extra::JoinOptions::default())?;
+            let w = extra::join(
+                &mut self.observations,
+                &t,
+                "OBS_ID",
+                &p,
+                &extra::JoinOptions::default(),
+            )?;
             self.warnings.extend(w);
         }
         for x in &config.extra {
@@ -136,11 +148,18 @@ impl Catalogue {
 
 fn check_unique_detids(t: &Table, files: &[PathBuf]) -> Result<()> {
     let c = t.column("DETID").expect("present");
-    let mut ids: Vec<(i64, usize)> = (0..t.rows()).filter_map(|i| c.i64(i).map(|v| (v, i))).collect();
+    let mut ids: Vec<(i64, usize)> = (0..t.rows())
+        .filter_map(|i| c.i64(i).map(|v| (v, i)))
+        .collect();
     ids.sort_unstable();
     if let Some(w) = ids.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(Error::DuplicateDetid {
-            path: files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ").into(),
+            path: files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+                .into(),
             hdu: 1,
             detid: w[0].0,
             first: w[0].1.min(w[1].1) + 1,

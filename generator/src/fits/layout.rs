@@ -70,7 +70,8 @@ pub fn parse_tform(tform: &str) -> Result<(usize, char, usize), String> {
         .next()
         .ok_or_else(|| format!("TFORM '{t}' has no data type letter"))?
         .to_ascii_uppercase();
-    let bytes = element_bytes(code).ok_or_else(|| format!("unknown data type '{code}' in TFORM '{t}'"))?;
+    let bytes =
+        element_bytes(code).ok_or_else(|| format!("unknown data type '{code}' in TFORM '{t}'"))?;
     let width = match code {
         'X' => repeat.div_ceil(8),
         'P' | 'Q' => bytes * repeat.min(1),
@@ -99,7 +100,9 @@ impl BinColumn {
             return Decode::Plain(plain);
         }
         match (plain, self.tscal, self.tzero) {
-            (DataType::I16, s, z) if s == 1.0 && z == 32768.0 => Decode::Offset(DataType::I32, 32768),
+            (DataType::I16, s, z) if s == 1.0 && z == 32768.0 => {
+                Decode::Offset(DataType::I32, 32768)
+            }
             (DataType::I32, s, z) if s == 1.0 && z == 2_147_483_648.0 => {
                 Decode::Offset(DataType::I64, 2_147_483_648)
             }
@@ -145,7 +148,11 @@ mod tests {
         assert_eq!(parse_tform("1E").unwrap(), (1, 'E', 4));
         assert_eq!(parse_tform("12X").unwrap(), (12, 'X', 2));
         assert_eq!(parse_tform("1PE(4096)").unwrap(), (1, 'P', 8));
-        assert!(parse_tform("3Z").unwrap_err().contains("unknown data type 'Z'"));
+        assert!(
+            parse_tform("3Z")
+                .unwrap_err()
+                .contains("unknown data type 'Z'")
+        );
         assert!(parse_tform("").is_err());
     }
 

@@ -6,4 +6,4 @@ pub mod read;
 pub mod write;
 
 pub use read::{FitsTable, HduSelector};
-pub use write::write_table;
+pub use write::{TableWriter, write_table};

@@ -29,7 +29,9 @@ fn check(status: c_int) -> R<()> {
     // SAFETY: ffgerr writes at most 30 characters plus NUL into the 81-byte buffer.
     unsafe { sys::ffgerr(status, buf.as_mut_ptr()) };
     // SAFETY: the buffer is NUL-terminated by ffgerr (or still all zeros).
-    let message = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned();
+    let message = unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned();
     Err(CfitsioError { status, message })
 }
 
@@ -129,10 +131,15 @@ impl CFits {
         }
         check(status)?;
         // SAFETY: NUL-terminated by cfitsio.
-        let raw = unsafe { CStr::from_ptr(value.as_ptr()) }.to_string_lossy().into_owned();
+        let raw = unsafe { CStr::from_ptr(value.as_ptr()) }
+            .to_string_lossy()
+            .into_owned();
         let raw = raw.trim();
         let text = if raw.len() >= 2 && raw.starts_with('\'') && raw.ends_with('\'') {
-            raw[1..raw.len() - 1].replace("''", "'").trim_end().to_string()
+            raw[1..raw.len() - 1]
+                .replace("''", "'")
+                .trim_end()
+                .to_string()
         } else {
             raw.to_string()
         };

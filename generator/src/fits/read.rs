@@ -66,7 +66,13 @@ fn check_magic(path: &Path) -> Result<bool> {
     if n < 30 || !head.starts_with(b"SIMPLE  =") {
         let shown: String = head[..n.min(20)]
             .iter()
-            .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' })
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
             .collect();
         let detail = if n == 0 {
             "the file is empty".to_string()
@@ -166,13 +172,18 @@ impl FitsTable {
     fn float_key(&mut self, name: &str) -> Result<Option<f64>> {
         match self.key(name)? {
             None => Ok(None),
-            Some(v) => v.trim().replace(['D', 'd'], "E").parse::<f64>().map(Some).map_err(|_| {
-                fits_err(
-                    &self.path,
-                    format!("HDU {}: keyword {name} = {v:?} is not a number", self.hdu),
-                    "the header is not valid FITS",
-                )
-            }),
+            Some(v) => v
+                .trim()
+                .replace(['D', 'd'], "E")
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| {
+                    fits_err(
+                        &self.path,
+                        format!("HDU {}: keyword {name} = {v:?} is not a number", self.hdu),
+                        "the header is not valid FITS",
+                    )
+                }),
         }
     }
 
@@ -193,12 +204,22 @@ impl FitsTable {
         let tfields = need(self.int_key("TFIELDS")?, "TFIELDS", &path)? as usize;
         let mut offset = 0;
         for i in 1..=tfields {
-            let name = self.key(&format!("TTYPE{i}"))?.unwrap_or_else(|| format!("COL{i}"));
+            let name = self
+                .key(&format!("TTYPE{i}"))?
+                .unwrap_or_else(|| format!("COL{i}"));
             let tform = self.key(&format!("TFORM{i}"))?.ok_or_else(|| {
-                fits_err(&path, format!("HDU {hdu}: TFORM{i} ({name}) is missing"), "the header is not valid FITS")
+                fits_err(
+                    &path,
+                    format!("HDU {hdu}: TFORM{i} ({name}) is missing"),
+                    "the header is not valid FITS",
+                )
             })?;
             let (repeat, code, width) = parse_tform(&tform).map_err(|e| {
-                fits_err(&path, format!("HDU {hdu}, column {name}: {e}"), "the header is not valid FITS")
+                fits_err(
+                    &path,
+                    format!("HDU {hdu}, column {name}: {e}"),
+                    "the header is not valid FITS",
+                )
             })?;
             let col = BinColumn {
                 unit: self.key(&format!("TUNIT{i}"))?.unwrap_or_default(),
@@ -218,7 +239,10 @@ impl FitsTable {
         if offset != self.row_len {
             return Err(fits_err(
                 &path,
-                format!("HDU {hdu}: the TFORMs add up to {offset} bytes per row but NAXIS1 = {}", self.row_len),
+                format!(
+                    "HDU {hdu}: the TFORMs add up to {offset} bytes per row but NAXIS1 = {}",
+                    self.row_len
+                ),
                 "the header is not valid FITS",
             ));
         }
@@ -226,7 +250,9 @@ impl FitsTable {
             let (_, start, _) = self.file.addresses().map_err(|e| {
                 fits_err(&path, format!("HDU {hdu}: {e}"), "the file may be damaged")
             })?;
-            let size = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
+            let size = std::fs::metadata(&path)
+                .map_err(|e| Error::io(&path, e))?
+                .len();
             let needed = start + (self.rows * self.row_len) as u64;
             if size < needed {
                 let complete = (size.saturating_sub(start)) / self.row_len.max(1) as u64;
@@ -245,7 +271,9 @@ impl FitsTable {
 
     /// Field called `name` (ignoring case).
     pub fn column(&self, name: &str) -> Option<&BinColumn> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// The file.
@@ -285,19 +313,28 @@ impl FitsTable {
             self.file.read_rows(first, block).map_err(|e| {
                 fits_err(
                     &self.path,
-                    format!("HDU {}: reading rows {}–{} failed: {e}", self.hdu, first + 1, first + n),
+                    format!(
+                        "HDU {}: reading rows {}–{} failed: {e}",
+                        self.hdu,
+                        first + 1,
+                        first + n
+                    ),
                     "the file may be truncated or damaged; fetch it again",
                 )
             })?;
             let (block, row_len) = (&*block, self.row_len);
-            sinks.par_iter_mut().for_each(|s| s.decode(block, first, n, row_len));
+            sinks
+                .par_iter_mut()
+                .for_each(|s| s.decode(block, first, n, row_len));
             first += n;
             progress(first);
         }
         let mut table = Table::with_rows(rows);
         for s in sinks {
             let (field, column) = s.finish();
-            table.push(field, column).expect("every sink holds `rows` values");
+            table
+                .push(field, column)
+                .expect("every sink holds `rows` values");
         }
         Ok((table, warnings))
     }

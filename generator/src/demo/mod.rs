@@ -1,0 +1,220 @@
+//! The built-in demo catalogue: a deterministic, synthetic catalogue in the exact 4XMM
+//! detection-catalogue layout (same 336 columns, names, types, units and null conventions),
+//! with fields on famous X-ray targets plus random fields, overlapping pointings, realistic
+//! distributions, a ULX-candidate table for the galaxy fields and a name table of the targets.
+//!
+//! Every field draws from its own random stream, so fields are simulated in parallel and the
+//! output is byte-identical for the same seed and size whatever the number of threads.
+
+pub mod columns;
+pub mod field;
+pub mod rng;
+pub mod targets;
+
+use crate::error::{Error, Result};
+use crate::fits::TableWriter;
+use field::{FieldPlan, Ulx};
+use rayon::prelude::*;
+use rng::Rng;
+use std::path::{Path, PathBuf};
+
+/// Number of sources of the default demo catalogue.
+pub const DEFAULT_SOURCES: u32 = 3000;
+/// Seed of the default demo catalogue.
+pub const DEFAULT_SEED: u64 = 4;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Exact number of sources.
+    pub sources: u32,
+    /// Random seed.
+    pub seed: u64,
+    /// IAU-name prefix.
+    pub prefix: String,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            sources: DEFAULT_SOURCES,
+            seed: DEFAULT_SEED,
+            prefix: "4XMM".into(),
+        }
+    }
+}
+
+/// Files written by [`write`].
+#[derive(Debug, Clone)]
+pub struct DemoFiles {
+    /// The detection catalogue (FITS).
+    pub catalogue: PathBuf,
+    /// ULX candidates (`srcid,is_ulx,ulx_host,ulx_log_lx`).
+    pub ulx: PathBuf,
+    /// Target names (`name,ra,dec`).
+    pub names: PathBuf,
+    /// Detections written.
+    pub detections: usize,
+    /// Sources written.
+    pub sources: u32,
+}
+
+/// Lays out the fields: the famous targets first, then random fields, until `sources` sources.
+pub fn plan(opts: &DemoOptions) -> Vec<FieldPlan> {
+    let mut rng = Rng::new(opts.seed, u64::MAX);
+    let mut plans = Vec::new();
+    let (mut total, mut pointings) = (0u32, 0u64);
+    let mut k = 0usize;
+    while total < opts.sources {
+        let (ra, dec, target, np, mut n) = match targets::TARGETS.get(k) {
+            Some(t) => {
+                let n = match t.kind {
+                    targets::Kind::Deep => 140 + rng.poisson(40.0) as u32,
+                    _ => 70 + rng.poisson(40.0) as u32,
+                };
+                (t.ra, t.dec, Some(*t), t.pointings, n)
+            }
+            None => {
+                let ra = rng.range(0.0, 360.0);
+                let dec = rng.range(-1.0, 1.0).asin().to_degrees();
+                let np = match rng.f64() {
+                    x if x < 0.6 => 1,
+                    x if x < 0.9 => 2,
+                    _ => 3,
+                };
+                (ra, dec, None, np, 45 + rng.poisson(30.0) as u32)
+            }
+        };
+        n = n.min(opts.sources - total).max(1);
+        plans.push(FieldPlan {
+            index: k as u64,
+            ra,
+            dec,
+            target,
+            pointings: np,
+            first_pointing: pointings,
+            sources: n,
+        });
+        total += n;
+        pointings += u64::from(np);
+        k += 1;
+    }
+    plans
+}
+
+fn sibling(out: &Path, suffix: &str) -> PathBuf {
+    let stem = out
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = stem.strip_suffix(".gz").unwrap_or(&stem);
+    let stem = stem
+        .strip_suffix(".fits")
+        .or_else(|| stem.strip_suffix(".fit"))
+        .unwrap_or(stem);
+    out.with_file_name(format!("{stem}-{suffix}"))
+}
+
+/// Writes the demo catalogue to `out` and, beside it, `<stem>-ulx.csv` and `<stem>-names.csv`.
+/// `progress` is called with (sources done, sources in total).
+pub fn write(out: &Path, opts: &DemoOptions, progress: &dyn Fn(u64, u64)) -> Result<DemoFiles> {
+    if opts.sources == 0 {
+        return Err(Error::Config {
+            path: out.to_path_buf(),
+            detail: "--sources 0: a catalogue needs at least one source".into(),
+            hint: "pass --sources 1 or more".into(),
+        });
+    }
+    let plans = plan(opts);
+    let layout = columns::Layout::fourxmm();
+    let specs: Vec<(&str, &str, &str, Option<i64>)> = layout
+        .columns
+        .iter()
+        .map(|(n, t, u)| {
+            let tnull = match t.as_str() {
+                "J" => Some(i64::from(i32::MIN)),
+                "K" => Some(i64::MIN),
+                "I" => Some(i64::from(i16::MIN)),
+                _ => None,
+            };
+            (n.as_str(), t.as_str(), u.as_str(), tnull)
+        })
+        .collect();
+    let seed_text = opts.seed.to_string();
+    let mut w = TableWriter::create(
+        out,
+        "SRCLIST",
+        &specs,
+        &[
+            ("TELESCOP", "XMM"),
+            (
+                "ORIGIN",
+                "xcat demo-catalogue: synthetic data, not observations",
+            ),
+            ("CATSEED", &seed_text),
+        ],
+    )?;
+    let mut ulx: Vec<Ulx> = Vec::new();
+    let mut done = 0u64;
+    let mut detections = 0;
+    for batch in plans.chunks(64) {
+        let outputs: Vec<field::FieldOutput> = batch
+            .par_iter()
+            .map(|p| field::simulate(p, opts.seed, &layout, &opts.prefix))
+            .collect();
+        for o in outputs {
+            w.append(&o.rows)?;
+            detections += o.n_rows;
+            ulx.extend(o.ulx);
+        }
+        done += batch.iter().map(|p| u64::from(p.sources)).sum::<u64>();
+        progress(done, u64::from(opts.sources));
+    }
+    w.finish()?;
+    ulx.sort_by_key(|u| u.srcid);
+    let mut csv = String::from("srcid,is_ulx,ulx_host,ulx_log_lx\n");
+    for u in &ulx {
+        csv.push_str(&format!("{},true,{},{:.2}\n", u.srcid, u.host, u.log_lx));
+    }
+    let files = DemoFiles {
+        catalogue: out.to_path_buf(),
+        ulx: sibling(out, "ulx.csv"),
+        names: sibling(out, "names.csv"),
+        detections,
+        sources: opts.sources,
+    };
+    std::fs::write(&files.ulx, csv).map_err(|e| Error::output(&files.ulx, e))?;
+    std::fs::write(&files.names, targets::names_csv())
+        .map_err(|e| Error::output(&files.names, e))?;
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_reaches_the_exact_size_and_starts_with_targets() {
+        let opts = DemoOptions {
+            sources: 2500,
+            ..Default::default()
+        };
+        let p = plan(&opts);
+        assert_eq!(p.iter().map(|f| f.sources).sum::<u32>(), 2500);
+        assert_eq!(p[0].target.unwrap().name, "M31");
+        assert!(p.iter().any(|f| f.target.is_none()), "random fields too");
+        assert_eq!(plan(&opts).len(), p.len(), "deterministic");
+    }
+
+    #[test]
+    fn siblings() {
+        assert_eq!(
+            sibling(Path::new("/x/demo.fits"), "ulx.csv"),
+            PathBuf::from("/x/demo-ulx.csv")
+        );
+        assert_eq!(
+            sibling(Path::new("cat.fits.gz"), "names.csv"),
+            PathBuf::from("cat-names.csv")
+        );
+    }
+}

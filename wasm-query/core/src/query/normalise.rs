@@ -43,6 +43,10 @@ pub(crate) struct Normalised {
     pub cones: Vec<ConeCall>,
     /// Start of the longest run of prefix operators (NOT, unary signs), and its length.
     pub longest_prefix_run: (usize, usize),
+    /// Byte offset of every character of `sql`.
+    char_starts: Vec<usize>,
+    /// Index in `char_starts` of the first character of each line.
+    line_first_char: Vec<usize>,
 }
 
 impl Normalised {
@@ -58,17 +62,35 @@ impl Normalised {
 
     /// Byte offset in the SQL text of a sqlparser location (1-based line and character column).
     pub fn sql_offset(&self, line: u64, column: u64) -> usize {
-        let mut offset = 0;
-        for _ in 1..line.max(1) {
-            match self.sql[offset..].find('\n') {
-                Some(i) => offset += i + 1,
-                None => return self.sql.len(),
-            }
-        }
-        let rest = &self.sql[offset..];
-        let skip = column.saturating_sub(1) as usize;
-        offset + rest.char_indices().nth(skip).map_or(rest.len(), |(i, _)| i)
+        let line = usize::try_from(line).unwrap_or(usize::MAX).max(1);
+        let column = usize::try_from(column).unwrap_or(usize::MAX).max(1);
+        let Some(&first) = self.line_first_char.get(line - 1) else {
+            return self.sql.len();
+        };
+        // Last valid index on the line: its newline, or the end of the text.
+        let line_end = self
+            .line_first_char
+            .get(line)
+            .map_or(self.char_starts.len(), |next| next.saturating_sub(1));
+        let index = first.saturating_add(column - 1).min(line_end);
+        self.char_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.sql.len())
     }
+}
+
+/// Byte offset of every character of `sql`, and the character index where each line starts.
+fn char_tables(sql: &str) -> (Vec<usize>, Vec<usize>) {
+    let mut char_starts = Vec::with_capacity(sql.len());
+    let mut line_first_char = vec![0];
+    for (n, (i, c)) in sql.char_indices().enumerate() {
+        char_starts.push(i);
+        if c == '\n' {
+            line_first_char.push(n + 1);
+        }
+    }
+    (char_starts, line_first_char)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -351,7 +373,9 @@ pub(crate) fn normalise(text: &str, max_depth: usize) -> Result<Normalised, Quer
         sql: String::with_capacity(text.len() + 16),
         segments: Vec::new(),
     };
-    let mut depth = 0usize;
+    // Nesting as the parser sees it: open parentheses plus prefix operators in a row (NOT NOT
+    // -x), including those still open outside each parenthesis.
+    let mut outer_runs: Vec<usize> = Vec::new();
     let mut run = (0usize, 0usize);
     let mut longest_prefix_run = (0usize, 0usize);
     let mut gap_start = 0;
@@ -360,19 +384,35 @@ pub(crate) fn normalise(text: &str, max_depth: usize) -> Result<Normalised, Quer
         let t = &tokens[k];
         w.verbatim(gap_start, t.start);
         let word = &text[t.start..t.end];
-        // Prefix operators in a row (NOT NOT -x) nest in the parser like parentheses.
         let prefix = (t.tok == Tok::Word && word.eq_ignore_ascii_case("not"))
             || (t.tok == Tok::Other && (word == "-" || word == "+"));
-        if prefix {
-            if run.1 == 0 {
-                run.0 = t.start;
+        match t.tok {
+            _ if prefix => {
+                if run.1 == 0 {
+                    run.0 = t.start;
+                }
+                run.1 += 1;
+                if run.1 > longest_prefix_run.1 {
+                    longest_prefix_run = run;
+                }
             }
-            run.1 += 1;
-            if run.1 > longest_prefix_run.1 {
-                longest_prefix_run = run;
+            Tok::Open(_) => {
+                outer_runs.push(run.1);
+                run = (0, 0);
             }
-        } else if !matches!(t.tok, Tok::Open(_) | Tok::Comment) {
-            run = (0, 0);
+            Tok::Close(_) => {
+                outer_runs.pop();
+                run = (0, 0);
+            }
+            Tok::Comment => {}
+            _ => run = (0, 0),
+        }
+        let nesting = outer_runs.len() + outer_runs.iter().sum::<usize>() + run.1;
+        if nesting > max_depth {
+            return Err(QueryError::TooDeep {
+                at: Position::of(text, t.start, t.end),
+                max: max_depth,
+            });
         }
         let mut next = k + 1;
         match &t.tok {
@@ -407,15 +447,11 @@ pub(crate) fn normalise(text: &str, max_depth: usize) -> Result<Normalised, Quer
                 w.verbatim(id.start, id.end);
                 w.synthetic("\")", id.end);
                 next = ident + 1;
+                // The braces were consumed here: close the level opened above.
+                outer_runs.pop();
+                run = (0, 0);
             }
             Tok::Open(c) => {
-                depth += 1;
-                if depth > max_depth {
-                    return Err(QueryError::TooDeep {
-                        at: Position::of(text, t.start, t.end),
-                        max: max_depth,
-                    });
-                }
                 if *c == '{' && tokens.get(k + 1).map(|n| &n.tok) == Some(&Tok::Close('}')) {
                     return Err(syntax(
                         text,
@@ -426,10 +462,7 @@ pub(crate) fn normalise(text: &str, max_depth: usize) -> Result<Normalised, Quer
                 }
                 w.synthetic("(", t.start);
             }
-            Tok::Close(_) => {
-                depth = depth.saturating_sub(1);
-                w.synthetic(")", t.start);
-            }
+            Tok::Close(_) => w.synthetic(")", t.start),
             Tok::Str {
                 value,
                 double: true,
@@ -447,7 +480,10 @@ pub(crate) fn normalise(text: &str, max_depth: usize) -> Result<Normalised, Quer
     }
     w.verbatim(gap_start, text.len());
     w.segments.push((w.sql.len(), text.len(), false));
+    let (char_starts, line_first_char) = char_tables(&w.sql);
     Ok(Normalised {
+        char_starts,
+        line_first_char,
         sql: w.sql,
         segments: w.segments,
         cones,
@@ -515,6 +551,11 @@ mod tests {
         assert_eq!(n.original_offset(n.sql.len()), text.len());
         assert_eq!(n.sql_offset(1, 1), 0);
         assert_eq!(n.sql_offset(1, 22), n.sql.find('>').unwrap());
+        assert_eq!(n.sql_offset(1, 999), n.sql.len());
+        assert_eq!(n.sql_offset(7, 1), n.sql.len());
+        let n = normalise("a = 1\nAND b = 2", 64).unwrap();
+        assert_eq!(n.sql_offset(2, 5), n.sql.find("\"b").unwrap());
+        assert_eq!(n.sql_offset(1, 99), n.sql.find('\n').unwrap());
     }
 
     #[test]

@@ -250,25 +250,47 @@ fn comparison(op: &BinaryOperator) -> Option<CmpOp> {
     })
 }
 
+/// The terms of a chain of `op` (AND or OR), left to right. sqlparser nests such chains to
+/// the left, one level per term, so the spine is walked with a loop rather than recursion.
 fn flatten(
     ctx: &Ctx<'_>,
     e: &SqlExpr,
     op: &BinaryOperator,
     out: &mut Vec<Syntax>,
 ) -> Result<(), QueryError> {
-    match e {
-        SqlExpr::BinaryOp { left, op: o, right } if o == op => {
-            flatten(ctx, left, op, out)?;
-            flatten(ctx, right, op, out)
+    let mut rights = Vec::new();
+    let mut node = e;
+    while let SqlExpr::BinaryOp { left, op: o, right } = node {
+        if o != op {
+            break;
         }
-        other => {
-            out.push(convert(ctx, other)?);
-            Ok(())
+        rights.push(right.as_ref());
+        node = left;
+    }
+    out.push(convert(ctx, node)?);
+    for r in rights.into_iter().rev() {
+        match r {
+            SqlExpr::BinaryOp { op: o, .. } if o == op => flatten(ctx, r, op, out)?,
+            other => out.push(convert(ctx, other)?),
         }
     }
+    Ok(())
 }
 
 fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
+    if let SqlExpr::BinaryOp {
+        op: op @ (BinaryOperator::And | BinaryOperator::Or),
+        ..
+    } = e
+    {
+        let mut terms = Vec::new();
+        flatten(ctx, e, op, &mut terms)?;
+        return Ok(if *op == BinaryOperator::And {
+            Syntax::And(terms)
+        } else {
+            Syntax::Or(terms)
+        });
+    }
     let span = ctx.span(e.span());
     Ok(match e {
         SqlExpr::Identifier(id) => Syntax::Ident(id.value.clone(), ctx.span(id.span)),
@@ -320,14 +342,6 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
                     Box::new(convert(ctx, right)?),
                     span,
                 )
-            } else if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
-                let mut terms = Vec::new();
-                flatten(ctx, e, op, &mut terms)?;
-                if *op == BinaryOperator::And {
-                    Syntax::And(terms)
-                } else {
-                    Syntax::Or(terms)
-                }
             } else {
                 return Err(ctx.unsupported(
                     span,

@@ -256,7 +256,10 @@ fn tokenize(text: &str) -> Result<(Vec<Token>, Vec<ConeCall>), QueryError> {
                 });
                 (Tok::Cone(cones.len() - 1), end)
             } else {
-                if word.len() >= 5 && word[..5].eq_ignore_ascii_case("xcat_") {
+                if word
+                    .get(..5)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("xcat_"))
+                {
                     return Err(syntax(text, i, i + len, format!("unknown name {word}")));
                 }
                 (Tok::Word, i + len)

@@ -46,7 +46,7 @@ fn default_title() -> String {
 }
 
 /// Catalogue inputs.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogConfig {
     /// Detection catalogue file(s) with identical layouts, concatenated in order.
@@ -68,6 +68,18 @@ pub struct CatalogConfig {
 
 fn default_prefix() -> String {
     "4XMM".to_string()
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        CatalogConfig {
+            detections: Vec::new(),
+            hdu: None,
+            sources: None,
+            observations: None,
+            iau_prefix: default_prefix(),
+        }
+    }
 }
 
 /// An HDU by number or name.
@@ -114,8 +126,8 @@ pub struct ExtraTable {
     /// Columns to take (default: all but the key).
     #[serde(default)]
     pub columns: Vec<String>,
-    /// Value for catalogue rows the table does not list (default: null), e.g. `false` for a
-    /// table that lists only the flagged sources.
+    /// Value of its boolean columns for catalogue rows the table does not list (default: null),
+    /// e.g. `false` for a table that lists only the flagged sources.
     #[serde(default)]
     pub missing: Option<String>,
     /// Description shown in the column reference, per column.

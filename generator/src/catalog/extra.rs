@@ -128,7 +128,8 @@ fn key_text(c: &Column, i: usize) -> Option<String> {
 pub struct JoinOptions<'a> {
     /// Columns to take (empty = all but the key).
     pub columns: &'a [String],
-    /// Text of the value for target rows the table does not list.
+    /// Value of boolean (flag) columns for target rows the table does not list; other
+    /// columns of such rows are null.
     pub missing: Option<&'a str>,
     /// Descriptions by column name.
     pub descriptions: Option<&'a std::collections::BTreeMap<String, String>>,
@@ -192,9 +193,10 @@ pub fn join(
         {
             continue;
         }
-        let fill = opts
-            .missing
-            .map_or(Value::Null, |m| parse_cell(m, field.dtype));
+        let fill = match opts.missing {
+            Some(m) if field.dtype == DataType::Bool => parse_cell(m, field.dtype),
+            _ => Value::Null,
+        };
         let mut b = ColumnBuilder::new(field.dtype, target.rows());
         for m in &matches {
             match m {

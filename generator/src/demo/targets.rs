@@ -36,6 +36,7 @@ pub struct Target {
     pub pointings: u32,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn t(
     name: &'static str,
     aliases: &'static [&'static str],

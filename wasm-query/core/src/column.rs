@@ -66,7 +66,12 @@ impl Validity {
 
     /// Number of null rows.
     pub fn null_count(&self) -> usize {
-        self.len - self.bits.iter().map(|w| w.count_ones() as usize).sum::<usize>()
+        self.len
+            - self
+                .bits
+                .iter()
+                .map(|w| w.count_ones() as usize)
+                .sum::<usize>()
     }
 }
 
@@ -220,7 +225,11 @@ impl Column {
     /// # Panics
     /// When the lengths differ, which is a programming error.
     pub fn new(data: ColumnData, validity: Validity) -> Self {
-        assert_eq!(data.len(), validity.len(), "column and validity lengths differ");
+        assert_eq!(
+            data.len(),
+            validity.len(),
+            "column and validity lengths differ"
+        );
         Column { data, validity }
     }
 

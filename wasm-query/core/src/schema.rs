@@ -213,7 +213,12 @@ impl Schema {
         let mut scored: Vec<(usize, &str)> = self
             .fields
             .iter()
-            .map(|f| (edit_distance(&wanted, &f.name.to_ascii_lowercase()), f.name.as_str()))
+            .map(|f| {
+                (
+                    edit_distance(&wanted, &f.name.to_ascii_lowercase()),
+                    f.name.as_str(),
+                )
+            })
             .filter(|(d, _)| *d <= limit)
             .collect();
         scored.sort();

@@ -56,7 +56,10 @@ mod tests {
     fn display_is_plain() {
         assert_eq!(Value::Null.to_string(), "");
         assert_eq!(Value::Int(201122201010052).to_string(), "201122201010052");
-        assert_eq!(Value::Float(7.36196e-15).to_string(), "0.00000000000000736196");
+        assert_eq!(
+            Value::Float(7.36196e-15).to_string(),
+            "0.00000000000000736196"
+        );
         assert_eq!(Value::Bool(true).to_string(), "true");
     }
 

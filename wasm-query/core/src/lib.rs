@@ -11,6 +11,8 @@ pub mod table;
 pub mod value;
 
 pub use column::{Column, ColumnBuilder, ColumnData, StrColumn, Validity};
+pub use names::{NameTable, NameTableBuilder, Resolver};
+pub use query::{Query, QueryError, QueryOptions};
 pub use schema::{DataType, Field, Schema};
 pub use table::Table;
 pub use value::Value;

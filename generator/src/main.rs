@@ -236,6 +236,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 cat.sources.schema().len(),
                 cat.observations.schema().len()
             );
+            if !cat.extra_columns.is_empty() {
+                println!("extra columns: {}", cat.extra_columns.join(", "));
+            }
             println!(
                 "null cells: {nulls} of {} in detections",
                 d.rows() * d.schema().len()

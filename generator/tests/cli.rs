@@ -371,3 +371,34 @@ fn bad_config_names_the_key() {
         .code(2)
         .stderr(predicate::str::contains("unknown field `default_radius`"));
 }
+
+#[test]
+fn with_no_inputs_check_and_build_use_the_demo_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    xcat()
+        .current_dir(dir.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "built-in demo catalogue (3000 sources",
+        ))
+        .stdout(predicate::str::contains("sources: 3000\n"))
+        .stdout(predicate::str::contains(
+            "extra columns: sources.IS_ULX, sources.ULX_HOST, sources.ULX_LOG_LX",
+        ))
+        .stdout(predicate::str::contains("warnings: 0"));
+    xcat()
+        .current_dir(dir.path())
+        .args(["build", "--quiet"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("dist/source"))
+            .unwrap()
+            .count(),
+        3000
+    );
+    let home = std::fs::read_to_string(dir.path().join("dist/index.html")).unwrap();
+    assert!(home.contains("<dt>Sources</dt><dd>3000</dd>"), "{home}");
+}

@@ -173,3 +173,100 @@ fn lower_case_names_load_through_the_mapping() {
     assert_eq!(map.canonical("RA_DEG"), "RA");
     assert_eq!(map.canonical("sc_det_ml"), "SC_DET_ML");
 }
+
+#[test]
+fn lower_case_export_with_joined_tables_loads_through_the_config() {
+    // Re-write the real file with lower-case column names and RA renamed (as another release
+    // might), then load it through an xcat.toml with a column mapping, an observation list, a
+    // slim source table and an extra-column table.
+    let dir = tempfile::tempdir().unwrap();
+    let src = Catalogue::load(&Config::default(), &[common::ngc5139()], &Quiet).unwrap();
+    let (fields, columns) = src.detections.clone().into_parts();
+    let mut t = xcat_core::Table::with_rows(52);
+    for (mut f, c) in fields.into_iter().zip(columns) {
+        f.name = if f.name == "RA" {
+            "ra_deg".into()
+        } else {
+            f.name.to_ascii_lowercase()
+        };
+        t.push(f, c).unwrap();
+    }
+    let fits = dir.path().join("export.fits");
+    xcat::fits::write_table(&fits, "CAT", &t, &[]).unwrap();
+    std::fs::write(
+        dir.path().join("obs.csv"),
+        "obs_id,target\n0112220101,omega Cen\n0412780101,omega Cen south\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("slim.csv"),
+        "srcid,sc_class\n201122201010052,star\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("flags.csv"),
+        "srcid,is_ulx\n201122201010041,true\n",
+    )
+    .unwrap();
+    let toml = r#"
+[catalog]
+detections = ["export.fits"]
+observations = "obs.csv"
+sources = "slim.csv"
+[columns]
+RA = "ra_deg"
+[[extra]]
+file = "flags.csv"
+key = "srcid"
+missing = "false"
+"#;
+    std::fs::write(dir.path().join("xcat.toml"), toml).unwrap();
+    let cfg = Config::load(&dir.path().join("xcat.toml")).unwrap();
+    let files: Vec<_> = cfg
+        .catalog
+        .detections
+        .iter()
+        .map(|p| cfg.resolve(p))
+        .collect();
+    let c = Catalogue::load(&cfg, &files, &Quiet).unwrap();
+    assert_eq!(
+        (c.detections.rows(), c.sources.rows(), c.observations.rows()),
+        (52, 35, 3)
+    );
+    assert!(
+        c.detections.schema().get("RA").is_some(),
+        "mapped back to RA"
+    );
+    assert_eq!(
+        c.detections.schema().get("SC_DET_ML").unwrap().name,
+        "SC_DET_ML"
+    );
+    let row = |id: i64| {
+        (0..35)
+            .find(|&i| c.sources.value("SRCID", i) == Value::Int(id))
+            .unwrap()
+    };
+    assert_eq!(
+        c.sources.value("SC_CLASS", row(201122201010052)),
+        Value::Str("star".into())
+    );
+    assert_eq!(
+        c.sources.value("IS_ULX", row(201122201010041)),
+        Value::Bool(true)
+    );
+    assert_eq!(
+        c.sources.value("IS_ULX", row(201122201010052)),
+        Value::Bool(false)
+    );
+    assert_eq!(
+        c.observations.value("TARGET", 0),
+        Value::Str("omega Cen".into())
+    );
+    assert_eq!(
+        c.observations.value("TARGET", 1),
+        Value::Null,
+        "0117740101 is not listed"
+    );
+    // The slim table lists one of 35 sources and all its rows match: no warning about it.
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}

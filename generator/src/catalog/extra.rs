@@ -31,8 +31,12 @@ fn cell_type(s: &str) -> Option<DataType> {
     if s.is_empty() {
         return None;
     }
+    // Identifiers with leading zeros (OBS_IDs such as 0112220101) stay text.
+    let zero_padded = s.len() > 1 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
     if parse_bool(s).is_some() {
         Some(DataType::Bool)
+    } else if zero_padded {
+        Some(DataType::Str)
     } else if s.parse::<i64>().is_ok() {
         Some(DataType::I64)
     } else if s.parse::<f64>().is_ok() {

@@ -32,6 +32,8 @@ pub struct Catalogue {
     pub observation_detections: Groups,
     /// Non-fatal findings, for the user.
     pub warnings: Vec<String>,
+    /// Columns joined from extra-column tables (`is_ulx`, …), as `TABLE.COLUMN`.
+    pub extra_columns: Vec<String>,
 }
 
 /// Callbacks for progress reporting while loading.
@@ -97,6 +99,7 @@ impl Catalogue {
             source_detections: g.source_detections,
             observation_detections: g.observation_detections,
             warnings,
+            extra_columns: Vec::new(),
         };
         cat.join_inputs(config)?;
         Ok(cat)
@@ -135,11 +138,17 @@ impl Catalogue {
                 missing: x.missing.as_deref(),
                 descriptions: Some(&x.descriptions),
             };
-            let target = match x.key {
-                JoinKey::Srcid | JoinKey::Iauname => &mut self.sources,
-                JoinKey::Detid => &mut self.detections,
+            let (target, label) = match x.key {
+                JoinKey::Srcid | JoinKey::Iauname => (&mut self.sources, "sources"),
+                JoinKey::Detid => (&mut self.detections, "detections"),
             };
+            let before = target.schema().len();
             let w = extra::join(target, &t, x.key.column(), &p, &opts)?;
+            self.extra_columns.extend(
+                target.schema().fields()[before..]
+                    .iter()
+                    .map(|f| format!("{label}.{}", f.name)),
+            );
             self.warnings.extend(w);
         }
         Ok(())

@@ -1,0 +1,72 @@
+//! `xcat serve` answers on 127.0.0.1 with the built pages, and 404 for what is not there.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn serves_built_pages_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dist");
+    let bin = assert_cmd::cargo::cargo_bin("xcat");
+    let ok = Command::new(&bin)
+        .args(["build", "--quiet", "--catalog"])
+        .arg(common::ngc5139())
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let _server = Server(
+        Command::new(&bin)
+            .args(["serve", "--dir"])
+            .arg(&out)
+            .args(["--port", &port.to_string()])
+            .spawn()
+            .unwrap(),
+    );
+    let t0 = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let page = get(port, "/source/201122201010052/");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Content-Type: text/html"));
+    assert!(page.contains("4XMM J132652.4-472736"));
+    let css = get(port, "/static/style.css");
+    assert!(css.contains("text/css"));
+    assert!(get(port, "/no/such/page").starts_with("HTTP/1.1 404"));
+    assert!(get(port, "/../../etc/passwd").starts_with("HTTP/1.1 404"));
+}

@@ -36,6 +36,11 @@ fn edited(src: &Path, dst: &Path, edit: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
     dst.to_path_buf()
 }
 
+/// Byte offset of the table data in a demo catalogue (the last HDU: data padded to 2880).
+fn data_start(path: &Path, t: &FitsTable) -> usize {
+    std::fs::metadata(path).unwrap().len() as usize - (t.rows * t.row_len).div_ceil(2880) * 2880
+}
+
 fn replace_once(bytes: &mut [u8], from: &[u8], to: &[u8]) {
     assert_eq!(from.len(), to.len());
     let i = bytes
@@ -213,11 +218,7 @@ fn duplicate_detid() {
     let dir = tempfile::tempdir().unwrap();
     let d = demo(dir.path(), 150, 2);
     let mut t = FitsTable::open(&d, &HduSelector::FirstTable).unwrap();
-    let (start, row_len) = {
-        let meta = std::fs::metadata(&d).unwrap().len() as usize;
-        let data = t.rows * t.row_len;
-        (meta - data.div_ceil(2880) * 2880, t.row_len)
-    };
+    let (start, row_len) = (data_start(&d, &t), t.row_len);
     let (table, _) = t.read(&|c| c.name == "DETID", &|_| {}).unwrap();
     let first = table.column("DETID").unwrap().i64(0).unwrap();
     let p = edited(&d, &dir.path().join("dup.fits"), |b| {
@@ -236,9 +237,7 @@ fn position_out_of_range() {
     let d = demo(dir.path(), 150, 2);
     let t = FitsTable::open(&d, &HduSelector::FirstTable).unwrap();
     let dec_off = t.column("DEC").unwrap().offset;
-    let (rows, row_len) = (t.rows, t.row_len);
-    let start =
-        std::fs::metadata(&d).unwrap().len() as usize - (rows * row_len).div_ceil(2880) * 2880;
+    let (row_len, start) = (t.row_len, data_start(&d, &t));
     let p = edited(&d, &dir.path().join("dec.fits"), |b| {
         let at = start + 2 * row_len + dec_off;
         b[at..at + 8].copy_from_slice(&123.5f64.to_be_bytes());
@@ -258,7 +257,7 @@ fn inconsistent_source_values_warn() {
     let d = demo(dir.path(), 150, 2);
     let t = FitsTable::open(&d, &HduSelector::FirstTable).unwrap();
     let off = t.column("SC_DET_ML").unwrap().offset;
-    let (rows, row_len) = (t.rows, t.row_len);
+    let (rows, row_len, start) = (t.rows, t.row_len, data_start(&d, &t));
     let (table, _) = {
         let mut t = t;
         t.read(&|c| c.name == "SRCID", &|_| {}).unwrap()
@@ -270,8 +269,6 @@ fn inconsistent_source_values_warn() {
     let second = (1..rows)
         .find(|&i| ids[..i].contains(&ids[i]))
         .expect("a source with two detections");
-    let start =
-        std::fs::metadata(&d).unwrap().len() as usize - (rows * row_len).div_ceil(2880) * 2880;
     let p = edited(&d, &dir.path().join("sc.fits"), |b| {
         let at = start + second * row_len + off;
         b[at..at + 4].copy_from_slice(&1.0f32.to_be_bytes());

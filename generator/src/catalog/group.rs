@@ -198,14 +198,13 @@ fn float_column(values: Vec<f64>) -> Column {
     Column::from_data(ColumnData::F64(values))
 }
 
-/// Adds the derived columns (and those a slim catalogue would have but the file lacks).
-fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Table) {
-    let n = groups.len();
-    let ra = det.column("RA").expect("checked");
-    let dec = det.column("DEC").expect("checked");
-    if t.column("SC_RA").is_none() || t.column("SC_DEC").is_none() {
-        let (mut r, mut d) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for g in 0..n {
+/// Mean position (of unit vectors, so it is right across RA = 0 and near the poles) of the
+/// detections of each group.
+fn centroids(det: &Table, groups: &Groups) -> (Vec<f64>, Vec<f64>) {
+    let ra = det.column("RA").expect("checked at load");
+    let dec = det.column("DEC").expect("checked at load");
+    (0..groups.len())
+        .map(|g| {
             let mut v = [0.0; 3];
             for &i in groups.members(g) {
                 let u = unit_vector(
@@ -214,10 +213,16 @@ fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Tab
                 );
                 (0..3).for_each(|k| v[k] += u[k]);
             }
-            let (a, b) = lon_lat(v);
-            r.push(a);
-            d.push(b);
-        }
+            lon_lat(v)
+        })
+        .unzip()
+}
+
+/// Adds the derived columns (and those a slim catalogue would have but the file lacks).
+fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Table) {
+    let n = groups.len();
+    if t.column("SC_RA").is_none() || t.column("SC_DEC").is_none() {
+        let (r, d) = centroids(det, groups);
         let push = |t: &mut Table, name: &str, ucd: &str, v: Vec<f64>, what: &str| {
             let f = Field::new(name, DataType::F64)
                 .with_unit("deg")
@@ -334,22 +339,7 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
         t.push(f, Column::new(ColumnData::F64(values), validity))
             .expect("one row per observation");
     }
-    let ra = det.column("RA").expect("checked");
-    let dec = det.column("DEC").expect("checked");
-    let (mut r, mut d) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for g in 0..n {
-        let mut v = [0.0; 3];
-        for &i in groups.members(g) {
-            let u = unit_vector(
-                ra.f64(i as usize).unwrap_or(0.0),
-                dec.f64(i as usize).unwrap_or(0.0),
-            );
-            (0..3).for_each(|k| v[k] += u[k]);
-        }
-        let (a, b) = lon_lat(v);
-        r.push(a);
-        d.push(b);
-    }
+    let (r, d) = centroids(det, groups);
     let f = Field::new("RA_CENTRE", DataType::F64)
         .with_unit("deg")
         .with_ucd("pos.eq.ra")

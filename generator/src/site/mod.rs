@@ -2,6 +2,7 @@
 //! files. The output is built in a sibling folder and swapped into place only when complete,
 //! so a failed build leaves an existing output folder untouched.
 
+pub mod data;
 pub mod render;
 
 use crate::catalog::Catalogue;
@@ -95,7 +96,8 @@ fn render_all(
                 &path,
             )
         })?;
-    let mut files = 0;
+    let data = data::write(config, cat, dir)?;
+    let mut files = data.files;
     for (name, bytes) in render::DEFAULT_STATIC {
         let user = theme
             .as_ref()

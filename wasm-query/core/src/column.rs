@@ -298,6 +298,29 @@ impl Column {
         self.validity.null_count()
     }
 
+    /// Checks a column decoded from untrusted bytes: validity and values of equal length, the
+    /// validity words and string offsets in range. Accessors may panic on a column that fails.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.validity.len != self.data.len() {
+            return Err("validity and values differ in length");
+        }
+        if self.validity.bits.len() != self.validity.len.div_ceil(64) {
+            return Err("validity mask has the wrong number of words");
+        }
+        if let ColumnData::Str(s) = &self.data {
+            if s.offsets.first() != Some(&0)
+                || s.offsets.windows(2).any(|w| w[0] > w[1])
+                || s.offsets
+                    .last()
+                    .is_some_and(|&e| e as usize != s.bytes.len())
+                || std::str::from_utf8(&s.bytes).is_err()
+            {
+                return Err("string offsets out of order or not UTF-8");
+            }
+        }
+        Ok(())
+    }
+
     /// Value at row `i` as a scalar.
     pub fn value(&self, i: usize) -> Value {
         if self.is_null(i) {

@@ -2,6 +2,7 @@
 //! coordinates. No file, network or thread use, so the same code runs in the `xcat` generator
 //! and in the browser (`wasm32-unknown-unknown`).
 
+pub mod chunk;
 pub mod column;
 pub mod coords;
 pub mod names;

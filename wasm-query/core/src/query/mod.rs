@@ -22,7 +22,7 @@ pub mod parse;
 pub mod typecheck;
 
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 #[cfg(test)]
 mod tests;
 

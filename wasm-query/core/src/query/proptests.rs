@@ -28,14 +28,14 @@ const WORDS: [&str; 7] = ["ab", "AB", "abc", "b", "", "xyz", "4XMM J0"];
 const NUMBERS: [f64; 8] = [-2.5, -1.0, 0.0, 0.5, 1.0, 2.0, 2.5, 3.0];
 
 #[derive(Debug, Clone)]
-enum Lit {
+pub(crate) enum Lit {
     Num(f64),
     Str(&'static str),
     Bool(bool),
 }
 
 #[derive(Debug, Clone)]
-enum P {
+pub(crate) enum P {
     Cmp(&'static str, CmpOp, Lit, bool),
     IsNull(&'static str, bool),
     InSet(&'static str, Vec<Lit>, bool),
@@ -135,7 +135,7 @@ fn lit_text(l: &Lit) -> String {
     }
 }
 
-fn render(p: &P) -> String {
+pub(crate) fn render(p: &P) -> String {
     match p {
         P::Cmp(c, o, l, flipped) => {
             if *flipped {
@@ -280,7 +280,7 @@ fn naive(p: &P, t: &Table, row: usize) -> Option<bool> {
 }
 
 #[derive(Debug, Clone)]
-struct RowSpec {
+pub(crate) struct RowSpec {
     i: Option<i32>,
     f: Option<f64>,
     s: Option<&'static str>,
@@ -300,7 +300,7 @@ fn row_spec() -> impl Strategy<Value = RowSpec> {
         .prop_map(|(i, f, s, b, pos)| RowSpec { i, f, s, b, pos })
 }
 
-fn build_table(centre: usize, rows: &[RowSpec]) -> Table {
+pub(crate) fn build_table(centre: usize, rows: &[RowSpec]) -> Table {
     let (ra0, dec0) = CENTRES[centre];
     let mut t = Table::with_rows(rows.len());
     let col = |dtype, values: Vec<Value>| Column::from_values(dtype, &values);
@@ -360,7 +360,7 @@ fn build_table(centre: usize, rows: &[RowSpec]) -> Table {
     t
 }
 
-fn case() -> impl Strategy<Value = (usize, Vec<RowSpec>, P)> {
+pub(crate) fn case() -> impl Strategy<Value = (usize, Vec<RowSpec>, P)> {
     (0..CENTRES.len()).prop_flat_map(|c| {
         (
             Just(c),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod fits;
 pub mod serve;
 pub mod site;
+pub mod vo;
 
 pub use catalog::Catalogue;
 pub use config::Config;

@@ -1,7 +1,7 @@
 # xcat — the two set-up commands are `make serve` (build and serve the demo site) and
 # `make test` (every test). Both work on a fresh Debian machine with rustup, gcc and make.
 
-.PHONY: serve build test bench-ingest
+.PHONY: serve build test bench-ingest bench-site
 
 serve: build
 	cargo run --release -q -p xcat -- serve --dir dist
@@ -15,3 +15,8 @@ test:
 # Ingestion time and peak memory at DR14 scale (see README, "Benchmarks").
 bench-ingest:
 	scripts/bench-ingest.sh
+
+# Whole-site build time, pages/s, peak memory and output size at DR14 scale, and the
+# incremental rebuild after one news edit (see README, "Benchmarks").
+bench-site:
+	scripts/bench-site.sh

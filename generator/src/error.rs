@@ -122,6 +122,14 @@ pub enum Error {
         /// Cause.
         source: std::io::Error,
     },
+    /// A Markdown file of the content folder is invalid.
+    #[error("{}: {detail}", path.display())]
+    Content {
+        /// Markdown file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        detail: String,
+    },
     /// A template or page failed to render.
     #[error("rendering {what} failed: {detail}")]
     Render {

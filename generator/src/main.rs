@@ -151,6 +151,8 @@ fn inputs(
     }
     let content = Path::new("content");
     cfg.title = "xcat demo — synthetic XMM-Newton catalogue".into();
+    // The address `xcat serve` previews on, for canonical links and the sitemap.
+    cfg.base_url = "http://127.0.0.1:8000/".into();
     cfg.extra.push(ExtraTable {
         file: files.ulx.clone(),
         key: JoinKey::Srcid,
@@ -190,18 +192,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let t0 = std::time::Instant::now();
             let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
-            let cat = Catalogue::load(&cfg, &files, &bars)?;
-            print_warnings(&cat);
-            bars.start("rendering pages", Some(cat.sources.rows()));
-            let report = xcat::site::build(&cfg, &cat, &out, &|n| bars.advance(n))?;
-            bars.finish();
+            let report = xcat::site::build(&cfg, &files, &out, &bars)?;
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
             if !cli.quiet {
                 eprintln!(
-                    "Built {} pages and {} other files into {} in {:.1} s.",
-                    report.pages,
-                    report.files,
+                    "Built {} into {} in {:.1} s: {} pages rendered{}; {} files ({:.1} MB), {} written, {} unchanged, {} stale deleted.",
+                    if report.catalogue_skipped {
+                        "the site (catalogue unchanged: its pages kept)"
+                    } else {
+                        "the site"
+                    },
                     out.display(),
-                    t0.elapsed().as_secs_f64()
+                    t0.elapsed().as_secs_f64(),
+                    report.pages,
+                    if report.catalogue_skipped {
+                        ""
+                    } else {
+                        " incl. every source and observation"
+                    },
+                    report.files,
+                    report.bytes as f64 / 1e6,
+                    report.written,
+                    report.unchanged,
+                    report.deleted,
                 );
             }
         }

@@ -10,6 +10,7 @@ pub fn content_type(path: &Path) -> &'static str {
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "json" => "application/json",
         "xml" => "application/xml",
+        "vot" => "application/x-votable+xml",
         "wasm" => "application/wasm",
         "svg" => "image/svg+xml",
         "png" => "image/png",

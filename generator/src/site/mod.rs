@@ -1,160 +1,514 @@
-//! Writes the site: home page, a page per source and per observation, the theme's static
-//! files. The output is built in a sibling folder and swapped into place only when complete,
-//! so a failed build leaves an existing output folder untouched.
+//! Writes the site: a page per source and per observation (with each source's detections as
+//! CSV and VOTable), the query engine's data files, docs and news from Markdown, the home page,
+//! the Atom feed, sitemaps, `robots.txt`, `404.html` and the theme's static files.
+//!
+//! The build reads like the process: load the [`theme::Theme`] → fingerprint the inputs →
+//! (when the catalogue, theme or settings changed) load the catalogue and render its pages in
+//! parallel, streaming each page to disk → render the content pages → commit the
+//! [`output::Output`], which rewrites only files whose bytes changed and deletes stale ones.
+//! The fingerprint and what the content pages need from the catalogue are kept in
+//! `.xcat-build.json` in the output, so a rebuild after a docs or news edit does not reload
+//! the catalogue or touch its pages.
 
+pub mod content;
 pub mod data;
+pub mod export;
+pub mod feeds;
+pub mod format;
+pub mod neighbours;
+pub mod output;
+pub mod pages;
 pub mod render;
+pub mod stats;
+pub mod svg;
+pub mod theme;
 
-use crate::catalog::Catalogue;
+use crate::catalog::{Catalogue, Progress};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use content::Page;
+use output::Output;
 use rayon::prelude::*;
-use serde_json::json;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use stats::{Stats, TableDoc};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use theme::Theme;
 
-/// What a build wrote.
+/// Name of the build state file in the output folder.
+pub const STATE_FILE: &str = ".xcat-build.json";
+const STATE_FORMAT: u32 = 1;
+/// Output folders produced from the catalogue alone (kept as they are when it did not change).
+const CATALOGUE_DIRS: [&str; 3] = ["source/", "observation/", "data/"];
+
+/// What a build did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildReport {
-    /// Pages written.
+    /// HTML pages rendered in this build.
     pub pages: usize,
-    /// Other files written.
+    /// Files produced in this build (pages and others, written or unchanged).
     pub files: usize,
+    /// Files written because they are new or their bytes changed.
+    pub written: usize,
+    /// Files left untouched because their bytes did not change.
+    pub unchanged: usize,
+    /// Stale files deleted.
+    pub deleted: usize,
+    /// Bytes of the files produced in this build.
+    pub bytes: u64,
+    /// Whether the catalogue pages were skipped because no input of theirs changed.
+    pub catalogue_skipped: bool,
+    /// Warnings about the inputs.
+    pub warnings: Vec<String>,
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::output(dir, e))?;
+/// What the content pages need from the catalogue, kept between builds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    format: u32,
+    catalogue: String,
+    stats: Stats,
+    schema: Vec<TableDoc>,
+    catalogue_files: Vec<String>,
+    manifest: String,
+}
+
+fn absolute(p: &Path) -> Result<PathBuf> {
+    if p.is_absolute() {
+        Ok(p.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()
+            .map_err(|e| Error::output(p, e))?
+            .join(p))
     }
-    std::fs::write(path, bytes).map_err(|e| Error::output(path, e))
 }
 
-fn render_to(t: &tera::Tera, name: &str, ctx: serde_json::Value, path: &Path) -> Result<()> {
-    let ctx = tera::Context::from_value(ctx).map_err(|e| Error::Render {
-        what: path.display().to_string(),
-        detail: render::chain(&e),
-    })?;
-    let html = t.render(name, &ctx).map_err(|e| Error::Render {
-        what: path.display().to_string(),
-        detail: render::chain(&e),
-    })?;
-    write_file(path, html.as_bytes())
-}
-
-/// Renders every page into `dir` (which must exist and be empty).
-fn render_all(
-    config: &Config,
-    cat: &Catalogue,
-    dir: &Path,
-    progress: &(dyn Fn(usize) + Sync),
-) -> Result<BuildReport> {
-    let theme = config.site.theme.as_ref().map(|p| config.resolve(p));
-    let t = render::templates(theme.as_deref())?;
-    let base = json!({
-        "site": {"title": config.title, "base_url": config.base_url},
-        "stats": {
-            "detections": cat.detections.rows(),
-            "sources": cat.sources.rows(),
-            "observations": cat.observations.rows(),
-            "columns": cat.detections.schema().len(),
-        },
-    });
-    render_to(
-        &t,
-        "index.html",
-        render::home(cat, &base),
-        &dir.join("index.html"),
-    )?;
-    let srcid = cat.sources.column("SRCID").expect("sources have SRCID");
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    (0..cat.sources.rows()).into_par_iter().try_for_each(|i| {
-        let id = srcid.i64(i).unwrap_or(0);
-        let path = dir.join("source").join(id.to_string()).join("index.html");
-        let r = render_to(&t, "source.html", render::source(cat, i, &base), &path);
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if n % 1024 == 0 {
-            progress(n);
+fn hash_file(h: &mut xxhash_rust::xxh3::Xxh3, path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
         }
-        r
-    })?;
-    let source_row: HashMap<i64, usize> = (0..cat.sources.rows())
-        .filter_map(|i| srcid.i64(i).map(|v| (v, i)))
-        .collect();
-    let obs = cat
-        .observations
-        .column("OBS_ID")
-        .expect("observations have OBS_ID");
-    (0..cat.observations.rows())
-        .into_par_iter()
-        .try_for_each(|i| {
-            let id = obs.str(i).unwrap_or("unknown");
-            let path = dir.join("observation").join(id).join("index.html");
-            render_to(
-                &t,
-                "observation.html",
-                render::observation(cat, i, &base, &source_row),
-                &path,
-            )
-        })?;
-    let data = data::write(config, cat, dir)?;
-    let mut files = data.files;
-    for (name, bytes) in render::DEFAULT_STATIC {
-        let user = theme
-            .as_ref()
-            .map(|d| d.join("static").join(name))
-            .filter(|p| p.is_file());
-        let bytes = match user {
-            Some(p) => std::fs::read(&p).map_err(|e| Error::io(&p, e))?,
-            None => bytes.to_vec(),
-        };
-        write_file(&dir.join("static").join(name), &bytes)?;
-        files += 1;
+        h.update(&buf[..n]);
     }
-    Ok(BuildReport {
-        pages: 1 + cat.sources.rows() + cat.observations.rows(),
-        files,
-    })
+    Ok(())
 }
 
-fn sibling(out: &Path, tag: &str) -> PathBuf {
-    let name = out
-        .file_name()
-        .map_or_else(|| "dist".into(), |n| n.to_string_lossy().into_owned());
-    out.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
+/// A digest of everything the catalogue pages depend on: this program, the theme, the
+/// settings that appear on them, and the bytes of every catalogue input.
+fn fingerprint(config: &Config, files: &[PathBuf], theme: &Theme) -> Result<String> {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&STATE_FORMAT.to_le_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Ok(exe) = std::env::current_exe()
+        && let Ok(bytes) = std::fs::read(exe)
+    {
+        h.update(&bytes);
+    }
+    h.update(&theme.digest().to_le_bytes());
+    let s = &config.site;
+    let settings = format!(
+        "{:?}|{:?}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        config.title,
+        config.base_url,
+        s.default_radius_arcmin,
+        s.neighbour_radius_arcmin,
+        s.fit_server_url,
+        config.catalog.iau_prefix,
+        config.catalog.hdu,
+        config.columns,
+        config
+            .extra
+            .iter()
+            .map(|x| (x.key, &x.columns, &x.missing, &x.descriptions))
+            .collect::<Vec<_>>(),
+        config.names.iter().map(|n| n.format).collect::<Vec<_>>(),
+    );
+    h.update(settings.as_bytes());
+    let mut inputs: Vec<PathBuf> = files.to_vec();
+    inputs.extend(config.catalog.sources.iter().map(|p| config.resolve(p)));
+    inputs.extend(
+        config
+            .catalog
+            .observations
+            .iter()
+            .map(|p| config.resolve(p)),
+    );
+    inputs.extend(config.extra.iter().map(|x| config.resolve(&x.file)));
+    inputs.extend(config.names.iter().map(|n| config.resolve(&n.file)));
+    for p in &inputs {
+        h.update(b"\0file\0");
+        hash_file(&mut h, p)?;
+    }
+    Ok(format!("{:032x}", h.digest128()))
 }
 
-/// Builds the site into `out`: renders into a sibling folder, then swaps it into place.
+fn read_state(out: &Path) -> Option<State> {
+    let text = std::fs::read(out.join(STATE_FILE)).ok()?;
+    let s: State = serde_json::from_slice(&text).ok()?;
+    (s.format == STATE_FORMAT).then_some(s)
+}
+
+/// Builds the site into `out` from the catalogue `files` and the inputs of `config`.
 pub fn build(
     config: &Config,
-    cat: &Catalogue,
+    files: &[PathBuf],
     out: &Path,
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &(dyn Progress + Sync),
 ) -> Result<BuildReport> {
-    let out = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(|e| Error::output(out, e))?
-            .join(out)
-    };
-    let staging = sibling(&out, "building");
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(|e| Error::output(&staging, e))?;
-    let report = match render_all(config, cat, &staging, progress) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-    };
-    let old = sibling(&out, "old");
-    if out.exists() {
-        std::fs::rename(&out, &old).map_err(|e| Error::output(&out, e))?;
+    let out = absolute(out)?;
+    let theme_dir = config.site.theme.as_ref().map(|p| config.resolve(p));
+    let theme = Theme::load(theme_dir.as_deref())?;
+    let tera = render::templates(&theme)?;
+    let digest = fingerprint(config, files, &theme)?;
+    let previous = read_state(&out).filter(|s| s.catalogue == digest && out.is_dir());
+    let mut output = Output::new(&out)?;
+    let site = json!({
+        "title": config.title,
+        "base_url": config.base_url,
+        "fit_server_url": config.site.fit_server_url,
+        "has_query": theme.has_template("query.html"),
+        "default_radius_arcmin": config.site.default_radius_arcmin,
+    });
+    let mut report = BuildReport::default();
+    let result = (|| -> Result<()> {
+        let state = match previous {
+            Some(state) => {
+                for d in CATALOGUE_DIRS {
+                    output.keep(d);
+                }
+                for f in &state.catalogue_files {
+                    output.keep(f);
+                }
+                report.catalogue_skipped = true;
+                state
+            }
+            None => {
+                let cat = Catalogue::load(config, files, progress)?;
+                report.warnings = cat.warnings.clone();
+                let (catalogue_files, manifest, pages) =
+                    catalogue_pages(config, &cat, &tera, &site, &output, progress)?;
+                report.pages += pages;
+                State {
+                    format: STATE_FORMAT,
+                    catalogue: digest,
+                    stats: stats::stats(&cat),
+                    schema: stats::schema(&cat),
+                    catalogue_files,
+                    manifest,
+                }
+            }
+        };
+        report.pages += content_pages(config, &tera, &theme, &site, &state, &output)?;
+        let bytes = serde_json::to_vec_pretty(&state).expect("state serialises");
+        output.write(STATE_FILE, &bytes)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        output.abort();
+        return Err(e);
     }
-    if let Err(e) = std::fs::rename(&staging, &out) {
-        let _ = std::fs::rename(&old, &out);
-        return Err(Error::output(&out, e));
-    }
-    let _ = std::fs::remove_dir_all(&old);
+    let counts = output.commit()?;
+    report.files = counts.produced;
+    report.written = counts.written;
+    report.unchanged = counts.unchanged;
+    report.deleted = counts.deleted;
+    report.bytes = counts.bytes;
     Ok(report)
+}
+
+/// Renders `items` pages in parallel, streaming each to the output; returns how many.
+fn render_parallel(
+    n: usize,
+    what: &str,
+    progress: &(dyn Progress + Sync),
+    one: &(dyn Fn(usize) -> Result<()> + Sync),
+) -> Result<usize> {
+    progress.start(what, Some(n));
+    let done = AtomicUsize::new(0);
+    (0..n).into_par_iter().try_for_each(|i| {
+        one(i)?;
+        let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if k % 4096 == 0 {
+            progress.advance(k);
+        }
+        Ok::<(), Error>(())
+    })?;
+    progress.finish();
+    Ok(n)
+}
+
+/// The pages and files made from the catalogue alone; returns (sitemap files, manifest path,
+/// pages rendered).
+fn catalogue_pages(
+    config: &Config,
+    cat: &Catalogue,
+    tera: &tera::Tera,
+    site: &Json,
+    output: &Output,
+    progress: &(dyn Progress + Sync),
+) -> Result<(Vec<String>, String, usize)> {
+    let fit = !config.site.fit_server_url.trim().is_empty();
+    let catalog = pages::Catalog::new(cat, site.clone(), config.site.neighbour_radius_arcmin, fit);
+    let cfg = render::minify_cfg();
+    let mut pages = render_parallel(
+        cat.sources.rows(),
+        "rendering source pages",
+        progress,
+        &|i| {
+            let path = catalog.source_path(i);
+            let html = render::render(tera, "source.html", &catalog.source(i), &path)?;
+            output.write(&path, &render::minify(&html, &cfg))?;
+            for (p, bytes) in catalog.source_downloads(i) {
+                output.write(&p, &bytes)?;
+            }
+            Ok(())
+        },
+    )?;
+    pages += render_parallel(
+        cat.observations.rows(),
+        "rendering observation pages",
+        progress,
+        &|i| {
+            let path = catalog.observation_path(i);
+            let html = render::render(tera, "observation.html", &catalog.observation(i), &path)?;
+            output.write(&path, &render::minify(&html, &cfg))
+        },
+    )?;
+    let scratch = output.scratch("data")?;
+    let data = data::write(config, cat, &scratch);
+    let adopted = data.and_then(|d| {
+        for e in walkdir::WalkDir::new(&scratch).sort_by_file_name() {
+            let e = e.map_err(|e| Error::io(&scratch, e.into()))?;
+            if e.file_type().is_file() {
+                let rel = e
+                    .path()
+                    .strip_prefix(&scratch)
+                    .expect("under scratch")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                output.adopt(&rel, e.path())?;
+            }
+        }
+        Ok(d)
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    let data = adopted?;
+    let mut sitemap_files = Vec::new();
+    if !config.base_url.is_empty() {
+        let mut paths: Vec<String> = (0..cat.sources.rows())
+            .map(|i| format!("source/{}/", catalog.srcid(i)))
+            .collect();
+        paths.extend((0..cat.observations.rows()).map(|i| {
+            catalog
+                .observation_path(i)
+                .trim_end_matches("index.html")
+                .to_string()
+        }));
+        for (name, bytes) in feeds::sitemaps(&config.base_url, "sitemap-catalogue", &paths) {
+            output.write(&name, &bytes)?;
+            sitemap_files.push(name);
+        }
+    }
+    Ok((sitemap_files, data.manifest, pages))
+}
+
+/// The generated column reference, a docs page.
+fn column_reference(schema: &[TableDoc]) -> Page {
+    use format::xml_escape as e;
+    let mut h = String::from(
+        "<p>Every column of the three tables, as the query language and the downloads name them. Column names are case-insensitive in queries. Types: <code>bool</code>, integers (<code>i16</code>, <code>i32</code>, <code>i64</code>, <code>u8</code>), floats (<code>f32</code>, <code>f64</code>) and <code>str</code>; an empty cell is null.</p>\n<ul>",
+    );
+    for t in schema {
+        h.push_str(&format!(
+            "<li><a href=\"#{0}\">{0}</a> — {1} columns, {2} rows</li>",
+            e(&t.name),
+            t.columns.len(),
+            t.rows
+        ));
+    }
+    h.push_str("</ul>\n");
+    for t in schema {
+        h.push_str(&format!(
+            "<h2 id=\"{0}\">{0}<a class=\"anchor\" href=\"#{0}\" aria-label=\"Link to this section\">#</a></h2>\n<div class=\"scroll\"><table class=\"data\"><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Type</th><th scope=\"col\">Unit</th><th scope=\"col\">UCD</th><th scope=\"col\">Description</th></tr></thead><tbody>\n",
+            e(&t.name)
+        ));
+        for c in &t.columns {
+            h.push_str(&format!(
+                "<tr id=\"{}-{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                e(&t.name),
+                e(&c.name.to_ascii_lowercase()),
+                e(&c.name),
+                e(&c.dtype),
+                e(&c.unit),
+                e(&c.ucd),
+                e(&c.description)
+            ));
+        }
+        h.push_str("</tbody></table></div>\n");
+    }
+    Page {
+        section: "docs".into(),
+        slug: "columns".into(),
+        url: "docs/columns/".into(),
+        title: "Column reference".into(),
+        date: String::new(),
+        summary: "Every column of the sources, detections and observations tables with its type, unit, UCD and description.".into(),
+        weight: 30,
+        html: h,
+        file: PathBuf::new(),
+    }
+}
+
+fn examples(stats: &Stats) -> Vec<Json> {
+    let mut v = vec![
+        json!({"q": "cone('M31', '1deg') AND sc_det_ml < 100", "what": "faint sources within 1° of M31"}),
+    ];
+    if stats.has_ulx {
+        v.push(json!({"q": "is_ulx = true AND n_detections > 2", "what": "ultraluminous X-ray source candidates detected more than twice"}));
+    }
+    if !stats.example_name.is_empty() {
+        v.push(json!({"q": stats.example_name, "what": "a source by its IAU name"}));
+    }
+    if !stats.example_srcids.is_empty() {
+        let ids: Vec<String> = stats.example_srcids.iter().map(i64::to_string).collect();
+        v.push(json!({"q": format!("srcid IN {{{}}}", ids.join(", ")), "what": "sources by identifier"}));
+    }
+    v.push(json!({"q": "M82", "what": "everything within the default radius of M82"}));
+    for e in &mut v {
+        let q = e["q"].as_str().unwrap_or("").to_string();
+        e["href"] = json!(format!("query/?q={}", format::url_encode(&q)));
+    }
+    v
+}
+
+fn page_ref(p: &Page) -> Json {
+    json!({"slug": p.slug, "title": p.title, "url": p.url, "date": p.date, "summary": p.summary})
+}
+
+/// The pages that do not come from the catalogue; returns how many HTML pages.
+fn content_pages(
+    config: &Config,
+    tera: &tera::Tera,
+    theme: &Theme,
+    site: &Json,
+    state: &State,
+    output: &Output,
+) -> Result<usize> {
+    let cfg = render::minify_cfg();
+    let html_page = |template: &str, mut ctx: Json, extra: Json| -> Result<()> {
+        let path = ctx["path"].as_str().unwrap_or("index.html").to_string();
+        if let (Some(c), Json::Object(x)) = (ctx.as_object_mut(), extra) {
+            c.extend(x);
+        }
+        let html = render::render(tera, template, &ctx, &path)?;
+        output.write(&path, &render::minify(&html, &cfg))
+    };
+    let root = config.site.content.as_ref().map(|p| config.resolve(p));
+    let (mut docs, news) = match &root {
+        Some(r) => (
+            content::load_section(r, "docs")?,
+            content::load_section(r, "news")?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    if !docs.iter().any(|d| d.slug == "columns") {
+        docs.push(column_reference(&state.schema));
+        docs.sort_by(|a, b| a.weight.cmp(&b.weight).then(a.title.cmp(&b.title)));
+    }
+    let docs_list: Vec<Json> = docs.iter().map(page_ref).collect();
+    let news_list: Vec<Json> = news.iter().map(page_ref).collect();
+    let mut n = 0;
+    for d in &docs {
+        let path = format!("{}index.html", d.url);
+        html_page(
+            "page.html",
+            render::base(site, &path),
+            json!({"page": d, "section": "docs", "docs": docs_list}),
+        )?;
+        n += 1;
+    }
+    html_page(
+        "section.html",
+        render::base(site, "docs/index.html"),
+        json!({"heading": "Documentation", "section": "docs", "pages": docs_list}),
+    )?;
+    for p in &news {
+        let path = format!("{}index.html", p.url);
+        html_page(
+            "page.html",
+            render::base(site, &path),
+            json!({"page": p, "section": "news"}),
+        )?;
+        n += 1;
+    }
+    html_page(
+        "section.html",
+        render::base(site, "news/index.html"),
+        json!({"heading": "News", "section": "news", "pages": news_list}),
+    )?;
+    let atom = render::render(
+        tera,
+        "atom.xml",
+        &feeds::atom_context(site, &news),
+        "news/atom.xml",
+    )?;
+    output.write("news/atom.xml", atom.as_bytes())?;
+    html_page(
+        "index.html",
+        render::base(site, "index.html"),
+        json!({"stats": state.stats, "examples": examples(&state.stats),
+               "news": news_list.iter().take(3).collect::<Vec<_>>()}),
+    )?;
+    let css =
+        String::from_utf8_lossy(theme.statics.get("style.css").map_or(&[][..], |v| v)).into_owned();
+    let home = if config.base_url.is_empty() {
+        "index.html".to_string()
+    } else {
+        config.base_url.clone()
+    };
+    html_page(
+        "404.html",
+        render::base(site, "404.html"),
+        json!({"css": css, "home": home}),
+    )?;
+    n += 4;
+    let mut extra_pages = Vec::new();
+    for (template, dir) in [("query.html", "query"), ("diagrams.html", "diagrams")] {
+        if theme.has_template(template) {
+            let path = format!("{dir}/index.html");
+            html_page(
+                template,
+                render::base(site, &path),
+                json!({"manifest": state.manifest, "stats": state.stats}),
+            )?;
+            extra_pages.push(format!("{dir}/"));
+            n += 1;
+        }
+    }
+    for (name, bytes) in &theme.statics {
+        output.write(&format!("static/{name}"), bytes)?;
+    }
+    output.write("robots.txt", &feeds::robots(&config.base_url))?;
+    if !config.base_url.is_empty() {
+        let mut paths = vec![String::new(), "docs/".to_string(), "news/".to_string()];
+        paths.extend(extra_pages);
+        paths.extend(docs.iter().map(|d| d.url.clone()));
+        paths.extend(news.iter().map(|d| d.url.clone()));
+        let mut files = Vec::new();
+        for (name, bytes) in feeds::sitemaps(&config.base_url, "sitemap-pages", &paths) {
+            output.write(&name, &bytes)?;
+            files.push(name);
+        }
+        files.extend(state.catalogue_files.iter().cloned());
+        output.write(
+            "sitemap.xml",
+            &feeds::sitemap_index(&config.base_url, &files),
+        )?;
+    }
+    Ok(n)
 }

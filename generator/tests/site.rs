@@ -1,0 +1,573 @@
+//! The built site: every internal link resolves (at the root and under a sub-path), pages are
+//! well-formed HTML, catalogue strings are escaped, the Atom feed and sitemaps parse, builds are
+//! deterministic and incremental; snapshots of a source, an observation and a docs page.
+
+mod common;
+
+use assert_cmd::Command;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn xcat() -> Command {
+    Command::cargo_bin("xcat").unwrap()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Copies the repository's `content/` into `dir/content`.
+fn copy_content(dir: &Path) -> PathBuf {
+    let dst = dir.join("content");
+    for e in walkdir::WalkDir::new(repo().join("content")) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(repo().join("content")).unwrap();
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(dst.join(rel)).unwrap();
+        } else {
+            std::fs::copy(e.path(), dst.join(rel)).unwrap();
+        }
+    }
+    dst
+}
+
+/// Writes `xcat.toml` for the real NGC 5139 extract with the repository's content.
+fn ngc_config(dir: &Path, extra: &str) -> PathBuf {
+    copy_content(dir);
+    let cfg = dir.join("xcat.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "title = \"xcat test\"\nbase_url = \"https://xcat.example.org/\"\n[catalog]\ndetections = [{:?}]\n{extra}\n[site]\ncontent = \"content\"\n",
+            common::ngc5139()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+fn build(cfg: &Path, out: &Path) -> String {
+    let o = xcat()
+        .args(["build", "--config"])
+        .arg(cfg)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+    String::from_utf8_lossy(&o.get_output().stderr).into_owned()
+}
+
+/// The NGC 5139 site, built once for the tests that only read it.
+fn ngc_site() -> &'static Path {
+    static SITE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &SITE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let cfg = ngc_config(dir.path(), "");
+            let out = dir.path().join("dist");
+            build(&cfg, &out);
+            (dir, out)
+        })
+        .1
+}
+
+/// The demo site (built-in demo catalogue and the repository's content), built once.
+fn demo_site() -> &'static Path {
+    static SITE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &SITE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            copy_content(dir.path());
+            xcat()
+                .current_dir(dir.path())
+                .args(["build", "--quiet"])
+                .assert()
+                .success();
+            let out = dir.path().join("dist");
+            (dir, out)
+        })
+        .1
+}
+
+fn files(root: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(root).unwrap().to_path_buf())
+        .collect();
+    v.sort();
+    v
+}
+
+fn html_files(root: &Path) -> Vec<PathBuf> {
+    files(root)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect()
+}
+
+/// Resolves `href` against the URL path `page_url` (a path ending in `/` or a file name).
+fn resolve(page_url: &str, href: &str) -> String {
+    let dir = &page_url[..page_url.rfind('/').unwrap() + 1];
+    let mut segs: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = href.split('/').collect();
+    for (i, p) in parts.iter().enumerate() {
+        match *p {
+            ".." => {
+                assert!(
+                    segs.pop().is_some(),
+                    "{href} from {page_url} climbs above the host root"
+                );
+            }
+            "." => {}
+            "" if i + 1 < parts.len() => {}
+            s => segs.push(s),
+        }
+    }
+    let mut out = format!("/{}", segs.join("/"));
+    if href.ends_with('/') && !out.ends_with('/') {
+        out.push('/');
+    }
+    out
+}
+
+/// Every internal href/src of every page, checked as served under `prefix`.
+fn check_links(root: &Path, prefix: &str) -> usize {
+    let sel = scraper::Selector::parse("[href], [src]").unwrap();
+    let ids = scraper::Selector::parse("[id]").unwrap();
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for page in html_files(root) {
+        let rel = page.to_string_lossy().replace('\\', "/");
+        let url = format!("{prefix}{}", rel.strip_suffix("index.html").unwrap_or(&rel));
+        let text = std::fs::read_to_string(root.join(&page)).unwrap();
+        let doc = scraper::Html::parse_document(&text);
+        let page_ids: BTreeSet<&str> = doc
+            .select(&ids)
+            .filter_map(|e| e.value().attr("id"))
+            .collect();
+        for el in doc.select(&sel) {
+            for attr in ["href", "src"] {
+                let Some(v) = el.value().attr(attr) else {
+                    continue;
+                };
+                if v.contains("://") || v.starts_with("mailto:") || v.starts_with("data:") {
+                    continue;
+                }
+                assert!(
+                    !v.starts_with('/'),
+                    "{rel}: root-relative link {v} breaks under a sub-path"
+                );
+                checked += 1;
+                if let Some(frag) = v.strip_prefix('#') {
+                    if !page_ids.contains(frag) {
+                        missing.push(format!("{rel}: #{frag} has no target"));
+                    }
+                    continue;
+                }
+                let path = v.split(['?', '#']).next().unwrap();
+                let target = resolve(&url, path);
+                let Some(inside) = target.strip_prefix(prefix) else {
+                    missing.push(format!("{rel}: {v} leaves the site ({target})"));
+                    continue;
+                };
+                let f = root.join(inside);
+                let ok = if inside.is_empty() || inside.ends_with('/') {
+                    f.join("index.html").is_file()
+                } else {
+                    f.is_file()
+                };
+                if !ok {
+                    missing.push(format!("{rel}: {v} → {target} does not exist"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} broken links, first: {:#?}",
+        missing.len(),
+        &missing[..missing.len().min(20)]
+    );
+    checked
+}
+
+#[test]
+fn every_internal_link_resolves_at_the_root_and_under_a_sub_path() {
+    let root = demo_site();
+    let n = check_links(root, "/");
+    let m = check_links(root, "/mirror/xcat/");
+    assert_eq!(n, m);
+    assert!(n > 10_000, "the checker saw the site's links ({n})");
+    // The checker itself catches a broken link.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html><html lang=en><head><title>x</title></head><body><a href=\"nowhere/\">x</a></body></html>").unwrap();
+    let r = std::panic::catch_unwind(|| check_links(dir.path(), "/"));
+    assert!(r.is_err());
+}
+
+#[test]
+fn pages_are_well_formed_html() {
+    let root = ngc_site();
+    let one = |sel: &str| scraper::Selector::parse(sel).unwrap();
+    let pages = html_files(root);
+    assert!(pages.len() > 40, "{}", pages.len());
+    for page in pages {
+        let text = std::fs::read_to_string(root.join(&page)).unwrap();
+        let doc = scraper::Html::parse_document(&text);
+        assert!(
+            doc.errors.is_empty(),
+            "{}: {:?}",
+            page.display(),
+            doc.errors
+        );
+        assert!(text.starts_with("<!doctype html>"), "{}", page.display());
+        assert_eq!(
+            doc.select(&one("html[lang=en]")).count(),
+            1,
+            "{}",
+            page.display()
+        );
+        assert_eq!(
+            doc.select(&one("h1")).count(),
+            1,
+            "{}: one h1",
+            page.display()
+        );
+        assert_eq!(doc.select(&one("main")).count(), 1, "{}", page.display());
+        let title = doc
+            .select(&one("title"))
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>();
+        assert!(!title.trim().is_empty(), "{}", page.display());
+        for t in doc
+            .select(&one("table"))
+            .filter(|t| t.select(&one("tbody tr")).count() > 0)
+        {
+            assert!(
+                t.select(&one("thead th")).count() > 0
+                    || t.select(&one("th[scope=row]")).count() > 0,
+                "{}: table headers",
+                page.display()
+            );
+        }
+        assert!(
+            text.contains("</body></html>"),
+            "{}: closing tags kept",
+            page.display()
+        );
+    }
+}
+
+/// Minified HTML with a line break between tags, for readable snapshots.
+fn pretty(html: &str) -> String {
+    html.replace("><", ">\n<")
+}
+
+#[test]
+fn snapshot_source_page() {
+    let html =
+        std::fs::read_to_string(ngc_site().join("source/201122201010052/index.html")).unwrap();
+    insta::assert_snapshot!("source_201122201010052", pretty(&html));
+}
+
+#[test]
+fn snapshot_observation_page() {
+    let html =
+        std::fs::read_to_string(ngc_site().join("observation/0112220101/index.html")).unwrap();
+    insta::assert_snapshot!("observation_0112220101", pretty(&html));
+}
+
+#[test]
+fn snapshot_docs_page() {
+    let html = std::fs::read_to_string(ngc_site().join("docs/getting-started/index.html")).unwrap();
+    insta::assert_snapshot!("docs_getting_started", pretty(&html));
+}
+
+#[test]
+fn source_page_has_everything_the_catalogue_knows() {
+    let root = ngc_site();
+    let html = std::fs::read_to_string(root.join("source/201122201010052/index.html")).unwrap();
+    for needle in [
+        "4XMM J132652.4-472736",
+        "13:26:52.49",
+        "Galactic",
+        "HR4",
+        "SC_CHI2PROB",
+        "<svg",
+        "detections.csv",
+        "detections.vot",
+        "simbad.cds.unistra.fr",
+        "observation/0112220101/",
+        "href=https://xcat.example.org/source/201122201010052/ rel=canonical",
+    ] {
+        assert!(html.contains(needle), "source page lacks {needle}");
+    }
+    assert!(
+        !html.contains("Fit spectrum"),
+        "no fit panel without fit_server_url"
+    );
+    let csv = std::fs::read_to_string(root.join("source/201122201010052/detections.csv")).unwrap();
+    assert!(csv.starts_with("DETID,SRCID,IAUNAME"));
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header and the source's 2 detections"
+    );
+    let vot = std::fs::read_to_string(root.join("source/201122201010052/detections.vot")).unwrap();
+    let doc = roxmltree::Document::parse(&vot).unwrap();
+    let trs = doc.descendants().filter(|n| n.has_tag_name("TR")).count();
+    assert_eq!(trs, 2);
+    let flux = doc
+        .descendants()
+        .find(|n| n.has_tag_name("FIELD") && n.attribute("name") == Some("EP_8_FLUX"))
+        .unwrap();
+    assert_eq!(flux.attribute("unit"), Some("erg/cm**2/s"));
+}
+
+#[test]
+fn neighbours_are_listed_with_separations() {
+    let root = ngc_site();
+    let sel = scraper::Selector::parse("#neighbours + div tbody tr").unwrap();
+    let mut with = 0;
+    for p in html_files(&root.join("source")) {
+        let html = std::fs::read_to_string(root.join("source").join(&p)).unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        with += usize::from(doc.select(&sel).count() > 0);
+    }
+    assert!(
+        with > 0,
+        "omega Cen is crowded: some sources have neighbours within 1′"
+    );
+}
+
+#[test]
+fn atom_feed_and_sitemaps_parse() {
+    let root = ngc_site();
+    let feed = std::fs::read_to_string(root.join("news/atom.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&feed).unwrap();
+    let atom = "http://www.w3.org/2005/Atom";
+    let feed_el = doc.root_element();
+    assert_eq!(feed_el.tag_name().namespace(), Some(atom));
+    assert_eq!(feed_el.tag_name().name(), "feed");
+    let entries: Vec<_> = feed_el
+        .children()
+        .filter(|n| n.has_tag_name((atom, "entry")))
+        .collect();
+    let news = std::fs::read_dir(repo().join("content/news"))
+        .unwrap()
+        .count();
+    assert_eq!(entries.len(), news);
+    let mut dates = Vec::new();
+    for e in &entries {
+        for child in ["id", "title", "updated", "link", "content"] {
+            assert!(
+                e.children().any(|n| n.has_tag_name((atom, child))),
+                "entry lacks {child}"
+            );
+        }
+        let updated = e
+            .children()
+            .find(|n| n.has_tag_name((atom, "updated")))
+            .unwrap()
+            .text()
+            .unwrap()
+            .to_string();
+        assert_eq!(updated.len(), 20, "RFC 3339: {updated}");
+        assert!(updated.ends_with('Z'));
+        dates.push(updated);
+    }
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted, "newest first");
+    let index = std::fs::read_to_string(root.join("sitemap.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&index).unwrap();
+    let mut urls = 0;
+    for loc in doc.descendants().filter(|n| n.has_tag_name("loc")) {
+        let name = loc
+            .text()
+            .unwrap()
+            .strip_prefix("https://xcat.example.org/")
+            .unwrap();
+        let map = std::fs::read_to_string(root.join(name)).unwrap();
+        urls += roxmltree::Document::parse(&map)
+            .unwrap()
+            .descendants()
+            .filter(|n| n.has_tag_name("loc"))
+            .count();
+    }
+    assert!(
+        urls >= 35 + 3 + 5,
+        "every source, observation and page ({urls})"
+    );
+    let robots = std::fs::read_to_string(root.join("robots.txt")).unwrap();
+    assert!(robots.contains("Sitemap: https://xcat.example.org/sitemap.xml"));
+    assert!(root.join("404.html").is_file());
+}
+
+#[test]
+fn catalogue_strings_and_settings_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let srcid = 201122201010052i64;
+    std::fs::write(
+        dir.path().join("notes.csv"),
+        format!("srcid,note\n{srcid},\"<script>alert(\"\"x\"\")</script> 'q'\"\n"),
+    )
+    .unwrap();
+    let cfg = ngc_config(
+        dir.path(),
+        "[[extra]]\nfile = \"notes.csv\"\nkey = \"srcid\"\n",
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "title = \"xcat test\"",
+        "title = \"T<script>alert('t')</script>\\\"\"",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let out = dir.path().join("dist");
+    build(&cfg, &out);
+    let evil = "<script>alert(\"x\")</script> 'q'";
+    let title = "T<script>alert('t')</script>\"";
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    for page in [
+        "index.html".to_string(),
+        format!("source/{srcid}/index.html"),
+    ] {
+        let html = std::fs::read_to_string(out.join(&page)).unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        assert_eq!(
+            doc.select(&sel("script")).count(),
+            0,
+            "{page}: no script element from data: {html}"
+        );
+        let brand = doc
+            .select(&sel("a.brand"))
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>();
+        assert_eq!(brand, title, "{page}: the title is text");
+        assert!(doc.errors.is_empty(), "{page}: {:?}", doc.errors);
+    }
+    let html = std::fs::read_to_string(out.join(format!("source/{srcid}/index.html"))).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let note = doc
+        .select(&sel("dl.facts dt"))
+        .find(|dt| dt.text().collect::<String>() == "NOTE")
+        .and_then(|dt| dt.next_siblings().find_map(scraper::ElementRef::wrap))
+        .unwrap();
+    assert_eq!(
+        note.text().collect::<String>(),
+        evil,
+        "the string is shown as text"
+    );
+    assert!(
+        !html.contains("<script>alert(\"x\")"),
+        "never raw in the body"
+    );
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ngc_config(dir.path(), "");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    build(&cfg, &a);
+    build(&cfg, &b);
+    let fa = files(&a);
+    assert_eq!(fa, files(&b));
+    assert!(fa.len() > 100);
+    for f in fa {
+        assert!(
+            std::fs::read(a.join(&f)).unwrap() == std::fs::read(b.join(&f)).unwrap(),
+            "{} differs",
+            f.display()
+        );
+    }
+}
+
+fn stamps(root: &Path) -> BTreeMap<PathBuf, (std::time::SystemTime, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    files(root)
+        .into_iter()
+        .map(|f| {
+            let m = std::fs::metadata(root.join(&f)).unwrap();
+            (f, (m.modified().unwrap(), m.ino()))
+        })
+        .collect()
+}
+
+#[test]
+fn rebuild_after_a_news_edit_rewrites_only_the_pages_that_show_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ngc_config(dir.path(), "");
+    let out = dir.path().join("dist");
+    build(&cfg, &out);
+    let before = stamps(&out);
+    let item = dir.path().join("content/news/2024-04-02-first-release.md");
+    let text = std::fs::read_to_string(&item).unwrap();
+    std::fs::write(
+        &item,
+        text.replace(
+            "served from any web server.",
+            "served from any web server or CDN.",
+        ),
+    )
+    .unwrap();
+    let err = build(&cfg, &out);
+    assert!(err.contains("catalogue unchanged"), "{err}");
+    let after = stamps(&out);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    let changed: BTreeSet<String> = after
+        .iter()
+        .filter(|(f, s)| before[*f] != **s)
+        .map(|(f, _)| f.to_string_lossy().into_owned())
+        .collect();
+    let want: BTreeSet<String> = ["news/2024-04-02-first-release/index.html", "news/atom.xml"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(changed, want);
+    let page =
+        std::fs::read_to_string(out.join("news/2024-04-02-first-release/index.html")).unwrap();
+    assert!(page.contains("or CDN."));
+    // Removing the item deletes its page, and the pages that listed it change.
+    std::fs::remove_file(&item).unwrap();
+    build(&cfg, &out);
+    assert!(
+        !out.join("news/2024-04-02-first-release/index.html")
+            .exists()
+    );
+    assert!(!out.join("news/2024-04-02-first-release").exists());
+    let idx = std::fs::read_to_string(out.join("news/index.html")).unwrap();
+    assert!(!idx.contains("first-release"));
+}
+
+#[test]
+fn fit_panel_appears_only_with_a_fit_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ngc_config(dir.path(), "");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[site]\n",
+        "[site]\nfit_server_url = \"https://fit.example.org\"\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let out = dir.path().join("dist");
+    build(&cfg, &out);
+    let with = std::fs::read_to_string(out.join("source/201122201010052/index.html")).unwrap();
+    assert!(
+        with.contains("Fit spectrum") && with.contains("data-server=https://fit.example.org"),
+        "source with spectra gets the panel"
+    );
+    assert!(with.contains("static/fit.js") && out.join("static/fit.js").is_file());
+    assert!(out.join("static/vendor/uPlot.iife.min.js").is_file());
+    let without =
+        std::fs::read_to_string(ngc_site().join("source/201122201010052/index.html")).unwrap();
+    assert!(!without.contains("fit.js") && !without.contains("fit-panel"));
+}

@@ -1,12 +1,16 @@
 # xcat — the two set-up commands are `make serve` (build and serve the demo site) and
 # `make test` (every test). Both work on a fresh Debian machine with rustup, gcc and make.
 
-.PHONY: serve build test bench-ingest bench-site
+.PHONY: serve build wasm test bench-ingest bench-site
 
 serve: build
 	cargo run --release -q -p xcat -- serve --dir dist
 
-build:
+# The browser query engine, embedded by the generator with the default theme.
+wasm:
+	scripts/build-wasm.sh
+
+build: wasm
 	cargo run --release -q -p xcat -- build --out dist
 
 test:

@@ -21,9 +21,9 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "wasm32 build of the core and the browser module"
+step "wasm32 build of the core and the browser module (wasm-bindgen, wasm-opt)"
 cargo build -p xcat-core --target wasm32-unknown-unknown
-cargo build -p xcat-wasm --target wasm32-unknown-unknown --profile wasm-release
+scripts/build-wasm.sh
 
 step "tests"
 log=$(mktemp)
@@ -32,3 +32,6 @@ cargo test --workspace 2>&1 | tee "$log"
 # One closing line for the whole run: the sum over every test binary.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
      END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+
+step "browser end-to-end tests (headless Chromium on the demo site)"
+scripts/browser-test.sh

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod fits;
+pub mod names;
 pub mod serve;
 pub mod site;
 pub mod vo;

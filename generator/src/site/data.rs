@@ -1,10 +1,20 @@
-//! The data files of the site for the in-browser query engine: the tiled catalogue chunks,
-//! the manifest and the name table, under `data/` of the output.
+//! The data files of the site for the in-browser query engine, under `data/` of the output:
+//! the sources table (one row per source, derived and joined columns included) as HEALPix
+//! tiles, column segments and key indexes ([`xcat_core::chunk`], which the browser module
+//! reads with the same code), the object-name table ([`crate::names`]), the manifest
+//! `data/manifest.<hash>.bin`, and `data/manifest.txt` naming it (the only file whose name
+//! does not change with its content). Every chunk is stored gzip-compressed; browsers inflate
+//! it with their built-in `DecompressionStream`.
 
 use crate::catalog::Catalogue;
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use rayon::prelude::*;
+use std::io::Write;
 use std::path::Path;
+use xcat_core::chunk::{WriteOptions, write_catalogue};
 
 /// What [`write`] produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,7 +28,52 @@ pub struct DataReport {
     pub manifest: String,
 }
 
-/// Writes the query-engine data of `cat` into `out` (the site's output folder being built).
-pub fn write(_config: &Config, _cat: &Catalogue, _out: &Path) -> Result<DataReport> {
-    Ok(DataReport::default())
+/// Gzip with a fixed header (no file name, time 0), so equal bytes give equal files.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 2 + 64),
+        Compression::new(6),
+    );
+    // Writing into a Vec cannot fail.
+    e.write_all(bytes).expect("in-memory gzip");
+    e.finish().expect("in-memory gzip")
+}
+
+/// Layout of the site's chunks: the default display columns in tile chunks, indexes on SRCID
+/// and IAUNAME, the configured default cone radius.
+pub fn options(config: &Config) -> WriteOptions {
+    WriteOptions {
+        default_radius_deg: config.site.default_radius_arcmin / 60.0,
+        ..WriteOptions::default()
+    }
+}
+
+/// Writes the query-engine data of `cat` into `out/data/`.
+pub fn write(config: &Config, cat: &Catalogue, out: &Path) -> Result<DataReport> {
+    let (names, _skipped) = crate::names::build(config)?;
+    let written =
+        write_catalogue(&cat.sources, Some(&names), &options(config), &gzip).map_err(|e| {
+            Error::Config {
+                path: config.file.clone().unwrap_or_default(),
+                detail: format!("cannot write the query engine's data: {e}"),
+                hint: "the sources table needs SC_RA and SC_DEC in degrees".into(),
+            }
+        })?;
+    let dir = out.join("data");
+    let dirs = [dir.clone(), dir.join("chunks")];
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(|e| Error::output(d, e))?;
+    }
+    written.files.par_iter().try_for_each(|f| {
+        let p = dir.join(&f.path);
+        std::fs::write(&p, &f.bytes).map_err(|e| Error::output(&p, e))
+    })?;
+    let pointer = dir.join("manifest.txt");
+    std::fs::write(&pointer, format!("{}\n", written.manifest_path))
+        .map_err(|e| Error::output(&pointer, e))?;
+    Ok(DataReport {
+        files: written.files.len() + 1,
+        bytes: written.files.iter().map(|f| f.bytes.len() as u64).sum(),
+        manifest: format!("data/{}", written.manifest_path),
+    })
 }

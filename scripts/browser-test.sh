@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests: builds the demo site (with the wasm query engine), serves it on
+# 127.0.0.1 and drives the query page in headless Chromium (Debian's chromium +
+# playwright-core from ./node_modules). Installs chromium when missing (needs root or sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
+fi
+scripts/build-wasm.sh
+target_dir=${CARGO_TARGET_DIR:-target}
+cargo build -q --release -p xcat
+xcat="$target_dir/release/xcat"
+
+tmp=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+"$xcat" build -q --out "$tmp/site"
+test -f "$tmp/site/static/wasm/xcat_wasm_bg.wasm" || { echo "error: the site has no wasm module" >&2; exit 1; }
+test -f "$tmp/site/query/index.html" || { echo "error: the site has no query page" >&2; exit 1; }
+port=$((20000 + RANDOM % 20000))
+"$xcat" serve --dir "$tmp/site" --port "$port" >"$tmp/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do
+  curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+node --test-reporter=spec tests/browser/query.test.mjs "http://127.0.0.1:$port/"

@@ -1,0 +1,194 @@
+// End-to-end tests of the query page on the built demo site, in headless Chromium (Debian's
+// chromium driven by playwright-core). Usage: node tests/browser/query.test.mjs <site URL>
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { chromium } from "playwright-core";
+
+const base = process.argv[2] || process.env.XCAT_SITE_URL;
+if (!base) throw new Error("usage: query.test.mjs <site URL>");
+const siteHost = new URL(base).host;
+// Positions of the demo name table (generator/src/demo/targets.rs).
+const M31 = [10.684708, 41.26875];
+const M82 = [148.969687, 69.679703];
+
+let browser, page;
+const consoleErrors = [];
+const foreignRequests = [];
+const missing = [];
+
+function distDeg(ra1, dec1, ra2, dec2) {
+  const r = Math.PI / 180;
+  const s = Math.sin((dec2 - dec1) * r / 2) ** 2 + Math.cos(dec1 * r) * Math.cos(dec2 * r) * Math.sin((ra2 - ra1) * r / 2) ** 2;
+  return 2 * Math.asin(Math.min(1, Math.sqrt(s))) / r;
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  const context = await browser.newContext({ acceptDownloads: true });
+  page = await context.newPage();
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  page.on("response", (r) => { if (r.status() >= 400) missing.push(new URL(r.url()).pathname); });
+  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost) foreignRequests.push(r.url()); });
+});
+
+after(async () => { await browser?.close(); });
+
+async function query(q, extra = "") {
+  await page.goto(`${base}query/?q=${encodeURIComponent(q)}${extra}`);
+  await page.waitForSelector("#results[data-state=done], #results[data-state=error]", { timeout: 30000, state: "attached" });
+  return table();
+}
+
+async function table() {
+  return page.evaluate(() => {
+    const t = document.getElementById("results");
+    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.textContent.replace(/ [▲▼]$/, ""));
+    const rows = [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent));
+    const links = [...t.tBodies[0].querySelectorAll("a")].map((a) => a.getAttribute("href"));
+    return { state: t.dataset.state, count: Number(t.dataset.count || -1), head, rows, links,
+      status: document.getElementById("qstatus").textContent,
+      error: document.getElementById("qerror").hidden ? null : document.getElementById("qerror-text").textContent,
+      caret: document.getElementById("qcaret").textContent };
+  });
+}
+
+const col = (t, name) => t.head.indexOf(name);
+const nums = (t, name) => t.rows.map((r) => Number(r[col(t, name)]));
+
+test("cone around M31 with a likelihood cut", async () => {
+  const t = await query("cone('M31','1deg') AND sc_det_ml < 100");
+  assert.equal(t.state, "done", t.error);
+  assert.ok(t.count > 0, "no rows");
+  assert.ok(nums(t, "SC_DET_ML").every((x) => x < 100));
+  const ra = nums(t, "SC_RA"), dec = nums(t, "SC_DEC");
+  ra.forEach((r, i) => assert.ok(distDeg(M31[0], M31[1], r, dec[i]) <= 1.0001, `row ${i} outside the cone`));
+  assert.ok(t.links.every((h) => /^\.\.\/source\/\d+\/$/.test(h)), t.links[0]);
+  assert.match(t.status, /sources? · \d+ ms/);
+});
+
+test("ULX candidates seen more than twice", async () => {
+  const t = await query("is_ulx = true AND n_detections > 2", "&cols=SRCID,IS_ULX,N_DETECTIONS");
+  assert.equal(t.state, "done", t.error);
+  assert.ok(t.count > 0, "no ULX with more than two detections in the demo");
+  assert.ok(nums(t, "N_DETECTIONS").every((x) => x > 2));
+  assert.ok(t.rows.every((r) => r[col(t, "IS_ULX")] === "true"));
+});
+
+test("IAU-name and SRCID IN lists", async () => {
+  const near = await query("cone('M31','1deg')", "&sort=SRCID");
+  assert.ok(near.rows.length >= 3);
+  const names = near.rows.slice(0, 3).map((r) => r[col(near, "IAUNAME")]);
+  const ids = near.rows.slice(0, 3).map((r) => r[col(near, "SRCID")]);
+  const t = await query(`iauname IN {${names.map((n) => `"${n.toLowerCase()}"`).join(", ")}}`);
+  assert.equal(t.count, 3, t.error);
+  assert.deepEqual(t.rows.map((r) => r[col(t, "IAUNAME")]).sort(), [...names].sort());
+  const s = await query(`srcid IN {${ids.join(", ")}, 1}`);
+  assert.equal(s.count, 3, s.error);
+  assert.deepEqual(s.rows.map((r) => r[col(s, "SRCID")]).sort(), [...ids].sort());
+});
+
+test("a bare name is a 10 arcmin cone", async () => {
+  const t = await query("M82");
+  assert.equal(t.state, "done", t.error);
+  assert.ok(t.count > 0);
+  const ra = nums(t, "SC_RA"), dec = nums(t, "SC_DEC");
+  ra.forEach((r, i) => assert.ok(distDeg(M82[0], M82[1], r, dec[i]) <= 10 / 60 + 1e-6));
+  const wider = await query("cone('M 82', '30arcmin')");
+  assert.ok(wider.count >= t.count);
+});
+
+test("an error shows the message and a caret under the mistake", async () => {
+  const t = await query("n_detections > 2 AND sc_det_m > 1");
+  assert.equal(t.state, "error");
+  assert.match(t.error, /unknown column 'sc_det_m'.*did you mean SC_DET_ML/);
+  const [line, marks] = t.caret.split("\n");
+  assert.equal(line, "n_detections > 2 AND sc_det_m > 1");
+  assert.equal(marks.indexOf("^"), line.indexOf("sc_det_m"));
+  const u = await query("NoSuchObjectXyz");
+  assert.match(u.error, /unknown object 'NoSuchObjectXyz'/);
+  // Only names missing from the table may be looked up online (CDS Sesame).
+  assert.ok(foreignRequests.every((r) => r.includes("nph-sesame")), foreignRequests.join());
+  foreignRequests.length = 0;
+  // Offline, that lookup fails in the network layer, which Chromium logs; it is expected.
+  for (let i = consoleErrors.length - 1; i >= 0; i--) if (consoleErrors[i].includes("net::ERR_")) consoleErrors.splice(i, 1);
+});
+
+test("sorting by a column header, paging and back/forward", async () => {
+  await query("cone('M31','1deg')", "&size=25");
+  await page.click("#results th:nth-child(6) button");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("sort") === "SC_DET_ML");
+  await page.waitForSelector("#results[data-state=done]", { state: "attached" });
+  let t = await table();
+  const v = nums(t, "SC_DET_ML");
+  assert.deepEqual(v, [...v].sort((a, b) => a - b));
+  if (t.count > 25) {
+    await page.click("#next");
+    await page.waitForFunction(() => new URLSearchParams(location.search).get("page") === "1");
+    await page.waitForSelector("#results[data-state=done]", { state: "attached" });
+    t = await table();
+    assert.ok(nums(t, "SC_DET_ML")[0] >= v[v.length - 1]);
+    await page.goBack();
+    await page.waitForFunction(() => !new URLSearchParams(location.search).get("page"));
+  }
+  await query("M82");
+  await page.goBack();
+  await page.waitForFunction(() => document.getElementById("q").value.startsWith("cone('M31'"));
+});
+
+test("exports: CSV and VOTable 1.4 of the whole result", async () => {
+  const t = await query("cone('M31','1deg')");
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  const text = await readFile(await csv.path(), "utf8");
+  const lines = text.trim().split("\n");
+  assert.equal(lines.length, t.count + 1);
+  assert.ok(lines[0].startsWith("SRCID,IAUNAME,SC_RA,SC_DEC"), lines[0]);
+  const [vot] = await Promise.all([page.waitForEvent("download"), page.click("#export-votable")]);
+  const xml = await readFile(await vot.path(), "utf8");
+  assert.match(xml, /<VOTABLE version="1.4"/);
+  assert.equal((xml.match(/<TR>/g) || []).length, t.count);
+  assert.match(xml, /<FIELD name="SRCID" datatype="long"/);
+});
+
+test("coordinates in other frames and sexagesimal", async () => {
+  const t = await query("M82", "&frame=galactic&fmt=dec");
+  assert.ok(t.head.includes("SC_RA (l)"), t.head.join());
+  const l = nums(t, "SC_RA (l)")[0];
+  assert.ok(Math.abs(l - 141.41) < 0.3, String(l)); // M82 at l = 141.41°, b = +40.57° (NED)
+  const s = await query("M82", "&fmt=sexa");
+  assert.match(s.rows[0][col(s, "SC_RA")], /^09:5\d:\d\d\.\d\d$/);
+});
+
+test("the window.xcat API", async () => {
+  await query("M82");
+  const r = await page.evaluate(async () => {
+    const db = await window.xcat.open("../");
+    const res = await db.resolve("messier 82");
+    const q = await db.query("srcid > 0", { limit: 5, sort: "srcid", desc: true, columns: ["SRCID"] });
+    const plan = await db.explain("cone('M31', '10arcmin')");
+    let err = null;
+    try { await db.query("sc_det_ml >", {}); } catch (e) { err = { message: e.message, position: e.position }; }
+    return { res, q, plan, err };
+  });
+  assert.equal(r.res.source, "name table");
+  assert.ok(Math.abs(r.res.ra - M82[0]) < 1e-6);
+  assert.equal(r.q.rows.length, 5);
+  assert.ok(r.q.rows[0][0] > r.q.rows[4][0]);
+  assert.ok(r.q.count > 5);
+  assert.ok(r.plan.tiles >= 1 && r.plan.notes.length > 0);
+  assert.ok(r.err && r.err.position && r.err.position.column >= 1, JSON.stringify(r.err));
+});
+
+test("no console errors, and no request left the site for names in the table", () => {
+  // Chromium asks every site for /favicon.ico; the demo has none, which is not a page error.
+  const real = missing.filter((p) => p !== "/favicon.ico");
+  assert.deepEqual(real, []);
+  // Every page resource loaded (checked above), so a 404 left in the console is the favicon.
+  const errors = consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)"));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(foreignRequests, []);
+});

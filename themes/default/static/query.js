@@ -1,0 +1,293 @@
+// The query page: runs queries with the in-browser engine (static/wasm/, exposed as
+// window.xcat) and keeps the query, sorting, page and display choices in the URL, so every
+// result is a permalink and back/forward work. All links are relative: the site works under
+// any base path.
+const root = new URL("../", import.meta.url).href;
+const $ = (id) => document.getElementById(id);
+const form = $("qform"), input = $("q"), status = $("qstatus"), table = $("results");
+const POSITION = { ra: "SC_RA", dec: "SC_DEC" };
+let db = null, engine = null, last = null, schema = [];
+
+function state() {
+  const p = new URLSearchParams(location.search);
+  return {
+    q: p.get("q") || "",
+    sort: p.get("sort") || "",
+    desc: p.get("desc") === "1",
+    page: Math.max(0, parseInt(p.get("page") || "0", 10) || 0),
+    size: parseInt(p.get("size") || "50", 10) || 50,
+    cols: p.get("cols") || "default",
+    frame: p.get("frame") || "j2000",
+    fmt: p.get("fmt") || "dec",
+  };
+}
+
+function go(change, replace = false) {
+  const s = { ...state(), ...change };
+  const p = new URLSearchParams();
+  p.set("q", s.q);
+  if (s.sort) p.set("sort", s.sort);
+  if (s.desc) p.set("desc", "1");
+  if (s.page) p.set("page", String(s.page));
+  if (s.size !== 50) p.set("size", String(s.size));
+  if (s.cols !== "default") p.set("cols", s.cols);
+  if (s.frame !== "j2000") p.set("frame", s.frame);
+  if (s.fmt !== "dec") p.set("fmt", s.fmt);
+  const url = "?" + p.toString();
+  if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
+  run();
+}
+
+function columnsOf(s) {
+  if (s.cols === "all") return "*";
+  if (s.cols === "default") return [];
+  return s.cols.split(",").filter(Boolean);
+}
+
+function showError(e, text) {
+  table.dataset.state = "error";
+  $("qerror").hidden = false;
+  $("qerror-text").textContent = e.message || String(e);
+  const caret = $("qcaret");
+  caret.textContent = "";
+  const p = e.position;
+  if (p && text) {
+    const line = text.split("\n")[p.line - 1] || "";
+    const width = Math.max(1, [...text.slice(p.offset, p.end)].length);
+    caret.append(line + "\n" + " ".repeat(p.column - 1));
+    const mark = document.createElement("span");
+    mark.className = "caret";
+    mark.textContent = "^" + "~".repeat(Math.max(0, Math.min(width, line.length) - 1));
+    caret.append(mark);
+  }
+  status.textContent = "";
+}
+
+function formatCell(name, v, row, cols, s) {
+  if (v === null || v === undefined) return "";
+  const upper = name.toUpperCase();
+  if ((upper === POSITION.ra || upper === POSITION.dec) && engine) {
+    const ri = cols.findIndex((c) => c.name.toUpperCase() === POSITION.ra);
+    const di = cols.findIndex((c) => c.name.toUpperCase() === POSITION.dec);
+    if (ri >= 0 && di >= 0 && row[ri] !== null && row[di] !== null) {
+      const [lon, lat] = engine.convertPosition(s.frame, row[ri], row[di]);
+      const isLon = upper === POSITION.ra;
+      const x = isLon ? lon : lat;
+      // Sexagesimal is the convention for equatorial frames; galactic and ecliptic stay decimal.
+      if (s.fmt === "sexa" && (s.frame === "j2000" || s.frame === "b1950")) {
+        return isLon ? engine.formatRa(x, 2) : engine.formatDec(x, 1);
+      }
+      return x.toFixed(6);
+    }
+  }
+  if (typeof v === "number" && !Number.isInteger(v)) {
+    const a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e7) ? v.toExponential(4) : String(+v.toPrecision(7));
+  }
+  return String(v);
+}
+
+function headerLabel(name, s) {
+  const upper = name.toUpperCase();
+  const labels = { galactic: ["l", "b"], ecliptic: ["λ", "β"], b1950: ["RA B1950", "Dec B1950"] };
+  if (labels[s.frame] && (upper === POSITION.ra || upper === POSITION.dec)) {
+    return name + " (" + labels[s.frame][upper === POSITION.ra ? 0 : 1] + ")";
+  }
+  return name;
+}
+
+function render(r, s) {
+  const thead = table.tHead, tbody = table.tBodies[0];
+  thead.textContent = "";
+  tbody.textContent = "";
+  const tr = document.createElement("tr");
+  for (const c of r.columns) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    const b = document.createElement("button");
+    b.type = "button";
+    const sorted = s.sort && s.sort.toUpperCase() === c.name.toUpperCase();
+    b.textContent = headerLabel(c.name, s) + (sorted ? (s.desc ? " ▼" : " ▲") : "");
+    b.title = [c.description, c.unit && "unit: " + c.unit].filter(Boolean).join(" — ") + " (click to sort)";
+    th.setAttribute("aria-sort", sorted ? (s.desc ? "descending" : "ascending") : "none");
+    b.addEventListener("click", () => go({ sort: c.name, desc: sorted ? !s.desc : false, page: 0 }));
+    th.append(b);
+    tr.append(th);
+  }
+  thead.append(tr);
+  const idCol = r.columns.findIndex((c) => c.name.toUpperCase() === "SRCID");
+  for (const row of r.rows) {
+    const tr = document.createElement("tr");
+    row.forEach((v, i) => {
+      const td = document.createElement("td");
+      const text = formatCell(r.columns[i].name, v, row, r.columns, s);
+      if (r.columns[i].type === "string") td.className = "text";
+      if (i === idCol && v !== null) {
+        const a = document.createElement("a");
+        a.href = "../source/" + encodeURIComponent(String(v)) + "/";
+        a.textContent = text;
+        td.append(a);
+      } else {
+        td.textContent = text;
+      }
+      tr.append(td);
+    });
+    tbody.append(tr);
+  }
+  const pages = Math.max(1, Math.ceil(r.count / s.size));
+  $("pager").hidden = r.count <= s.size;
+  $("pageinfo").textContent = `page ${s.page + 1} of ${pages}`;
+  $("prev").disabled = s.page === 0;
+  $("next").disabled = s.page + 1 >= pages;
+  $("qcontrols").hidden = false;
+  const kb = (r.bytesFetched / 1024).toFixed(1);
+  status.textContent = `${r.count.toLocaleString("en")} ${r.count === 1 ? "source" : "sources"} · ${r.ms.toFixed(0)} ms · ${kb} kB in ${r.chunksFetched} files fetched`;
+  table.dataset.state = "done";
+  table.dataset.count = String(r.count);
+}
+
+async function run() {
+  const s = state();
+  input.value = s.q;
+  $("frame").value = s.frame;
+  $("coordfmt").value = s.fmt;
+  $("size").value = String(s.size);
+  $("colmode").value = ["default", "all"].includes(s.cols) ? s.cols : "custom";
+  $("qerror").hidden = true;
+  if (!s.q.trim()) {
+    table.dataset.state = "idle";
+    return;
+  }
+  if (!db) return;
+  table.dataset.state = "loading";
+  status.textContent = "Running…";
+  try {
+    const r = await db.query(s.q, {
+      sort: s.sort || undefined, desc: s.desc, offset: s.page * s.size, limit: s.size,
+      columns: columnsOf(s),
+    });
+    last = { r, s };
+    render(r, s);
+  } catch (e) {
+    showError(e, s.q);
+  }
+}
+
+function download(name, type, text) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+async function everything() {
+  const s = state();
+  const first = last && last.r ? last.r.count : 0;
+  return db.query(s.q, { sort: s.sort || undefined, desc: s.desc, offset: 0, limit: Math.max(first, 2 ** 31), columns: columnsOf(s) });
+}
+
+function csvCell(v) {
+  if (v === null || v === undefined) return "";
+  const t = String(v);
+  return /[",\n\r]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+}
+
+export function toCsv(r) {
+  const lines = [r.columns.map((c) => csvCell(c.name)).join(",")];
+  for (const row of r.rows) lines.push(row.map(csvCell).join(","));
+  return lines.join("\n") + "\n";
+}
+
+const VOTYPES = { boolean: "boolean", uint8: "unsignedByte", int16: "short", int32: "int", int64: "long", float32: "float", float64: "double", string: "char" };
+const xml = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+// IVOA VOTable 1.4 (TABLEDATA serialisation; an empty TD is a null, VOTable 1.3 §6).
+export function toVotable(r, query) {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>',
+    '<VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
+    '<RESOURCE type="results">', `<INFO name="QUERY_STATUS" value="OK"/>`, `<INFO name="QUERY" value="${xml(query)}"/>`,
+    '<TABLE name="xcat_sources">'];
+  for (const c of r.columns) {
+    const dt = VOTYPES[c.type] || "char";
+    out.push(`<FIELD name="${xml(c.name)}" datatype="${dt}"${dt === "char" ? ' arraysize="*"' : ""}${c.unit ? ` unit="${xml(c.unit)}"` : ""}${c.ucd ? ` ucd="${xml(c.ucd)}"` : ""}>` +
+      (c.description ? `<DESCRIPTION>${xml(c.description)}</DESCRIPTION>` : "") + "</FIELD>");
+  }
+  out.push("<DATA><TABLEDATA>");
+  for (const row of r.rows) {
+    out.push("<TR>" + row.map((v) => "<TD>" + (v === null || v === undefined ? "" : xml(v)) + "</TD>").join("") + "</TR>");
+  }
+  out.push("</TABLEDATA></DATA>", "</TABLE>", "</RESOURCE>", "</VOTABLE>");
+  return out.join("\n") + "\n";
+}
+
+async function exportAs(kind) {
+  try {
+    status.textContent = "Preparing the export…";
+    const r = await everything();
+    const s = state();
+    if (kind === "csv") download("xcat-query.csv", "text/csv", toCsv(r));
+    else download("xcat-query.vot", "application/x-votable+xml", toVotable(r, s.q));
+    status.textContent = `Exported ${r.count} rows.`;
+  } catch (e) {
+    showError(e, state().q);
+  }
+}
+
+function columnPicker() {
+  const list = $("colpick-list");
+  list.textContent = "";
+  const s = state();
+  const chosen = new Set(columnsOf(s) === "*" ? schema.map((c) => c.name) : (columnsOf(s).length ? columnsOf(s) : db.defaultColumns()));
+  for (const c of schema) {
+    const l = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = c.name;
+    box.checked = chosen.has(c.name);
+    box.addEventListener("change", () => {
+      const picked = [...list.querySelectorAll("input:checked")].map((b) => b.value);
+      go({ cols: picked.length ? picked.join(",") : "default", page: 0 }, true);
+    });
+    l.append(box, " " + c.name);
+    list.append(l);
+  }
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  go({ q: input.value, page: 0 });
+});
+$("prev").addEventListener("click", () => go({ page: Math.max(0, state().page - 1) }));
+$("next").addEventListener("click", () => go({ page: state().page + 1 }));
+$("size").addEventListener("change", (e) => go({ size: parseInt(e.target.value, 10), page: 0 }));
+$("frame").addEventListener("change", (e) => go({ frame: e.target.value }, true));
+$("coordfmt").addEventListener("change", (e) => go({ fmt: e.target.value }, true));
+$("colmode").addEventListener("change", (e) => {
+  const v = e.target.value;
+  $("colpick").hidden = v !== "custom";
+  if (v === "custom") columnPicker();
+  else go({ cols: v, page: 0 });
+});
+$("export-csv").addEventListener("click", () => exportAs("csv"));
+$("export-votable").addEventListener("click", () => exportAs("votable"));
+window.addEventListener("popstate", run);
+
+try {
+  engine = await import("./wasm/xcat_wasm.js");
+  await engine.default();
+  window.xcat = {
+    open: engine.open, convertPosition: engine.convertPosition, formatRa: engine.formatRa,
+    formatDec: engine.formatDec, angularDistance: engine.angularDistance, toCsv, toVotable,
+  };
+  db = await engine.open(root);
+  schema = db.schema();
+  window.xcat.db = db;
+  document.documentElement.dataset.xcat = "ready";
+  await run();
+} catch (e) {
+  document.documentElement.dataset.xcat = "failed";
+  showError({ message: "The query engine could not start: " + (e && e.message ? e.message : e) });
+}

@@ -11,8 +11,9 @@ if ! command -v chromium >/dev/null; then
 fi
 scripts/build-wasm.sh
 target_dir=${CARGO_TARGET_DIR:-target}
-cargo build -q --release -p xcat
-xcat="$target_dir/release/xcat"
+# The debug build is the one `cargo test` already made: no extra release compile in CI.
+cargo build -q -p xcat
+xcat="$target_dir/debug/xcat"
 
 tmp=$(mktemp -d)
 server=""
@@ -25,7 +26,7 @@ port=$((20000 + RANDOM % 20000))
 "$xcat" serve --dir "$tmp/site" --port "$port" >"$tmp/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 50); do
-  curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
 node --test-reporter=spec tests/browser/query.test.mjs "http://127.0.0.1:$port/"

@@ -31,6 +31,26 @@ fn main() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../shared/data/spectra"
     ));
+    // A3: the same fit as `scripts/bench-fit-vs-sherpa.py` runs in Sherpa.
+    let a3 = Spectrum::load(&SpectrumFiles {
+        pha: data.join("chandra_acis_3c273/3c273.pi"),
+        ..SpectrumFiles::default()
+    })
+    .expect("A3 data");
+    let req = FitRequest {
+        model: "powerlaw".into(),
+        stat: Statistic::Chi2DataVar,
+        data: DataOptions {
+            notice: vec![(0.5, 7.0)],
+            ..DataOptions::default()
+        },
+        ..FitRequest::default()
+    };
+    println!(
+        "A3 (3C 273, chi2datavar, 0.5-7 keV): median {:.2} ms per fit over {n}",
+        median_ms(&a3, &req, n)
+    );
+
     let d = data.join("xmm_pn_sherpa");
     let b1 = Spectrum::load(&SpectrumFiles {
         pha: d.join("pn_pi_src_bin10.ds"),

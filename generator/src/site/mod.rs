@@ -98,7 +98,7 @@ fn hash_file(h: &mut xxhash_rust::xxh3::Xxh3, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A digest of everything the catalogue pages depend on: this program, the theme, the
+/// A digest of everything the catalogue pages depend on: this program, the templates, the
 /// settings that appear on them, and the bytes of every catalogue input.
 fn fingerprint(config: &Config, files: &[PathBuf], theme: &Theme) -> Result<String> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -109,7 +109,7 @@ fn fingerprint(config: &Config, files: &[PathBuf], theme: &Theme) -> Result<Stri
     {
         h.update(&bytes);
     }
-    h.update(&theme.digest().to_le_bytes());
+    h.update(&theme.templates_digest().to_le_bytes());
     let s = &config.site;
     let settings = format!(
         "{:?}|{:?}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}",

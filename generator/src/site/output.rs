@@ -191,14 +191,22 @@ impl Output {
             }
             let mut stale = Vec::new();
             let mut dirs = Vec::new();
-            for e in walkdir::WalkDir::new(&self.out).min_depth(1) {
-                let e = e.map_err(|e| Error::output(&self.out, e.into()))?;
-                let rel = e
-                    .path()
-                    .strip_prefix(&self.out)
+            let rel_of = |p: &Path| {
+                p.strip_prefix(&self.out)
                     .expect("under output")
                     .to_string_lossy()
-                    .replace('\\', "/");
+                    .replace('\\', "/")
+            };
+            // Kept folders are not even walked: at catalogue scale they hold millions of files.
+            let walk = walkdir::WalkDir::new(&self.out)
+                .min_depth(1)
+                .into_iter()
+                .filter_entry(|e| {
+                    !(e.file_type().is_dir() && self.is_kept(&format!("{}/", rel_of(e.path()))))
+                });
+            for e in walk {
+                let e = e.map_err(|e| Error::output(&self.out, e.into()))?;
+                let rel = rel_of(e.path());
                 if e.file_type().is_dir() {
                     dirs.push(e.into_path());
                 } else if !produced.contains(&rel) && !self.is_kept(&rel) {

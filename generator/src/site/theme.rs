@@ -112,6 +112,18 @@ impl Theme {
         h.digest128()
     }
 
+    /// A digest of the templates alone (static files are copied on every build and never
+    /// change a page's HTML).
+    pub fn templates_digest(&self) -> u128 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for (n, t) in &self.templates {
+            h.update(n.as_bytes());
+            h.update(&(t.len() as u64).to_le_bytes());
+            h.update(t.as_bytes());
+        }
+        h.digest128()
+    }
+
     /// Whether the theme has a template of this name.
     pub fn has_template(&self, name: &str) -> bool {
         self.templates.contains_key(name)

@@ -144,6 +144,8 @@ function render(r, s) {
   status.textContent = `${r.count.toLocaleString("en")} ${r.count === 1 ? "source" : "sources"} · ${r.ms.toFixed(0)} ms · ${kb} kB in ${r.chunksFetched} files fetched`;
   table.dataset.state = "done";
   table.dataset.count = String(r.count);
+  // Other panels of the page (sky view, tools) follow the shown result through this event.
+  document.dispatchEvent(new CustomEvent("xcat:result", { detail: { query: s.q, state: s, result: r } }));
 }
 
 async function run() {
@@ -281,6 +283,8 @@ try {
   window.xcat = {
     open: engine.open, convertPosition: engine.convertPosition, formatRa: engine.formatRa,
     formatDec: engine.formatDec, angularDistance: engine.angularDistance, toCsv, toVotable,
+    // The whole result of the current query (every row, the chosen columns), for exports and tools.
+    everything, go, state,
   };
   db = await engine.open(root);
   schema = db.schema();

@@ -9,6 +9,11 @@ use xcat::catalog::{Catalogue, Progress};
 use xcat::config::{Config, ExtraTable, JoinKey, NameFormat, NameTable};
 use xcat::demo::{self, DemoOptions};
 
+/// mimalloc: the site build allocates and frees many small strings per page on every thread,
+/// where it is markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "xcat",

@@ -3,7 +3,9 @@
 //! [`EXPORT_COLUMNS`] that exist in the catalogue, plus any extra detection columns.
 
 use super::format::xml_escape;
-use xcat_core::{DataType, Table, Value};
+#[cfg(test)]
+use xcat_core::Value;
+use xcat_core::{DataType, Table};
 
 /// Detection columns of the per-source downloads (the identifiers, position, fluxes, rates,
 /// likelihoods, hardness ratios, extent, variability and quality of each detection); the
@@ -91,28 +93,67 @@ pub fn columns(t: &Table, extra: &[String]) -> Vec<usize> {
     v
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Float(f) if !f.is_finite() => String::new(),
-        v => v.to_string(),
+/// Writes cell `r` of column `c` as text: empty for null (and NaN), `true`/`false` (or
+/// VOTable's `T`/`F` with `votable`), integers in full, floats in the shorter of plain and
+/// exponent notation that reads back exactly (single-precision columns as single precision).
+fn push_cell(o: &mut String, c: &xcat_core::Column, r: usize, votable: bool) {
+    use std::fmt::Write;
+    use xcat_core::ColumnData as D;
+    if c.is_null(r) {
+        return;
     }
-}
-
-/// CSV of `rows` of `t`, columns `cols`.
-pub fn csv(t: &Table, rows: &[u32], cols: &[usize]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let s = t.schema();
-    let _ = w.write_record(cols.iter().map(|&c| s.field(c).name.as_str()));
-    for &r in rows {
-        let _ = w.write_record(
-            cols.iter()
-                .map(|&c| text(&t.column_at(c).value(r as usize))),
-        );
+    fn float<T: std::fmt::Display + std::fmt::LowerExp>(o: &mut String, x: T) {
+        let start = o.len();
+        let _ = write!(o, "{x}");
+        if o.len() - start > 8 {
+            let plain = o.split_off(start);
+            let _ = write!(o, "{x:e}");
+            if o.len() - start >= plain.len() {
+                o.truncate(start);
+                o.push_str(&plain);
+            }
+        }
     }
-    w.into_inner().unwrap_or_default()
+    let _ = match c.data() {
+        D::Bool(v) => {
+            o.push_str(match (v[r], votable) {
+                (true, true) => "T",
+                (false, true) => "F",
+                (true, false) => "true",
+                (false, false) => "false",
+            });
+            Ok(())
+        }
+        D::U8(v) => write!(o, "{}", v[r]),
+        D::I16(v) => write!(o, "{}", v[r]),
+        D::I32(v) => write!(o, "{}", v[r]),
+        D::I64(v) => write!(o, "{}", v[r]),
+        D::F32(v) => {
+            if v[r].is_finite() {
+                float(o, v[r]);
+            }
+            Ok(())
+        }
+        D::F64(v) => {
+            if v[r].is_finite() {
+                float(o, v[r]);
+            }
+            Ok(())
+        }
+        D::Str(v) => {
+            let t = v.get(r);
+            if votable {
+                o.push_str(&xml_escape(t));
+            } else if t.contains([',', '"', '\n', '\r']) {
+                o.push('"');
+                o.push_str(&t.replace('"', "\"\""));
+                o.push('"');
+            } else {
+                o.push_str(t);
+            }
+            Ok(())
+        }
+    };
 }
 
 fn votable_type(d: DataType) -> &'static str {
@@ -128,51 +169,171 @@ fn votable_type(d: DataType) -> &'static str {
     }
 }
 
-/// VOTable 1.4 of `rows` of `t`, columns `cols`; `name` names the table.
-pub fn votable(t: &Table, rows: &[u32], cols: &[usize], name: &str, description: &str) -> Vec<u8> {
-    let s = t.schema();
-    let mut o = String::with_capacity(4096 + rows.len() * cols.len() * 16);
-    o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\n<RESOURCE type=\"results\">\n");
-    o.push_str(&format!(
-        "<TABLE name=\"{}\">\n<DESCRIPTION>{}</DESCRIPTION>\n",
-        xml_escape(name),
-        xml_escape(description)
-    ));
-    for &c in cols {
-        let f = s.field(c);
-        o.push_str(&format!(
-            "<FIELD name=\"{}\" datatype=\"{}\"",
-            xml_escape(&f.name),
-            votable_type(f.dtype)
-        ));
-        if f.dtype == DataType::Str {
-            o.push_str(" arraysize=\"*\"");
+/// The downloads of a table's rows: the columns and everything about them that is the same
+/// for every download, prepared once.
+#[derive(Debug, Clone)]
+pub struct Exporter {
+    cols: Vec<usize>,
+    csv_header: String,
+    vot_fields: String,
+}
+
+impl Exporter {
+    /// Downloads of table `t`, columns `cols`.
+    pub fn new(t: &Table, cols: Vec<usize>) -> Self {
+        let s = t.schema();
+        let mut csv_header = String::new();
+        for (k, &c) in cols.iter().enumerate() {
+            if k > 0 {
+                csv_header.push(',');
+            }
+            csv_header.push_str(&s.field(c).name);
         }
-        if !f.unit.is_empty() {
-            o.push_str(&format!(" unit=\"{}\"", xml_escape(&f.unit)));
+        csv_header.push_str("\r\n");
+        let mut v = String::new();
+        for &c in &cols {
+            let f = s.field(c);
+            v.push_str(&format!(
+                "<FIELD name=\"{}\" datatype=\"{}\"",
+                xml_escape(&f.name),
+                votable_type(f.dtype)
+            ));
+            if f.dtype == DataType::Str {
+                v.push_str(" arraysize=\"*\"");
+            }
+            if !f.unit.is_empty() {
+                v.push_str(&format!(" unit=\"{}\"", xml_escape(&f.unit)));
+            }
+            if !f.ucd.is_empty() {
+                v.push_str(&format!(" ucd=\"{}\"", xml_escape(&f.ucd)));
+            }
+            v.push_str(&format!(
+                "><DESCRIPTION>{}</DESCRIPTION></FIELD>\n",
+                xml_escape(&f.description)
+            ));
         }
-        if !f.ucd.is_empty() {
-            o.push_str(&format!(" ucd=\"{}\"", xml_escape(&f.ucd)));
+        Exporter {
+            cols,
+            csv_header,
+            vot_fields: v,
         }
-        o.push_str(&format!(
-            "><DESCRIPTION>{}</DESCRIPTION></FIELD>\n",
-            xml_escape(&f.description)
-        ));
     }
-    o.push_str("<DATA><TABLEDATA>\n");
-    for &r in rows {
-        o.push_str("<TR>");
-        for &c in cols {
-            let v = t.column_at(c).value(r as usize);
-            o.push_str("<TD>");
-            o.push_str(&xml_escape(&match v {
-                Value::Bool(b) => if b { "T" } else { "F" }.to_string(),
-                v => text(&v),
-            }));
-            o.push_str("</TD>");
+
+    /// CSV (RFC 4180: CRLF line ends, a header line, quotes only where needed) of `rows` of
+    /// `t`.
+    pub fn csv(&self, t: &Table, rows: &[u32]) -> Vec<u8> {
+        let mut o = String::with_capacity(self.csv_header.len() * (rows.len() + 1) * 2);
+        o.push_str(&self.csv_header);
+        for &r in rows {
+            for (k, &c) in self.cols.iter().enumerate() {
+                if k > 0 {
+                    o.push(',');
+                }
+                push_cell(&mut o, t.column_at(c), r as usize, false);
+            }
+            o.push_str("\r\n");
         }
-        o.push_str("</TR>\n");
+        o.into_bytes()
     }
-    o.push_str("</TABLEDATA></DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n");
-    o.into_bytes()
+
+    /// VOTable 1.4 (TABLEDATA) of `rows` of `t`; `name` names the table.
+    pub fn votable(&self, t: &Table, rows: &[u32], name: &str, description: &str) -> Vec<u8> {
+        let mut o = String::with_capacity(self.vot_fields.len() + 512 + rows.len() * 1024);
+        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\n<RESOURCE type=\"results\">\n");
+        o.push_str(&format!(
+            "<TABLE name=\"{}\">\n<DESCRIPTION>{}</DESCRIPTION>\n",
+            xml_escape(name),
+            xml_escape(description)
+        ));
+        o.push_str(&self.vot_fields);
+        o.push_str("<DATA><TABLEDATA>\n");
+        for &r in rows {
+            o.push_str("<TR>");
+            for &c in &self.cols {
+                o.push_str("<TD>");
+                push_cell(&mut o, t.column_at(c), r as usize, true);
+                o.push_str("</TD>");
+            }
+            o.push_str("</TR>\n");
+        }
+        o.push_str("</TABLEDATA></DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n");
+        o.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xcat_core::{Column, ColumnData, Field};
+
+    fn table() -> Table {
+        let fields = [
+            Field::new("ID", DataType::I64),
+            Field::new("FLUX", DataType::F64).with_unit("erg/cm**2/s"),
+            Field::new("HR", DataType::F32),
+            Field::new("NAME", DataType::Str),
+            Field::new("OK", DataType::Bool),
+        ];
+        let cols = [
+            Column::from_data(ColumnData::I64(vec![1, 2])),
+            Column::from_values(DataType::F64, &[Value::Float(7.36196e-15), Value::Null]),
+            Column::from_data(ColumnData::F32(vec![0.3, f32::NAN])),
+            Column::from_values(
+                DataType::Str,
+                &[Value::Str("a,\"b\"".into()), Value::Str("<x>".into())],
+            ),
+            Column::from_data(ColumnData::Bool(vec![true, false])),
+        ];
+        let mut t = Table::with_rows(2);
+        for (f, c) in fields.into_iter().zip(cols) {
+            t.push(f, c).unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn csv_cells_are_short_exact_and_quoted_where_needed() {
+        let t = table();
+        let e = Exporter::new(&t, vec![0, 1, 2, 3, 4]);
+        let csv = String::from_utf8(e.csv(&t, &[0, 1])).unwrap();
+        assert_eq!(
+            csv,
+            "ID,FLUX,HR,NAME,OK\r\n1,7.36196e-15,0.3,\"a,\"\"b\"\"\",true\r\n2,,,<x>,false\r\n"
+        );
+        let back: f64 = "7.36196e-15".parse().unwrap();
+        assert_eq!(back, 7.36196e-15);
+    }
+
+    #[test]
+    fn votable_parses_with_nulls_and_escapes() {
+        let t = table();
+        let e = Exporter::new(&t, vec![0, 1, 2, 3, 4]);
+        let v = String::from_utf8(e.votable(&t, &[0, 1], "t<1>", "d & e")).unwrap();
+        let doc = roxmltree::Document::parse(&v).unwrap();
+        let tds: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("TD"))
+            .map(|n| n.text().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            tds,
+            [
+                "1",
+                "7.36196e-15",
+                "0.3",
+                "a,\"b\"",
+                "T",
+                "2",
+                "",
+                "",
+                "<x>",
+                "F"
+            ]
+        );
+        let flux = doc
+            .descendants()
+            .find(|n| n.has_tag_name("FIELD") && n.attribute("name") == Some("FLUX"))
+            .unwrap();
+        assert_eq!(flux.attribute("unit"), Some("erg/cm**2/s"));
+    }
 }

@@ -191,7 +191,7 @@ pub fn build(
                 let cat = Catalogue::load(config, files, progress)?;
                 report.warnings = cat.warnings.clone();
                 let (catalogue_files, manifest, pages) =
-                    catalogue_pages(config, &cat, &tera, &site, &output, progress)?;
+                    catalogue_pages(config, &cat, &theme, &tera, &site, &output, progress)?;
                 report.pages += pages;
                 State {
                     format: STATE_FORMAT,
@@ -247,6 +247,7 @@ fn render_parallel(
 fn catalogue_pages(
     config: &Config,
     cat: &Catalogue,
+    theme: &Theme,
     tera: &tera::Tera,
     site: &Json,
     output: &Output,
@@ -255,6 +256,20 @@ fn catalogue_pages(
     let fit = !config.site.fit_server_url.trim().is_empty();
     let catalog = pages::Catalog::new(cat, site.clone(), config.site.neighbour_radius_arcmin, fit);
     let cfg = render::minify_cfg();
+    // The templates are minified already (render::templates) and what the pages add is
+    // compact, so pages are written as rendered; a template of a user theme that could not be
+    // minified safely has its pages minified whole.
+    let minified = [
+        render::is_minified(theme, "source.html"),
+        render::is_minified(theme, "observation.html"),
+    ];
+    let finish = |template: &str, html: String| -> std::borrow::Cow<'static, [u8]> {
+        if minified[usize::from(template == "observation.html")] {
+            html.into_bytes().into()
+        } else {
+            render::minify(&html, &cfg).into()
+        }
+    };
     let mut pages = render_parallel(
         cat.sources.rows(),
         "rendering source pages",
@@ -262,7 +277,7 @@ fn catalogue_pages(
         &|i| {
             let path = catalog.source_path(i);
             let html = render::render(tera, "source.html", &catalog.source(i), &path)?;
-            output.write(&path, &render::minify(&html, &cfg))?;
+            output.write(&path, &finish("source.html", html))?;
             for (p, bytes) in catalog.source_downloads(i) {
                 output.write(&p, &bytes)?;
             }
@@ -276,7 +291,7 @@ fn catalogue_pages(
         &|i| {
             let path = catalog.observation_path(i);
             let html = render::render(tera, "observation.html", &catalog.observation(i), &path)?;
-            output.write(&path, &render::minify(&html, &cfg))
+            output.write(&path, &finish("observation.html", html))
         },
     )?;
     let scratch = output.scratch("data")?;

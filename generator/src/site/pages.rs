@@ -30,7 +30,7 @@ pub struct Catalog<'a> {
     neighbour_radius_arcmin: f64,
     srcids: Vec<i64>,
     extra_sources: Vec<String>,
-    export_columns: Vec<usize>,
+    exporter: export::Exporter,
     fit: bool,
 }
 
@@ -92,7 +92,10 @@ impl<'a> Catalog<'a> {
             .iter()
             .filter_map(|c| c.strip_prefix("sources.").map(str::to_string))
             .collect();
-        let export_columns = export::columns(&cat.detections, &cat.extra_columns);
+        let exporter = export::Exporter::new(
+            &cat.detections,
+            export::columns(&cat.detections, &cat.extra_columns),
+        );
         Catalog {
             cat,
             site,
@@ -100,7 +103,7 @@ impl<'a> Catalog<'a> {
             neighbour_radius_arcmin,
             srcids,
             extra_sources,
-            export_columns,
+            exporter,
             fit,
         }
     }
@@ -129,14 +132,13 @@ impl<'a> Catalog<'a> {
         [
             (
                 format!("source/{id}/detections.csv"),
-                export::csv(d, rows, &self.export_columns),
+                self.exporter.csv(d, rows),
             ),
             (
                 format!("source/{id}/detections.vot"),
-                export::votable(
+                self.exporter.votable(
                     d,
                     rows,
-                    &self.export_columns,
                     &format!("detections_{id}"),
                     &format!("XMM-Newton detections of {name} (SRCID {id})"),
                 ),

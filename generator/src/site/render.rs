@@ -1,5 +1,10 @@
 //! Page rendering with tera: the templates of the [`Theme`], its filters, the context every
-//! page shares, and minification of the rendered HTML.
+//! page shares, and minification.
+//!
+//! HTML templates are minified once, when they are loaded (minify-html keeping the template
+//! syntax as it is), so the hundreds of thousands of catalogue pages come out of tera already
+//! minified: their dynamic parts are escaped values and compact markup made by this crate.
+//! Pages that embed Markdown (docs, news) are minified again whole, after rendering.
 
 use super::format;
 use super::theme::Theme;
@@ -16,23 +21,165 @@ fn sci_filter(v: &Json, _: &HashMap<String, Json>) -> tera::Result<Json> {
     }))
 }
 
-/// Compiles the theme's templates. HTML and XML templates are autoescaped.
-pub fn templates(theme: &Theme) -> Result<tera::Tera> {
-    let mut t = tera::Tera::default();
-    t.add_raw_templates(
-        theme
+/// HTML escaping of template values: `&`, `<`, `>`, `"` and `'` (enough for text and quoted
+/// attribute values; tera's default also escapes `/`, which only makes pages longer).
+pub fn escape_html(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Puts a space inside every template delimiter (`{{x}}` → `{{ x }}`, whitespace control
+/// `{{-`/`-}}` kept), so that an attribute value holding template syntax always contains
+/// whitespace and the minifier keeps it quoted, whatever the value renders to.
+fn pad_template_tags(src: &str) -> String {
+    let b = src.as_bytes();
+    let mut o = String::with_capacity(src.len() + src.len() / 16);
+    let mut i = 0;
+    let mut last = 0;
+    while i + 1 < b.len() {
+        let pair = (b[i], b[i + 1]);
+        match pair {
+            (b'{', b'{' | b'%' | b'#') => {
+                let mut end = i + 2;
+                if b.get(end) == Some(&b'-') {
+                    end += 1;
+                }
+                o.push_str(&src[last..end]);
+                if !b.get(end).is_some_and(u8::is_ascii_whitespace) {
+                    o.push(' ');
+                }
+                last = end;
+                i = end;
+            }
+            (b'}' | b'%' | b'#', b'}') => {
+                let start = if i > 0 && b[i - 1] == b'-' { i - 1 } else { i };
+                if start >= last {
+                    o.push_str(&src[last..start]);
+                    if start > 0 && !b[start - 1].is_ascii_whitespace() {
+                        o.push(' ');
+                    }
+                    last = start;
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    o.push_str(&src[last..]);
+    o
+}
+
+/// The settings for minifying templates at load: those of [`minify_cfg`], with template
+/// syntax kept verbatim and inline CSS left alone (it may hold template syntax).
+fn template_minify_cfg() -> minify_html::Cfg {
+    minify_html::Cfg {
+        preserve_brace_template_syntax: true,
+        minify_css: false,
+        ..minify_cfg()
+    }
+}
+
+/// The template tags of `src` in order, each with its inner whitespace collapsed.
+fn template_tags(src: &str) -> Vec<String> {
+    let mut tags = Vec::new();
+    let mut rest = src;
+    while let Some(i) = rest.find(['{']) {
+        let close = match rest.as_bytes().get(i + 1) {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            Some(b'#') => "#}",
+            _ => {
+                rest = &rest[i + 1..];
+                continue;
+            }
+        };
+        let Some(j) = rest[i + 2..].find(close) else {
+            tags.push(rest[i..].split_whitespace().collect::<Vec<_>>().join(" "));
+            break;
+        };
+        let tag = &rest[i..i + 2 + j + 2];
+        tags.push(tag.split_whitespace().collect::<Vec<_>>().join(" "));
+        rest = &rest[i + 2 + j + 2..];
+    }
+    tags
+}
+
+/// An HTML template minified, or `None` when minification would change its template syntax
+/// (say a tag with a double-quoted string inside a double-quoted attribute value, which the
+/// HTML parser cannot see as one value): such a template is kept as written and its pages are
+/// minified whole after rendering.
+fn minified_template(src: &str) -> Option<String> {
+    let padded = pad_template_tags(src);
+    let min = String::from_utf8(minify_html::minify(
+        padded.as_bytes(),
+        &template_minify_cfg(),
+    ))
+    .ok()?;
+    (template_tags(&min) == template_tags(&padded)).then_some(min)
+}
+
+/// A template's source as compiled: HTML templates minified when that is safe, others as
+/// written.
+fn compiled_source(name: &str, src: &str) -> String {
+    if name.ends_with(".html") {
+        minified_template(src).unwrap_or_else(|| src.to_string())
+    } else {
+        src.to_string()
+    }
+}
+
+/// Whether pages of template `name` of `theme` come out of [`templates`] minified (otherwise
+/// minify them with [`minify`]).
+pub fn is_minified(theme: &Theme, name: &str) -> bool {
+    name.ends_with(".html")
+        && theme
             .templates
-            .iter()
-            .map(|(n, s)| (n.as_str(), s.as_str())),
-    )
-    .map_err(|e| Error::Render {
-        what: "theme templates".into(),
-        detail: format!(
-            "{} (fix the template, or remove it from your theme to use the default)",
-            chain(&e)
-        ),
-    })?;
+            .get(name)
+            .is_some_and(|s| minified_template(s).is_some())
+}
+
+/// Compiles the theme's templates. HTML and XML templates are autoescaped; HTML templates are
+/// minified first.
+pub fn templates(theme: &Theme) -> Result<tera::Tera> {
+    templates_with(theme, true)
+}
+
+/// [`templates`], with the HTML templates minified or (`minified = false`) as written: a page
+/// from either, minified whole, is the same page.
+pub fn templates_with(theme: &Theme, minified: bool) -> Result<tera::Tera> {
+    let mut t = tera::Tera::default();
+    let sources: Vec<(String, String)> = theme
+        .templates
+        .iter()
+        .map(|(n, s)| {
+            let src = if minified {
+                compiled_source(n, s)
+            } else {
+                s.clone()
+            };
+            (n.clone(), src)
+        })
+        .collect();
+    t.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+        .map_err(|e| Error::Render {
+            what: "theme templates".into(),
+            detail: format!(
+                "{} (fix the template, or remove it from your theme to use the default)",
+                chain(&e)
+            ),
+        })?;
     t.autoescape_on(vec![".html", ".xml"]);
+    t.set_escape_fn(escape_html);
     t.register_filter("sci", sci_filter);
     Ok(t)
 }
@@ -118,6 +265,48 @@ mod tests {
         let b = base(&json!({"base_url": ""}), "index.html");
         assert_eq!(b["root"], "");
         assert_eq!(b["canonical"], "");
+    }
+
+    #[test]
+    fn template_tags_get_inner_spaces() {
+        assert_eq!(
+            pad_template_tags("<a href=\"{{root}}x\">{%if a-%}{{- b -}}{%endif%}{#c#}</a>"),
+            "<a href=\"{{ root }}x\">{% if a -%}{{- b -}}{% endif %}{# c #}</a>"
+        );
+        assert_eq!(pad_template_tags("a } b { c %"), "a } b { c %");
+    }
+
+    #[test]
+    fn minified_templates_keep_attribute_values_quoted() {
+        let src = "<p class=\"x\">\n  <a href=\"{{root}}source/\" title=\"{{name}}\">{{ name }}</a>\n  {% if x %} <b>y</b> {% endif %}\n</p>";
+        let out = compiled_source("t.html", src);
+        assert!(out.contains("href=\"{{ root }}source/\""), "{out}");
+        assert!(out.contains("title=\"{{ name }}\""), "{out}");
+        assert!(!out.contains('\n'), "{out}");
+        let mut t = tera::Tera::default();
+        t.add_raw_template("t.html", &out).unwrap();
+        t.set_escape_fn(escape_html);
+        let mut c = tera::Context::new();
+        c.insert("root", "../");
+        c.insert("name", "a \"b\" <c> & d");
+        c.insert("x", &true);
+        let html = t.render("t.html", &c).unwrap();
+        assert!(
+            html.contains("title=\"a &quot;b&quot; &lt;c&gt; &amp; d\""),
+            "{html}"
+        );
+        assert!(html.contains("<b>y</b>"), "{html}");
+        assert_eq!(
+            compiled_source("atom.xml", "<a>\n {{x}}</a>"),
+            "<a>\n {{x}}</a>"
+        );
+        // A double-quoted string inside a double-quoted attribute: kept as written.
+        let odd = "<div class=\"{% if a == \"b\" %}c{% endif %}\">\n x</div>";
+        assert_eq!(compiled_source("t.html", odd), odd);
+        assert_eq!(
+            template_tags("a {{ x|safe }} {%  if y\n%}{#c#}"),
+            ["{{ x|safe }}", "{% if y %}", "{#c#}"]
+        );
     }
 
     #[test]

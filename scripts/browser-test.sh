@@ -12,7 +12,7 @@ fi
 scripts/build-wasm.sh
 target_dir=${CARGO_TARGET_DIR:-target}
 # The debug build is the one `cargo test` already made: no extra release compile in CI.
-cargo build -q -p xcat
+cargo build -q -p xcat -p xcat-fit
 xcat="$target_dir/debug/xcat"
 
 tmp=$(mktemp -d)

@@ -50,7 +50,12 @@ fn site() -> &'static Site {
         let files = demo::write(&fits, &opts, &|_, _| {}).unwrap();
         let out = dir.path().join("dist");
         build(&files.catalogue, &out);
-        let cat = Catalogue::load(&Config::default(), &[files.catalogue.clone()], &Quiet).unwrap();
+        let cat = Catalogue::load(
+            &Config::default(),
+            std::slice::from_ref(&files.catalogue),
+            &Quiet,
+        )
+        .unwrap();
         Site {
             _dir: dir,
             fits: files.catalogue,
@@ -96,7 +101,10 @@ fn properties(hips: &Path) -> BTreeMap<String, String> {
 /// The FIELD names of `metadata.xml`, in order.
 fn metadata_fields(hips: &Path) -> Vec<String> {
     let xml = std::fs::read_to_string(hips.join("metadata.xml")).unwrap();
-    assert!(xml.starts_with("<?xml") && xml.contains("<VOTABLE"), "{xml}");
+    assert!(
+        xml.starts_with("<?xml") && xml.contains("<VOTABLE"),
+        "{xml}"
+    );
     xml.split("<FIELD ")
         .skip(1)
         .map(|f| {
@@ -178,7 +186,10 @@ fn hips_catalogue_is_valid_and_holds_every_source_once() {
             .unwrap()
             .parse()
             .unwrap();
-        assert_eq!(rest, format!("Dir{}/Npix{npix}.tsv", npix / 10_000 * 10_000));
+        assert_eq!(
+            rest,
+            format!("Dir{}/Npix{npix}.tsv", npix / 10_000 * 10_000)
+        );
         orders.insert(order);
         deepest = deepest.max(order);
         let text = std::fs::read_to_string(hips.join(&rel)).unwrap();
@@ -217,10 +228,7 @@ fn hips_catalogue_is_valid_and_holds_every_source_once() {
         );
     }
     assert_eq!(props["hips_order"], deepest.to_string());
-    assert_eq!(
-        props["hips_order_min"],
-        orders.first().unwrap().to_string()
-    );
+    assert_eq!(props["hips_order_min"], orders.first().unwrap().to_string());
     assert!(
         deepest >= 2,
         "{SOURCES} clustered sources should need tiles below order 1"
@@ -236,12 +244,18 @@ fn hips_catalogue_is_valid_and_holds_every_source_once() {
         .collect();
     let mut all_sorted = all.clone();
     all_sorted.sort_unstable();
-    assert_eq!(seen, all_sorted, "the tree's sources differ from the catalogue's");
+    assert_eq!(
+        seen, all_sorted,
+        "the tree's sources differ from the catalogue's"
+    );
     // Allsky files hold exactly their order's tiles.
     for (order, ids) in &low_rows {
         let text = std::fs::read_to_string(hips.join(format!("Norder{order}/Allsky.tsv"))).unwrap();
         let mut lines = text.lines().filter(|l| !l.starts_with('#'));
-        assert_eq!(lines.next().unwrap().split('\t').collect::<Vec<_>>(), fields);
+        assert_eq!(
+            lines.next().unwrap().split('\t').collect::<Vec<_>>(),
+            fields
+        );
         let got: BTreeSet<i64> = lines
             .map(|l| l.split('\t').nth(id_col).unwrap().parse().unwrap())
             .collect();
@@ -318,7 +332,10 @@ fn mocs_round_trip_and_match_the_footprints() {
     assert!(home.contains(&shown), "home page lacks {shown}");
     // Reference: each observation covers at least its 15′ disc, π (0.25°)² = 0.19635 deg², and
     // at most the sum of the observations' MOCs.
-    assert!(area >= 0.19635 && area <= obs.rows() as f64 * 0.19635 * 1.6, "{area}");
+    assert!(
+        area >= 0.19635 && area <= obs.rows() as f64 * 0.19635 * 1.6,
+        "{area}"
+    );
 }
 
 fn build_with(cfg: &Path, out: &Path) -> String {

@@ -165,7 +165,10 @@ fn deep_hips_orders_place_every_source_once_with_true_completeness() {
             let (shown, total): (usize, usize) = (shown.parse().unwrap(), total.parse().unwrap());
             let n = lines.count() - 1;
             // The tile shows its own rows at least, and at the deepest order all of its cell.
-            assert!(shown >= n && shown <= total, "{path}: {shown} / {total}, {n} rows");
+            assert!(
+                shown >= n && shown <= total,
+                "{path}: {shown} / {total}, {n} rows"
+            );
             if order == hips::MAX_ORDER {
                 assert_eq!(shown, total, "{path}");
             }
@@ -177,7 +180,11 @@ fn deep_hips_orders_place_every_source_once_with_true_completeness() {
         Ok::<(), String>(())
     })
     .unwrap();
-    assert!(summary.max_order >= 3, "deepest order {}", summary.max_order);
+    assert!(
+        summary.max_order >= 3,
+        "deepest order {}",
+        summary.max_order
+    );
     let per_order: Vec<(u8, usize)> = summary.orders.iter().map(|o| (o.0, o.1)).collect();
     assert_eq!(per_order, rows_at.into_iter().collect::<Vec<_>>());
     let n = ids.len();

@@ -129,25 +129,31 @@ test("with Aladin Lite, the query result and the HiPS catalogue are overlaid", a
   // Loaded only when asked.
   assert.deepEqual(log.foreign, []);
   const shown = await page.locator("#results tbody tr").count();
+  const count = Number(await page.getAttribute("#results", "data-count"));
   assert.ok(shown > 0 && shown <= 25);
+  assert.ok(count > 25, `the M31 cone should span several pages, has ${count} rows`);
   await page.click("#sky-result .sky-msg button");
   await page.waitForSelector("#sky-result[data-sky=ready]", { timeout: 30000 });
+  // Every row of the result, not only the shown page, becomes a marker.
+  await page.waitForFunction((n) => document.getElementById("sky-result").dataset.markers === String(n), count);
   let rec = await page.evaluate(() => window.__aladin);
   assert.equal(rec.views.length, 1);
   assert.deepEqual(rec.hips.map((h) => h.url), [new URL("hips/", base).href]);
   assert.equal(rec.catalogs.length, 1);
-  assert.equal(rec.catalogs[0].sources.length, shown);
+  assert.equal(rec.catalogs[0].sources.length, count);
+  assert.match(await page.textContent("#sky-result .sky-note"), new RegExp(`All ${count.toLocaleString("en")} sources`));
   const first = rec.catalogs[0].sources[0];
   assert.ok(Number.isFinite(first.ra) && Number.isFinite(first.dec));
   // M31 at (10.6847, +41.2688); the view is centred on the 1° cone's sources.
   const [ra, dec] = rec.views[0].goto;
   assert.ok(Math.abs(ra - 10.68) < 1 && Math.abs(dec - 41.27) < 1, `${ra} ${dec}`);
+  assert.ok(rec.views[0].fov > 0.5 && rec.views[0].fov < 6, String(rec.views[0].fov));
   // A new result replaces the markers.
   await page.fill("#q", "M82");
   await page.press("#q", "Enter");
   await page.waitForFunction(() => new URLSearchParams(location.search).get("q") === "M82");
   await page.waitForSelector("#results[data-state=done]", { state: "attached", timeout: 30000 });
-  const m82 = await page.locator("#results tbody tr").count();
+  const m82 = Number(await page.getAttribute("#results", "data-count"));
   await page.waitForFunction((n) => document.getElementById("sky-result").dataset.markers === String(n), m82);
   rec = await page.evaluate(() => window.__aladin);
   assert.equal(rec.catalogs[0].sources.length, m82);

@@ -42,7 +42,13 @@ use theme::Theme;
 pub const STATE_FILE: &str = ".xcat-build.json";
 const STATE_FORMAT: u32 = 2;
 /// Output folders produced from the catalogue alone (kept as they are when it did not change).
-const CATALOGUE_DIRS: [&str; 5] = ["source/", "observation/", "data/", sky::MOC_DIR, sky::HIPS_DIR];
+const CATALOGUE_DIRS: [&str; 5] = [
+    "source/",
+    "observation/",
+    "data/",
+    sky::MOC_DIR,
+    sky::HIPS_DIR,
+];
 
 /// What a build did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 
 use super::output::Output;
 use crate::catalog::Catalogue;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::vo::hips;
 use crate::vo::moc::{self, SkyMoc};
 use std::time::Instant;
@@ -62,7 +62,12 @@ pub fn observation_moc_path(page_path: &str, ext: &str) -> String {
 }
 
 /// Writes an observation's MOC as FITS and JSON beside its page.
-pub fn write_observation_moc(output: &Output, page_path: &str, obs_id: &str, m: &SkyMoc) -> Result<()> {
+pub fn write_observation_moc(
+    output: &Output,
+    page_path: &str,
+    obs_id: &str,
+    m: &SkyMoc,
+) -> Result<()> {
     output.write(
         &observation_moc_path(page_path, "fits"),
         &moc::to_fits(m, &format!("xcat-observation-{obs_id}")),
@@ -90,12 +95,12 @@ pub fn write_catalogue_products(
     )?;
     report.moc_files += 2;
     let (mut files, mut bytes) = (0usize, 0u64);
-    let summary = hips::write(cat, title, &coverage.catalogue, &mut |path, b| {
+    let sink = |path: &str, b: &[u8]| -> Result<()> {
         files += 1;
         bytes += b.len() as u64;
         output.write(&format!("{HIPS_DIR}{path}"), b)
-    })
-    .map_err(|e: Error| e)?;
+    };
+    let summary = hips::write(cat, title, &coverage.catalogue, sink)?;
     report.hips_files = files;
     report.hips_bytes = bytes;
     report.hips_order = summary.max_order;

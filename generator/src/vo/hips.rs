@@ -51,7 +51,15 @@ pub struct HipsSummary {
 fn cell_text(c: Option<&Column>, i: usize) -> String {
     let Some(c) = c else { return String::new() };
     match c.dtype() {
-        DataType::F32 => c.f64(i).map_or(String::new(), |x| format!("{}", x as f32)),
+        DataType::F32 => c.f64(i).map_or(String::new(), |x| {
+            let x = x as f32;
+            // Fluxes (1e-14 erg/cm²/s) in exponent form: shorter, and exact to f32.
+            if x != 0.0 && !(1e-4..1e7).contains(&x.abs()) {
+                format!("{x:e}")
+            } else {
+                format!("{x}")
+            }
+        }),
         DataType::Bool => c
             .bool(i)
             .map_or(String::new(), |b| if b { "T".into() } else { "F".into() }),
@@ -169,7 +177,11 @@ fn metadata_xml(t: &Table) -> String {
 
 /// Sources below each tile: `(deepest-order cell, order the source is placed at)`, sorted, so
 /// the sources inside any cell of a lower order are one contiguous range.
-fn placement_index(t: &Table, tiles: &BTreeMap<(u8, u64), Vec<usize>>, deepest: u8) -> Vec<(u64, u8)> {
+fn placement_index(
+    t: &Table,
+    tiles: &BTreeMap<(u8, u64), Vec<usize>>,
+    deepest: u8,
+) -> Vec<(u64, u8)> {
     let (ra, dec) = (
         t.column("SC_RA").expect("sources have SC_RA"),
         t.column("SC_DEC").expect("sources have SC_DEC"),
@@ -206,7 +218,7 @@ pub fn write<E>(
     cat: &Catalogue,
     title: &str,
     coverage: &SkyMoc,
-    sink: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>,
+    mut sink: impl FnMut(&str, &[u8]) -> Result<(), E>,
 ) -> Result<HipsSummary, E> {
     let t = &cat.sources;
     let tiles = place(t);

@@ -10,6 +10,7 @@
   "use strict";
   const ALADIN_URL = "https://aladin.cds.unistra.fr/AladinLite/api/v3/latest/aladin.js";
   const LOAD_TIMEOUT_MS = 20000;
+  const MAX_MARKERS = 20000;
   const UNREACHABLE = "Sky view needs the CDS Aladin Lite service, which could not be reached.";
   const views = [...document.querySelectorAll(".skyview")];
   if (!views.length) return;
@@ -77,14 +78,40 @@
   let lastResult = null;
   document.addEventListener("xcat:result", (e) => {
     lastResult = e.detail;
-    for (const v of views) if (v.sky && v.dataset.follow === "result") showResult(v, e.detail);
+    for (const v of views) if (v.sky && v.dataset.follow === "result") showResult(v, e.detail).catch(() => {});
   });
 
-  function showResult(view, detail) {
-    const sky = view.sky;
+  // Draws the rows of the shown page at once, then every row of the result when there are
+  // few enough to draw (window.xcat.everything() fetches them).
+  async function showResult(view, detail) {
+    if (!view.sky) return;
+    const token = (view.skyToken = (view.skyToken || 0) + 1);
     const got = fromResult(detail);
-    if (!sky || !got) return;
-    const note = view.querySelector(".sky-note");
+    if (!got) return;
+    draw(view, got, got.rows.length === (detail.result.count ?? got.rows.length));
+    const count = Number(detail.result.count);
+    if (got.missing || !(count > got.rows.length) || count > MAX_MARKERS || !(window.xcat && window.xcat.everything)) {
+      if (count > MAX_MARKERS) note(view, `The ${got.rows.length.toLocaleString("en")} sources of this result page on the sky; the whole result (${count.toLocaleString("en")}) is too large to draw.`);
+      return;
+    }
+    let all;
+    try {
+      all = await window.xcat.everything();
+    } catch {
+      return; // the page's rows stay on the sky
+    }
+    if (token !== view.skyToken) return;
+    const every = fromResult({ result: all });
+    if (every && !every.missing) draw(view, every, true);
+  }
+
+  function note(view, text) {
+    const n = view.querySelector(".sky-note");
+    if (n) n.textContent = text;
+  }
+
+  function draw(view, got, whole) {
+    const sky = view.sky;
     if (sky.result) sky.result.removeAll();
     else {
       sky.result = sky.A.catalog({ name: "Query result", sourceSize: 14, color: "#ff3d7f", shape: "circle" });
@@ -93,29 +120,28 @@
     const rows = got.rows;
     sky.result.addSources(rows.map((r) => sky.A.source(r.ra, r.dec, { SRCID: r.SRCID, IAUNAME: r.IAUNAME })));
     view.dataset.markers = String(rows.length);
-    if (note) {
-      note.textContent = got.missing
-        ? "The shown columns have no SC_RA and SC_DEC: choose columns that include them to see the result on the sky."
-        : `${rows.length} ${rows.length === 1 ? "source" : "sources"} of this result page on the sky.`;
+    const n = rows.length.toLocaleString("en");
+    note(view, got.missing
+      ? "The shown columns have no SC_RA and SC_DEC: choose columns that include them to see the result on the sky."
+      : whole ? `All ${n} ${rows.length === 1 ? "source" : "sources"} of the result on the sky.` : `The ${n} sources of this result page on the sky…`);
+    if (!rows.length) return;
+    let x = 0, y = 0, z = 0;
+    const vec = (r) => {
+      const a = r.ra * Math.PI / 180, d = r.dec * Math.PI / 180;
+      return [Math.cos(d) * Math.cos(a), Math.cos(d) * Math.sin(a), Math.sin(d)];
+    };
+    for (const r of rows) { const v = vec(r); x += v[0]; y += v[1]; z += v[2]; }
+    const norm = Math.hypot(x, y, z) || 1;
+    const c = [x / norm, y / norm, z / norm];
+    let far = 0;
+    for (const r of rows) {
+      const v = vec(r);
+      far = Math.max(far, Math.acos(Math.max(-1, Math.min(1, v[0] * c[0] + v[1] * c[1] + v[2] * c[2]))) * 180 / Math.PI);
     }
-    if (rows.length) {
-      let x = 0, y = 0, z = 0;
-      for (const r of rows) {
-        const a = r.ra * Math.PI / 180, d = r.dec * Math.PI / 180;
-        x += Math.cos(d) * Math.cos(a); y += Math.cos(d) * Math.sin(a); z += Math.sin(d);
-      }
-      const ra = (Math.atan2(y, x) * 180 / Math.PI + 360) % 360;
-      const dec = Math.atan2(z, Math.hypot(x, y)) * 180 / Math.PI;
-      let far = 0;
-      const c = [Math.cos(dec * Math.PI / 180) * Math.cos(ra * Math.PI / 180), Math.cos(dec * Math.PI / 180) * Math.sin(ra * Math.PI / 180), Math.sin(dec * Math.PI / 180)];
-      for (const r of rows) {
-        const a = r.ra * Math.PI / 180, d = r.dec * Math.PI / 180;
-        const dot = c[0] * Math.cos(d) * Math.cos(a) + c[1] * Math.cos(d) * Math.sin(a) + c[2] * Math.sin(d);
-        far = Math.max(far, Math.acos(Math.max(-1, Math.min(1, dot))) * 180 / Math.PI);
-      }
-      sky.aladin.gotoRaDec(ra, dec);
-      sky.aladin.setFoV(Math.min(180, Math.max(0.1, 2.4 * far)));
-    }
+    const ra = (Math.atan2(c[1], c[0]) * 180 / Math.PI + 360) % 360;
+    const dec = Math.asin(Math.max(-1, Math.min(1, c[2]))) * 180 / Math.PI;
+    sky.aladin.gotoRaDec(ra, dec);
+    sky.aladin.setFoV(Math.min(180, Math.max(0.1, 2.4 * far)));
   }
 
   function start(view) {
@@ -149,7 +175,7 @@
         if (href) location.href = href;
       });
       view.dataset.sky = "ready";
-      if (view.dataset.follow === "result" && lastResult) showResult(view, lastResult);
+      if (view.dataset.follow === "result" && lastResult) showResult(view, lastResult).catch(() => {});
     }).catch(() => {
       view.dataset.sky = "unavailable";
       view.querySelector(".aladin")?.remove();

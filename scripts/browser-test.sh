@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: builds the demo site (with the wasm query engine), serves it on
-# 127.0.0.1 and drives the query page in headless Chromium (Debian's chromium +
+# 127.0.0.1 and drives its pages (tests/browser/*.test.mjs) in headless Chromium (Debian's chromium +
 # playwright-core from ./node_modules). Installs chromium when missing (needs root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,4 +29,9 @@ for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
-node --test-reporter=spec tests/browser/query.test.mjs "http://127.0.0.1:$port/"
+# Every test file runs against the same site; all run even when one fails.
+status=0
+for f in tests/browser/*.test.mjs; do
+  node --test-reporter=spec "$f" "http://127.0.0.1:$port/" || status=1
+done
+exit "$status"

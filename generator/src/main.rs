@@ -223,6 +223,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     report.unchanged,
                     report.deleted,
                 );
+                if let Some(s) = &report.sky {
+                    eprintln!(
+                        "Sky products: HiPS catalogue in hips/ ({} files, {:.1} MB, orders 1–{}) and catalogue MOC written in {:.2} s; {} MOC files; coverage maps computed in {:.2} s.",
+                        s.hips_files,
+                        s.hips_bytes as f64 / 1e6,
+                        s.hips_order,
+                        s.hips_ms as f64 / 1e3,
+                        s.moc_files,
+                        s.moc_ms as f64 / 1e3,
+                    );
+                }
             }
         }
         Command::Serve { dir, port } => {

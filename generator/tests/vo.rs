@@ -141,3 +141,54 @@ fn observation_mocs_contain_their_detections() {
         "union {area} vs sum {sum}"
     );
 }
+
+#[test]
+fn deep_hips_orders_place_every_source_once_with_true_completeness() {
+    let cat = demo_catalogue(30_000);
+    let coverage = moc::union(moc::observation_mocs(&cat));
+    let mut rows_at: BTreeMap<u8, usize> = BTreeMap::new();
+    let mut ids = Vec::new();
+    let summary = hips::write(&cat, "deep", &coverage, &mut |path: &str, bytes: &[u8]| {
+        if let Some(rest) = path.strip_prefix("Norder")
+            && !path.ends_with("Allsky.tsv")
+        {
+            let order: u8 = rest.split_once('/').unwrap().0.parse().unwrap();
+            let text = std::str::from_utf8(bytes).unwrap();
+            let mut lines = text.lines();
+            let (shown, total) = lines
+                .next()
+                .unwrap()
+                .strip_prefix("# Completeness = ")
+                .unwrap()
+                .split_once(" / ")
+                .unwrap();
+            let (shown, total): (usize, usize) = (shown.parse().unwrap(), total.parse().unwrap());
+            let n = lines.count() - 1;
+            // The tile shows its own rows at least, and at the deepest order all of its cell.
+            assert!(
+                shown >= n && shown <= total,
+                "{path}: {shown} / {total}, {n} rows"
+            );
+            if order == hips::MAX_ORDER {
+                assert_eq!(shown, total, "{path}");
+            }
+            *rows_at.entry(order).or_default() += n;
+            for l in text.lines().skip(2) {
+                ids.push(l.split('\t').nth(1).unwrap().parse::<i64>().unwrap());
+            }
+        }
+        Ok::<(), String>(())
+    })
+    .unwrap();
+    assert!(
+        summary.max_order >= 3,
+        "deepest order {}",
+        summary.max_order
+    );
+    let per_order: Vec<(u8, usize)> = summary.orders.iter().map(|o| (o.0, o.1)).collect();
+    assert_eq!(per_order, rows_at.into_iter().collect::<Vec<_>>());
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((n, ids.len()), (30_000, 30_000));
+}

@@ -8,7 +8,8 @@
 //! [`output::Output`], which rewrites only files whose bytes changed and deletes stale ones.
 //! The fingerprint and what the content pages need from the catalogue are kept in
 //! `.xcat-build.json` in the output, so a rebuild after a docs or news edit does not reload
-//! the catalogue or touch its pages.
+//! the catalogue or touch its pages. The catalogue's coverage maps (MOC) and HiPS catalogue
+//! are written with its pages ([`sky`]).
 
 pub mod content;
 pub mod data;
@@ -19,6 +20,7 @@ pub mod neighbours;
 pub mod output;
 pub mod pages;
 pub mod render;
+pub mod sky;
 pub mod stats;
 pub mod svg;
 pub mod theme;
@@ -38,9 +40,15 @@ use theme::Theme;
 
 /// Name of the build state file in the output folder.
 pub const STATE_FILE: &str = ".xcat-build.json";
-const STATE_FORMAT: u32 = 1;
+const STATE_FORMAT: u32 = 2;
 /// Output folders produced from the catalogue alone (kept as they are when it did not change).
-const CATALOGUE_DIRS: [&str; 3] = ["source/", "observation/", "data/"];
+const CATALOGUE_DIRS: [&str; 5] = [
+    "source/",
+    "observation/",
+    "data/",
+    sky::MOC_DIR,
+    sky::HIPS_DIR,
+];
 
 /// What a build did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +69,8 @@ pub struct BuildReport {
     pub catalogue_skipped: bool,
     /// Warnings about the inputs.
     pub warnings: Vec<String>,
+    /// The coverage maps and HiPS catalogue, when the catalogue pages were built.
+    pub sky: Option<sky::SkyReport>,
 }
 
 /// What the content pages need from the catalogue, kept between builds.
@@ -190,13 +200,31 @@ pub fn build(
             None => {
                 let cat = Catalogue::load(config, files, progress)?;
                 report.warnings = cat.warnings.clone();
-                let (catalogue_files, manifest, pages) =
-                    catalogue_pages(config, &cat, &theme, &tera, &site, &output, progress)?;
+                let t0 = std::time::Instant::now();
+                let coverage = sky::Coverage::new(&cat);
+                let mut sky_report = sky::SkyReport {
+                    moc_ms: t0.elapsed().as_millis() as u64,
+                    ..Default::default()
+                };
+                let (catalogue_files, manifest, pages) = catalogue_pages(
+                    config, &cat, &theme, &tera, &site, &output, &coverage, progress,
+                )?;
                 report.pages += pages;
+                sky_report.moc_files += 2 * coverage.observations.len();
+                progress.start("writing the HiPS catalogue and coverage maps", None);
+                sky::write_catalogue_products(
+                    &output,
+                    &cat,
+                    &config.title,
+                    &coverage,
+                    &mut sky_report,
+                )?;
+                progress.finish();
+                report.sky = Some(sky_report);
                 State {
                     format: STATE_FORMAT,
                     catalogue: digest,
-                    stats: stats::stats(&cat),
+                    stats: stats::stats(&cat, &coverage.catalogue),
                     schema: stats::schema(&cat),
                     catalogue_files,
                     manifest,
@@ -244,6 +272,7 @@ fn render_parallel(
 
 /// The pages and files made from the catalogue alone; returns (sitemap files, manifest path,
 /// pages rendered).
+#[allow(clippy::too_many_arguments)] // the build's shared state, passed explicitly
 fn catalogue_pages(
     config: &Config,
     cat: &Catalogue,
@@ -251,6 +280,7 @@ fn catalogue_pages(
     tera: &tera::Tera,
     site: &Json,
     output: &Output,
+    coverage: &sky::Coverage,
     progress: &(dyn Progress + Sync),
 ) -> Result<(Vec<String>, String, usize)> {
     let fit = !config.site.fit_server_url.trim().is_empty();
@@ -290,8 +320,18 @@ fn catalogue_pages(
         progress,
         &|i| {
             let path = catalog.observation_path(i);
-            let html = render::render(tera, "observation.html", &catalog.observation(i), &path)?;
-            output.write(&path, &finish("observation.html", html))
+            let mut ctx = catalog.observation(i);
+            let m = &coverage.observations[i];
+            ctx["moc"] = json!({
+                "area": format!("{:.3}", crate::vo::moc::area_deg2(m)),
+                "order": crate::vo::moc::DEPTH,
+                "fits": "moc.fits",
+                "json": "moc.json",
+            });
+            let obs_id = ctx["o"]["obs_id"].as_str().unwrap_or("").to_string();
+            let html = render::render(tera, "observation.html", &ctx, &path)?;
+            output.write(&path, &finish("observation.html", html))?;
+            sky::write_observation_moc(output, &path, &obs_id, m)
         },
     )?;
     let scratch = output.scratch("data")?;

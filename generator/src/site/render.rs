@@ -125,7 +125,16 @@ fn minified_template(src: &str) -> Option<String> {
         &template_minify_cfg(),
     ))
     .ok()?;
-    (template_tags(&min) == template_tags(&padded)).then_some(min)
+    // minify-html may reorder a tag's attributes, so expressions are compared as a multiset;
+    // statements and comments must keep their order.
+    let split = |src: &str| {
+        let (mut exprs, blocks): (Vec<String>, Vec<String>) = template_tags(src)
+            .into_iter()
+            .partition(|t| t.starts_with("{{"));
+        exprs.sort();
+        (exprs, blocks)
+    };
+    (split(&min) == split(&padded)).then_some(min)
 }
 
 /// A template's source as compiled: HTML templates minified when that is safe, others as

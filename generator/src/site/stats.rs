@@ -1,15 +1,11 @@
 //! What the home page and the column reference need from the catalogue, kept in the build
-//! state so they are available when the catalogue is not reloaded: counts, an estimate of the
-//! sky area covered, example identifiers, and the schema of the three tables.
+//! state so they are available when the catalogue is not reloaded: counts, the sky area of the
+//! catalogue's coverage map (MOC), example identifiers, and the schema of the three tables.
 
 use crate::catalog::Catalogue;
+use crate::vo::moc::{self, SkyMoc};
 use serde::{Deserialize, Serialize};
 use xcat_core::Table;
-
-/// HEALPix order of the sky-area estimate (cells of about 3.4′).
-pub const AREA_ORDER: u8 = 10;
-/// Radius of the EPIC field of view around an observation's centre, arcmin.
-pub const FOV_ARCMIN: f64 = 15.0;
 
 /// Catalogue statistics and examples.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -20,12 +16,14 @@ pub struct Stats {
     pub detections: usize,
     /// Rows of the observations table.
     pub observations: usize,
-    /// Sky area estimate, square degrees, as text.
+    /// Area of the catalogue's coverage map, square degrees, as text.
     pub sky_area: String,
-    /// HEALPix order of the estimate.
+    /// HEALPix order of the coverage map.
     pub order: u8,
-    /// Cell size of the estimate, arcmin, as text.
+    /// Cell size at that order, arcmin, as text.
     pub cell_arcmin: String,
+    /// Radius of the field of view each observation covers, arcmin, as text.
+    pub fov_arcmin: String,
     /// IAU name of the source with the most detections.
     pub example_name: String,
     /// Two SRCIDs for the `IN` example.
@@ -88,36 +86,8 @@ pub fn schema(cat: &Catalogue) -> Vec<TableDoc> {
     ]
 }
 
-/// Square degrees covered by circles of [`FOV_ARCMIN`] around the observations' centres,
-/// counted on HEALPix cells of order [`AREA_ORDER`] whose centre lies inside a circle.
-pub fn sky_area(cat: &Catalogue) -> f64 {
-    let o = &cat.observations;
-    let (Some(ra), Some(dec)) = (o.column("RA_CENTRE"), o.column("DEC_CENTRE")) else {
-        return 0.0;
-    };
-    let mut cells: Vec<u64> = Vec::new();
-    for i in 0..o.rows() {
-        if let (Some(a), Some(d)) = (ra.f64(i), dec.f64(i))
-            && a.is_finite()
-            && d.is_finite()
-        {
-            let bmoc = cdshealpix::nested::cone_coverage_centers(
-                AREA_ORDER,
-                a.to_radians(),
-                d.to_radians(),
-                (FOV_ARCMIN / 60.0).to_radians(),
-            );
-            cells.extend(bmoc.flat_iter());
-        }
-    }
-    cells.sort_unstable();
-    cells.dedup();
-    let cell_sr = 4.0 * std::f64::consts::PI / (12.0 * 4f64.powi(i32::from(AREA_ORDER)));
-    cells.len() as f64 * cell_sr * (180.0 / std::f64::consts::PI).powi(2)
-}
-
-/// Statistics of `cat`.
-pub fn stats(cat: &Catalogue) -> Stats {
+/// Statistics of `cat`; the sky area is that of `coverage`, the catalogue's MOC.
+pub fn stats(cat: &Catalogue, coverage: &SkyMoc) -> Stats {
     let s = &cat.sources;
     let n = s.column("N_DETECTIONS");
     let best = (0..s.rows())
@@ -132,7 +102,7 @@ pub fn stats(cat: &Catalogue) -> Stats {
     let example_srcids = (0..s.rows().min(2))
         .filter_map(|i| srcid.and_then(|c| c.i64(i)))
         .collect();
-    let cell_arcmin = (4.0 * std::f64::consts::PI / (12.0 * 4f64.powi(i32::from(AREA_ORDER))))
+    let cell_arcmin = (4.0 * std::f64::consts::PI / (12.0 * 4f64.powi(i32::from(moc::DEPTH))))
         .sqrt()
         .to_degrees()
         * 60.0;
@@ -140,9 +110,10 @@ pub fn stats(cat: &Catalogue) -> Stats {
         sources: s.rows(),
         detections: cat.detections.rows(),
         observations: cat.observations.rows(),
-        sky_area: format!("{:.1}", sky_area(cat)),
-        order: AREA_ORDER,
+        sky_area: format!("{:.1}", moc::area_deg2(coverage)),
+        order: moc::DEPTH,
         cell_arcmin: format!("{cell_arcmin:.1}"),
+        fov_arcmin: format!("{:.0}", moc::FOV_RADIUS_DEG * 60.0),
         example_name,
         example_srcids,
         has_ulx: s.column("IS_ULX").is_some(),

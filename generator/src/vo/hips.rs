@@ -51,7 +51,15 @@ pub struct HipsSummary {
 fn cell_text(c: Option<&Column>, i: usize) -> String {
     let Some(c) = c else { return String::new() };
     match c.dtype() {
-        DataType::F32 => c.f64(i).map_or(String::new(), |x| format!("{}", x as f32)),
+        DataType::F32 => c.f64(i).map_or(String::new(), |x| {
+            let x = x as f32;
+            // Fluxes (1e-14 erg/cm²/s) in exponent form: shorter, and exact to f32.
+            if x != 0.0 && !(1e-4..1e7).contains(&x.abs()) {
+                format!("{x:e}")
+            } else {
+                format!("{x}")
+            }
+        }),
         DataType::Bool => c
             .bool(i)
             .map_or(String::new(), |b| if b { "T".into() } else { "F".into() }),
@@ -167,47 +175,60 @@ fn metadata_xml(t: &Table) -> String {
     s
 }
 
-/// Builds every file of the HiPS catalogue. `title` names it in `properties`.
-pub fn build(cat: &Catalogue, title: &str, coverage: &SkyMoc) -> (Vec<HipsFile>, HipsSummary) {
-    let t = &cat.sources;
-    let tiles = place(t);
-    let mut files: Vec<HipsFile> = Vec::new();
-    let head = header();
-    // Completeness of each tile: of the sources inside its cell, how many this tile and its
-    // ancestors show.
+/// Sources below each tile: `(deepest-order cell, order the source is placed at)`, sorted, so
+/// the sources inside any cell of a lower order are one contiguous range.
+fn placement_index(
+    t: &Table,
+    tiles: &BTreeMap<(u8, u64), Vec<usize>>,
+    deepest: u8,
+) -> Vec<(u64, u8)> {
     let (ra, dec) = (
-        t.column("SC_RA").expect("SC_RA"),
-        t.column("SC_DEC").expect("SC_DEC"),
+        t.column("SC_RA").expect("sources have SC_RA"),
+        t.column("SC_DEC").expect("sources have SC_DEC"),
     );
-    let mut placed_at = vec![0u8; t.rows()];
-    for (&(order, _), rows) in &tiles {
-        rows.iter().for_each(|&i| placed_at[i] = order);
-    }
-    let deepest = tiles.keys().map(|k| k.0).max().unwrap_or(MIN_ORDER);
-    let mut inside: BTreeMap<(u8, u64), (usize, usize)> = BTreeMap::new();
-    for (i, &placed) in placed_at.iter().enumerate() {
-        let (lon, lat) = (
-            ra.f64(i).unwrap_or(0.0).to_radians(),
-            dec.f64(i).unwrap_or(0.0).to_radians(),
-        );
-        let h = cdshealpix::nested::hash(deepest, lon, lat);
-        for o in MIN_ORDER..=deepest {
-            let e = inside
-                .entry((o, h >> (2 * (deepest - o))))
-                .or_insert((0, 0));
-            e.1 += 1;
-            if placed <= o {
-                e.0 += 1;
-            }
+    let mut v: Vec<(u64, u8)> = Vec::with_capacity(t.rows());
+    for (&(order, _), rows) in tiles {
+        for &i in rows {
+            let (lon, lat) = (
+                ra.f64(i).unwrap_or(0.0).to_radians(),
+                dec.f64(i).unwrap_or(0.0).to_radians(),
+            );
+            v.push((cdshealpix::nested::hash(deepest, lon, lat), order));
         }
     }
+    v.sort_unstable();
+    v
+}
+
+/// `(shown, total)`: of the sources inside cell `(order, cell)`, how many this tile and its
+/// ancestors show, and how many there are.
+fn completeness(index: &[(u64, u8)], deepest: u8, order: u8, cell: u64) -> (usize, usize) {
+    let shift = 2 * u32::from(deepest - order);
+    let (lo, hi) = (cell << shift, (cell + 1) << shift);
+    let a = index.partition_point(|e| e.0 < lo);
+    let b = index.partition_point(|e| e.0 < hi);
+    let shown = index[a..b].iter().filter(|e| e.1 <= order).count();
+    (shown, b - a)
+}
+
+/// Writes every file of the HiPS catalogue through `sink(path, bytes)`, one tile at a time so
+/// memory stays bounded by the placement of the sources, not by the text of the tree. `title`
+/// names the catalogue in `properties`; `coverage` is written as `Moc.fits`.
+pub fn write<E>(
+    cat: &Catalogue,
+    title: &str,
+    coverage: &SkyMoc,
+    mut sink: impl FnMut(&str, &[u8]) -> Result<(), E>,
+) -> Result<HipsSummary, E> {
+    let t = &cat.sources;
+    let tiles = place(t);
+    let head = header();
+    let deepest = tiles.keys().map(|k| k.0).max().unwrap_or(MIN_ORDER);
+    let index = placement_index(t, &tiles, deepest);
     let mut summary = HipsSummary::default();
     let mut allsky: BTreeMap<u8, String> = BTreeMap::new();
     for (&(order, cell), rows) in &tiles {
-        let (shown, total) = inside
-            .get(&(order, cell))
-            .copied()
-            .unwrap_or((rows.len(), rows.len()));
+        let (shown, total) = completeness(&index, deepest, order, cell);
         let mut s = format!("# Completeness = {shown} / {total}\n");
         s.push_str(&head);
         for &i in rows {
@@ -220,7 +241,7 @@ pub fn build(cat: &Catalogue, title: &str, coverage: &SkyMoc) -> (Vec<HipsFile>,
             }
             s.push_str(&r);
         }
-        files.push((tile_path(order, cell), s.into_bytes()));
+        sink(&tile_path(order, cell), s.as_bytes())?;
         match summary.orders.last_mut() {
             Some(last) if last.0 == order => {
                 last.1 += rows.len();
@@ -230,15 +251,18 @@ pub fn build(cat: &Catalogue, title: &str, coverage: &SkyMoc) -> (Vec<HipsFile>,
         }
         summary.max_order = summary.max_order.max(order);
     }
+    drop(index);
     for (order, text) in allsky {
-        files.push((format!("Norder{order}/Allsky.tsv"), text.into_bytes()));
+        sink(&format!("Norder{order}/Allsky.tsv"), text.as_bytes())?;
     }
-    let last = (0..cat.sources.rows())
-        .filter_map(|i| cat.sources.column("MJD_LAST").and_then(|c| c.f64(i)))
+    let mjd_last = t.column("MJD_LAST");
+    let last = (0..t.rows())
+        .filter_map(|i| mjd_last.and_then(|c| c.f64(i)))
+        .filter(|x| x.is_finite())
         .fold(51_544.0f64, f64::max);
     let properties = [
         ("creator_did", "ivo://xcat/P/XMM/sources".to_string()),
-        ("obs_title", title.to_string()),
+        ("obs_title", title.replace(['\n', '\r'], " ")),
         ("obs_description", "X-ray sources of the XMM-Newton serendipitous source catalogue, one row per source, most significant first in each tile.".to_string()),
         ("obs_regime", "X-ray".to_string()),
         ("dataproduct_type", "catalog".to_string()),
@@ -256,9 +280,21 @@ pub fn build(cat: &Catalogue, title: &str, coverage: &SkyMoc) -> (Vec<HipsFile>,
     for (k, v) in properties {
         p.push_str(&format!("{k:<20} = {v}\n"));
     }
-    files.push(("properties".into(), p.into_bytes()));
-    files.push(("metadata.xml".into(), metadata_xml(t).into_bytes()));
-    files.push(("Moc.fits".into(), moc::to_fits(coverage, "xcat-coverage")));
+    sink("properties", p.as_bytes())?;
+    sink("metadata.xml", metadata_xml(t).as_bytes())?;
+    sink("Moc.fits", &moc::to_fits(coverage, "xcat-coverage"))?;
+    Ok(summary)
+}
+
+/// Builds every file of the HiPS catalogue in memory (see [`write`]; for tests and small
+/// catalogues).
+pub fn build(cat: &Catalogue, title: &str, coverage: &SkyMoc) -> (Vec<HipsFile>, HipsSummary) {
+    let mut files: Vec<HipsFile> = Vec::new();
+    let summary = write(cat, title, coverage, &mut |p: &str, b: &[u8]| {
+        files.push((p.to_string(), b.to_vec()));
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|e| match e {});
     (files, summary)
 }
 

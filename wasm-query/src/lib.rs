@@ -510,3 +510,6 @@ pub fn format_ra(ra_deg: f64, decimals: u32) -> String {
 pub fn format_dec(dec_deg: f64, decimals: u32) -> String {
     xcat_core::coords::format_dec_dms(dec_deg, decimals, ':')
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests;

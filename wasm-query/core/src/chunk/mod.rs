@@ -5,8 +5,9 @@
 //!
 //! * **Tile order.** Rows are sorted by their HEALPix NESTED index (Górski et al. 2005,
 //!   ApJ 622, 759) at [`HASH_DEPTH`]; a cell of the sky becomes a tile when it holds at most a
-//!   row budget of sources or reaches the deepest tile order ([`tiling`]). Each tile is a
-//!   contiguous range of rows.
+//!   row budget of sources or reaches the deepest tile order ([`tiling`]); consecutive sibling
+//!   cells join into one tile while their rows fit the budget (fewer, fuller tiles keep the
+//!   manifest small). Each tile is a contiguous range of rows.
 //! * **Tile chunks.** One file per tile holding, column-major, the position and default
 //!   display columns of its rows: a cone fetches only the tiles it overlaps.
 //! * **Column segments.** One file per column and per block of [`Manifest::segment_rows`] rows
@@ -127,8 +128,10 @@ impl FileRef {
 pub struct TileEntry {
     /// HEALPix order (depth) of the cell.
     pub order: u8,
-    /// NESTED index of the cell at `order`.
+    /// NESTED index of the (first) cell at `order`.
     pub ipix: u64,
+    /// Consecutive sibling cells at `order` from `ipix` that make up the tile (1 or more).
+    pub cells: u32,
     /// First row (tile order).
     pub start: u32,
     /// Number of rows.

@@ -226,6 +226,7 @@ pub fn write_catalogue_linked(
             TileEntry {
                 order: c.order,
                 ipix: c.ipix,
+                cells: c.cells,
                 start: c.start as u32,
                 rows: c.rows as u32,
                 file: files.add(encode(FileKind::Tile, &chunk)),

@@ -70,9 +70,10 @@ pub fn build(ra: &[f64], dec: &[f64], budget: usize, max_order: u8) -> Tiling {
 }
 
 /// Tiles of the cells `ipix` at order `o` (siblings, in NESTED order): a cell over the budget
-/// is split into its children (unless at `max_order`); consecutive cells within the budget
-/// join into one tile (a run) while the run's rows stay within it. Empty cells only extend
-/// a run (they hold no rows).
+/// is split into its children (unless at `max_order`); consecutive cells join into one tile
+/// (a run) while the run's rows stay within half the budget, so that small cells stop costing
+/// a manifest entry each without making the tiles a cone fetches much fuller. Empty cells
+/// only extend a run (they hold no rows).
 fn split(
     rows_of: &dyn Fn(u8, u64) -> (usize, usize),
     cells: &mut Vec<Cell>,
@@ -90,7 +91,7 @@ fn split(
             continue;
         }
         match &mut run {
-            Some(r) if r.rows + rows <= budget => {
+            Some(r) if r.rows + rows <= budget / 2 => {
                 if r.rows == 0 {
                     r.start = start;
                 }

@@ -60,7 +60,7 @@ impl Default for WriteOptions {
             tile_columns: display.clone(),
             default_columns: display,
             index_columns: s(&["SRCID", "IAUNAME"]),
-            index_page_keys: 2048,
+            index_page_keys: 4096,
             default_radius_deg: 10.0 / 60.0,
         }
     }

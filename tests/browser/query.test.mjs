@@ -140,7 +140,7 @@ test("sorting by a column header, paging and back/forward", async () => {
   await page.waitForFunction(() => document.getElementById("q").value.startsWith("cone('M31'"));
 });
 
-test("exports: CSV and VOTable 1.4 of the whole result", async () => {
+test("exports: CSV, VOTable 1.4 and FITS of the whole result", async () => {
   const t = await query("cone('M31','1deg')");
   const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
   const text = await readFile(await csv.path(), "utf8");

@@ -1,7 +1,7 @@
 # xcat — the two set-up commands are `make serve` (build and serve the demo site) and
 # `make test` (every test). Both work on a fresh Debian machine with rustup, gcc and make.
 
-.PHONY: serve build wasm test bench-ingest bench-site
+.PHONY: serve build wasm test bench-ingest bench-site bench-query
 
 serve: build
 	cargo run --release -q -p xcat -- serve --dir dist
@@ -24,3 +24,8 @@ bench-ingest:
 # incremental rebuild after one news edit (see README, "Benchmarks").
 bench-site:
 	scripts/bench-site.sh
+
+# The in-browser query engine at DR14 scale in headless Chromium: bytes, chunks and time per
+# query (cold and warm), manifest and wasm sizes (see README, "Benchmarks").
+bench-query:
+	scripts/bench-query.sh

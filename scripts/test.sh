@@ -20,6 +20,8 @@ cargo fmt --all -- --check
 
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+# The browser module and its wasm-bindgen tests only exist on wasm32.
+cargo clippy -p xcat-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "wasm32 build of the core and the browser module (wasm-bindgen, wasm-opt)"
 cargo build -p xcat-core --target wasm32-unknown-unknown
@@ -35,3 +37,6 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
 
 step "browser end-to-end tests (headless Chromium on the demo site)"
 scripts/browser-test.sh
+
+step "wasm-bindgen tests of the browser module (headless Chromium)"
+scripts/wasm-test.sh

@@ -42,6 +42,10 @@ enum Command {
         /// Output folder.
         #[arg(long, short, default_value = "dist")]
         out: PathBuf,
+        /// Build only part of the site into a new or empty folder: `query` writes the query
+        /// engine's data, the query page and the static files (for benchmarks at scale).
+        #[arg(long, value_enum, value_name = "PART")]
+        only: Option<Part>,
     },
     /// Serve a built site on 127.0.0.1 for previewing.
     Serve {
@@ -194,6 +198,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config,
             catalogs,
             out,
+            only: Some(Part::Query),
+        } => {
+            let t0 = std::time::Instant::now();
+            let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
+            let report = xcat::site::build_query(&cfg, &files, &out, &bars)?;
+            if !cli.quiet {
+                eprintln!(
+                    "Built the query data and page into {} in {:.1} s: {} files ({:.1} MB), manifest {}.",
+                    out.display(),
+                    t0.elapsed().as_secs_f64(),
+                    report.files,
+                    report.bytes as f64 / 1e6,
+                    report.manifest
+                );
+            }
+        }
+        Command::Build {
+            config,
+            catalogs,
+            out,
+            only: None,
         } => {
             let t0 = std::time::Instant::now();
             let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
@@ -340,4 +365,11 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// A part of the site `xcat build --only` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    /// The query engine's data, the query page and the static files.
+    Query,
 }

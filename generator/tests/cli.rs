@@ -143,6 +143,47 @@ fn build_writes_source_and_observation_pages() {
     assert_eq!(std::fs::read_dir(out.join("source")).unwrap().count(), 35);
 }
 
+#[test]
+fn build_only_query_writes_the_query_data_and_page() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let build = || {
+        let mut c = xcat();
+        c.args(["build", "--quiet", "--only", "query", "--catalog"])
+            .arg(common::ngc5139())
+            .arg("--out")
+            .arg(&out);
+        c
+    };
+    build().assert().success();
+    assert!(out.join("query/index.html").is_file());
+    assert!(out.join("static/wasm/xcat_wasm_bg.wasm").is_file());
+    assert!(!out.join("source").exists() && !out.join("observation").exists());
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains("href=\"query/\""), "{home}");
+    let name = std::fs::read_to_string(out.join("data/manifest.txt")).unwrap();
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(out.join("data").join(name.trim())).unwrap())
+        .read_to_end(&mut raw)
+        .unwrap();
+    let engine = xcat_core::chunk::Engine::open(name.trim(), &raw).unwrap();
+    assert_eq!(engine.manifest().rows, 35);
+    assert!(
+        engine
+            .manifest()
+            .links
+            .iter()
+            .any(|l| l.key == "DETID" && l.target == "SRCID"),
+        "the DETID link index is written"
+    );
+    // Never over an existing folder's content.
+    build()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("query-only build is not empty"));
+}
+
 /// Runs `xcat check` on `file` and asserts exit code 2 and all of `needles` in stderr.
 fn rejects(file: &Path, needles: &[&str]) {
     let out = xcat()

@@ -140,7 +140,7 @@ test("sorting by a column header, paging and back/forward", async () => {
   await page.waitForFunction(() => document.getElementById("q").value.startsWith("cone('M31'"));
 });
 
-test("exports: CSV and VOTable 1.4 of the whole result", async () => {
+test("exports: CSV, VOTable 1.4 and FITS of the whole result", async () => {
   const t = await query("cone('M31','1deg')");
   const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
   const text = await readFile(await csv.path(), "utf8");
@@ -152,6 +152,18 @@ test("exports: CSV and VOTable 1.4 of the whole result", async () => {
   assert.match(xml, /<VOTABLE version="1.4"/);
   assert.equal((xml.match(/<TR>/g) || []).length, t.count);
   assert.match(xml, /<FIELD name="SRCID" datatype="long"/);
+  const [fits] = await Promise.all([page.waitForEvent("download"), page.click("#export-fits")]);
+  const bytes = await readFile(await fits.path());
+  assert.equal(bytes.length % 2880, 0);
+  assert.ok(bytes.subarray(0, 30).toString("latin1").startsWith("SIMPLE  =                    T"));
+  // The binary-table header (second block on): 80-character cards up to END.
+  const cards = bytes.subarray(2880).toString("latin1").match(/.{80}/g);
+  const value = (k) => cards.find((c) => c.startsWith(k.padEnd(8) + "="))?.slice(10).split("/")[0].trim();
+  assert.equal(value("XTENSION"), "'BINTABLE'");
+  assert.equal(Number(value("NAXIS2")), t.count);
+  assert.equal(value("TTYPE1"), "'SRCID   '");
+  assert.equal(value("TFORM1"), "'K       '");
+  assert.equal(value("TUNIT3"), "'deg     '");
 });
 
 test("coordinates in other frames and sexagesimal", async () => {

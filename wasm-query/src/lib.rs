@@ -361,6 +361,27 @@ impl Db {
         })
     }
 
+    /// The whole result of a query as a FITS file (one binary table `XCAT_RESULT`, the query
+    /// in COMMENT cards): a `Uint8Array`. Options as for `query`; `offset`/`limit` default to
+    /// every row.
+    #[wasm_bindgen(js_name = exportFits)]
+    pub fn export_fits(&self, text: String, options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let mut stats = Stats::default();
+            let q = inner.parse_resolved(&text, &mut stats).await?;
+            let mut opts = run_options(&options);
+            if get_opt(&options, "limit").is_none() {
+                opts.limit = usize::MAX;
+            }
+            let mut exec = Execution::new(&inner.engine.borrow(), q, opts).map_err(engine_error)?;
+            let r = inner.drive(&mut stats, |e| exec.step(e)).await?;
+            let query = format!("query: {text}");
+            let bytes = xcat_core::fits::write_table(&r.page, "XCAT_RESULT", &[&query]);
+            Ok(Uint8Array::from(bytes.as_slice()).into())
+        })
+    }
+
     /// Resolves an object name: `{name, ra, dec, source}` (source: "name table",
     /// "catalogue", "designation" or "CDS Sesame"); rejects for an unknown name.
     pub fn resolve(&self, name: String) -> js_sys::Promise {
@@ -510,3 +531,6 @@ pub fn format_ra(ra_deg: f64, decimals: u32) -> String {
 pub fn format_dec(dec_deg: f64, decimals: u32) -> String {
     xcat_core::coords::format_dec_dms(dec_deg, decimals, ':')
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests;

@@ -1,6 +1,7 @@
 //! The data files of the site for the in-browser query engine, under `data/` of the output:
 //! the sources table (one row per source, derived and joined columns included) as HEALPix
-//! tiles, column segments and key indexes ([`xcat_core::chunk`], which the browser module
+//! tiles, column segments, key indexes and the DETID → SRCID link index (`detid IN {…}`
+//! finds the sources of detections) ([`xcat_core::chunk`], which the browser module
 //! reads with the same code), the object-name table ([`crate::names`]), the manifest
 //! `data/manifest.<hash>.bin`, and `data/manifest.txt` naming it (the only file whose name
 //! does not change with its content). Every chunk is stored gzip-compressed; browsers inflate
@@ -14,7 +15,7 @@ use flate2::write::GzEncoder;
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
-use xcat_core::chunk::{WriteOptions, write_catalogue};
+use xcat_core::chunk::{LinkedKeys, WriteOptions, write_catalogue_linked};
 
 /// What [`write`] produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,14 +52,14 @@ pub fn options(config: &Config) -> WriteOptions {
 /// Writes the query-engine data of `cat` into `out/data/`.
 pub fn write(config: &Config, cat: &Catalogue, out: &Path) -> Result<DataReport> {
     let (names, _skipped) = crate::names::build(config)?;
+    let links = detid_link(cat).into_iter().collect::<Vec<_>>();
     let written =
-        write_catalogue(&cat.sources, Some(&names), &options(config), &gzip).map_err(|e| {
-            Error::Config {
+        write_catalogue_linked(&cat.sources, Some(&names), &links, &options(config), &gzip)
+            .map_err(|e| Error::Config {
                 path: config.file.clone().unwrap_or_default(),
                 detail: format!("cannot write the query engine's data: {e}"),
                 hint: "the sources table needs SC_RA and SC_DEC in degrees".into(),
-            }
-        })?;
+            })?;
     let dir = out.join("data");
     let dirs = [dir.clone(), dir.join("chunks")];
     for d in &dirs {
@@ -75,5 +76,20 @@ pub fn write(config: &Config, cat: &Catalogue, out: &Path) -> Result<DataReport>
         files: written.files.len() + 1,
         bytes: written.files.iter().map(|f| f.bytes.len() as u64).sum(),
         manifest: format!("data/{}", written.manifest_path),
+    })
+}
+
+/// DETID → SRCID of every detection that has both.
+fn detid_link(cat: &Catalogue) -> Option<LinkedKeys> {
+    let detid = cat.detections.column("DETID")?;
+    let srcid = cat.detections.column("SRCID")?;
+    let (keys, targets) = (0..cat.detections.rows())
+        .filter_map(|i| Some((detid.i64(i)?, srcid.i64(i)?)))
+        .unzip();
+    Some(LinkedKeys {
+        key: "DETID".into(),
+        target: "SRCID".into(),
+        keys,
+        targets,
     })
 }

@@ -249,6 +249,71 @@ pub fn build(
     Ok(report)
 }
 
+/// Builds only what the in-browser query needs into the empty or new folder `out`: the query
+/// engine's data (`data/`), the query page (`query/index.html`), a home page that leads to it
+/// and the theme's static files.
+/// For measuring the query engine on big catalogues without writing every page; links from
+/// the query page to source pages lead nowhere in such a folder.
+pub fn build_query(
+    config: &Config,
+    files: &[PathBuf],
+    out: &Path,
+    progress: &(dyn Progress + Sync),
+) -> Result<data::DataReport> {
+    let out = absolute(out)?;
+    if std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(Error::Config {
+            path: out.clone(),
+            detail: "the output folder of a query-only build is not empty".into(),
+            hint: "give a new or empty folder (a query-only build never updates a full site)"
+                .into(),
+        });
+    }
+    let theme_dir = config.site.theme.as_ref().map(|p| config.resolve(p));
+    let theme = Theme::load(theme_dir.as_deref())?;
+    if !theme.has_template("query.html") {
+        return Err(Error::Config {
+            path: theme_dir.unwrap_or_default(),
+            detail: "the theme has no query.html template".into(),
+            hint: "use the default theme, or add query.html to yours".into(),
+        });
+    }
+    let tera = render::templates(&theme)?;
+    let cat = Catalogue::load(config, files, progress)?;
+    let report = data::write(config, &cat, &out)?;
+    let site = json!({
+        "title": config.title,
+        "base_url": config.base_url,
+        "fit_server_url": config.site.fit_server_url,
+        "has_query": true,
+        "default_radius_arcmin": config.site.default_radius_arcmin,
+    });
+    let path = "query/index.html";
+    let mut ctx = render::base(&site, path);
+    if let Some(c) = ctx.as_object_mut() {
+        c.insert("manifest".into(), json!(report.manifest));
+        c.insert("stats".into(), json!(stats::stats(&cat)));
+    }
+    let html = render::render(&tera, "query.html", &ctx, path)?;
+    // The folder's home leads to the query page (so `xcat serve` and mirrors find an index).
+    let home = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Query</title><meta http-equiv=\"refresh\" content=\"0; url=query/\"></head><body><p><a href=\"query/\">Query the catalogue</a></p></body></html>\n";
+    let mut writes: Vec<(String, Vec<u8>)> = vec![
+        (path.into(), render::minify(&html, &render::minify_cfg())),
+        ("index.html".into(), home.as_bytes().to_vec()),
+    ];
+    for (name, bytes) in &theme.statics {
+        writes.push((format!("static/{name}"), bytes.to_vec()));
+    }
+    for (rel, bytes) in writes {
+        let p = out.join(&rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).map_err(|e| Error::output(d, e))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| Error::output(&p, e))?;
+    }
+    Ok(report)
+}
+
 /// Renders `items` pages in parallel, streaming each to the output; returns how many.
 fn render_parallel(
     n: usize,

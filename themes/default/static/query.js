@@ -230,7 +230,11 @@ async function exportAs(kind) {
     status.textContent = "Preparing the export…";
     const r = await everything();
     const s = state();
-    if (kind === "csv") download("xcat-query.csv", "text/csv", toCsv(r));
+    if (kind === "fits") {
+      // Written by the engine (a FITS binary table), from the same whole result.
+      const bytes = await db.exportFits(s.q, { sort: s.sort || undefined, desc: s.desc, offset: 0, limit: Math.max(r.count, 1), columns: columnsOf(s) });
+      download("xcat-query.fits", "application/fits", bytes);
+    } else if (kind === "csv") download("xcat-query.csv", "text/csv", toCsv(r));
     else download("xcat-query.vot", "application/x-votable+xml", toVotable(r, s.q));
     status.textContent = `Exported ${r.count} rows.`;
   } catch (e) {
@@ -275,6 +279,7 @@ $("colmode").addEventListener("change", (e) => {
 });
 $("export-csv").addEventListener("click", () => exportAs("csv"));
 $("export-votable").addEventListener("click", () => exportAs("votable"));
+$("export-fits").addEventListener("click", () => exportAs("fits"));
 window.addEventListener("popstate", run);
 
 try {

@@ -5,6 +5,7 @@
 pub mod chunk;
 pub mod column;
 pub mod coords;
+pub mod fits;
 pub mod names;
 pub mod query;
 pub mod schema;

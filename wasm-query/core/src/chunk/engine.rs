@@ -15,7 +15,7 @@
 
 use super::gather::{Gather, count, intersect, ranges_of};
 use super::{
-    ChunkError, FileKind, FileRef, IndexKeys, IndexPage, Manifest, TileChunk, decode,
+    ChunkError, FileKind, FileRef, IndexKeys, IndexPage, LinkPage, Manifest, TileChunk, decode,
     decode_manifest, tiling, zone,
 };
 use crate::column::Column;
@@ -72,6 +72,7 @@ enum Block {
     Tile(TileChunk),
     Segment(Column),
     Index(IndexPage),
+    Link(LinkPage),
     Names(NameTable),
 }
 
@@ -173,6 +174,12 @@ impl Engine {
                 self.manifest.ra_column.clone(),
                 self.manifest.dec_column.clone(),
             )),
+            links: self
+                .manifest
+                .links
+                .iter()
+                .map(|l| (l.key.clone(), l.target.clone()))
+                .collect(),
             ..QueryOptions::default()
         }
     }
@@ -216,6 +223,13 @@ impl Engine {
                     return Err(body(kind, &path, "keys and rows disagree".into()));
                 }
                 Block::Index(p)
+            }
+            FileKind::LinkPage => {
+                let p: LinkPage = decode(kind, &path, Some(f), bytes)?;
+                if p.keys.len() != p.targets.len() {
+                    return Err(body(kind, &path, "keys and targets disagree".into()));
+                }
+                Block::Link(p)
             }
             FileKind::Names => Block::Names(decode(kind, &path, Some(f), bytes)?),
             FileKind::Manifest => {
@@ -356,6 +370,73 @@ impl Engine {
         rows.sort_unstable();
         rows.dedup();
         Some(Ok(rows))
+    }
+
+    /// Target values (SRCIDs) of link keys (DETIDs) through the link index `key`.
+    pub fn link_targets(&self, key: &str, keys: &[i64]) -> Result<Vec<i64>, Step> {
+        let Some(link) = self
+            .manifest
+            .links
+            .iter()
+            .find(|l| l.key.eq_ignore_ascii_case(key))
+        else {
+            return Ok(Vec::new());
+        };
+        let first = |p: &super::IndexPageEntry| match p.first {
+            crate::value::Value::Int(i) => i,
+            _ => i64::MAX,
+        };
+        // Keys are unique, so a key lives on the last page whose first key is not larger.
+        let mut pages = BTreeSet::new();
+        for k in keys {
+            if let Some(p) = link
+                .pages
+                .partition_point(|p| first(p) <= *k)
+                .checked_sub(1)
+            {
+                pages.insert(p);
+            }
+        }
+        let missing: Vec<_> = pages
+            .iter()
+            .map(|&p| link.pages[p].file)
+            .filter(|f| !self.has(f))
+            .map(|f| (FileKind::LinkPage, f))
+            .collect();
+        if !missing.is_empty() {
+            return Err(need(missing));
+        }
+        let mut out = Vec::new();
+        for &p in &pages {
+            let Some(Block::Link(page)) = self.cache.get(&link.pages[p].file.hash) else {
+                continue;
+            };
+            let page_keys = page.keys();
+            for k in keys {
+                if let Ok(i) = page_keys.binary_search(k) {
+                    out.extend(page.targets.get(i));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Looks up every link test of `q` (`detid IN {…}` becomes `srcid IN {…}`).
+    pub fn resolve_links(&self, q: &mut Query) -> Result<(), Step> {
+        let mut found = HashMap::new();
+        for (key, keys) in q.links_to_resolve() {
+            let targets = self.link_targets(&key, &keys)?;
+            found.insert((key, keys), targets);
+        }
+        q.resolve_links(&mut |key, keys| {
+            found
+                .get(&(key.to_string(), keys.to_vec()))
+                .cloned()
+                .unwrap_or_default()
+        });
+        Ok(())
     }
 
     /// Chooses the candidate rows of a resolved query (see the module documentation).
@@ -670,6 +751,9 @@ impl Engine {
 
     /// The plan of a resolved query and the files its evaluation reads.
     pub fn explain(&self, q: &Query) -> Result<Explain, Step> {
+        let mut linked = q.clone();
+        self.resolve_links(&mut linked)?;
+        let q = &linked;
         let plan = self.plan(q)?;
         let columns: Vec<String> = q.columns().into_iter().collect();
         let (_, files) = self.sources(&columns, &plan.ranges);
@@ -818,6 +902,9 @@ impl Execution {
 
     /// Advances as far as the cached files allow.
     pub fn step(&mut self, engine: &Engine) -> Result<QueryResult, Step> {
+        if !self.query.links_resolved() {
+            engine.resolve_links(&mut self.query)?;
+        }
         if self.plan.is_none() {
             self.plan = Some(engine.plan(&self.query)?);
         }

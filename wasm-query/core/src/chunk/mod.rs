@@ -5,8 +5,9 @@
 //!
 //! * **Tile order.** Rows are sorted by their HEALPix NESTED index (Górski et al. 2005,
 //!   ApJ 622, 759) at [`HASH_DEPTH`]; a cell of the sky becomes a tile when it holds at most a
-//!   row budget of sources or reaches the deepest tile order ([`tiling`]). Each tile is a
-//!   contiguous range of rows.
+//!   row budget of sources or reaches the deepest tile order ([`tiling`]); consecutive sibling
+//!   cells join into one tile while their rows fit the budget (fewer, fuller tiles keep the
+//!   manifest small). Each tile is a contiguous range of rows.
 //! * **Tile chunks.** One file per tile holding, column-major, the position and default
 //!   display columns of its rows: a cone fetches only the tiles it overlaps.
 //! * **Column segments.** One file per column and per block of [`Manifest::segment_rows`] rows
@@ -15,6 +16,9 @@
 //!   that no row can match.
 //! * **Key indexes.** Sorted (key, row) pages for SRCID and IAUNAME: `srcid IN {…}` reads a few
 //!   pages instead of scanning.
+//! * **Link indexes.** Sorted (key, target) pages for keys of another table that name rows of
+//!   this one: DETID → the SRCID of the source that has the detection, so `detid IN {…}`
+//!   becomes `srcid IN {…}` after reading a few pages.
 //! * **Manifest.** Format version, schema, tiles, zone maps, indexes and the content hash and
 //!   length of every file.
 //!
@@ -42,10 +46,12 @@ use serde::{Deserialize, Serialize};
 pub use engine::{
     Engine, EngineError, Execution, Explain, Need, Plan, QueryResult, RunOptions, Step,
 };
-pub use writer::{WriteOptions, Written, WrittenFile, write_catalogue};
+pub use writer::{
+    LinkedKeys, WriteOptions, Written, WrittenFile, write_catalogue, write_catalogue_linked,
+};
 
 /// Version of the file format; files of another version are rejected.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 /// Depth of the HEALPix index rows are sorted by (cells of about 0.2″).
 pub const HASH_DEPTH: u8 = 20;
@@ -69,6 +75,8 @@ pub enum FileKind {
     IndexPage = 4,
     /// The object-name table.
     Names = 5,
+    /// A page of a link index.
+    LinkPage = 6,
 }
 
 impl FileKind {
@@ -79,6 +87,7 @@ impl FileKind {
             3 => FileKind::Segment,
             4 => FileKind::IndexPage,
             5 => FileKind::Names,
+            6 => FileKind::LinkPage,
             _ => return None,
         })
     }
@@ -91,6 +100,7 @@ impl FileKind {
             FileKind::Segment => "column segment",
             FileKind::IndexPage => "index page",
             FileKind::Names => "name table",
+            FileKind::LinkPage => "link index page",
         }
     }
 }
@@ -118,8 +128,10 @@ impl FileRef {
 pub struct TileEntry {
     /// HEALPix order (depth) of the cell.
     pub order: u8,
-    /// NESTED index of the cell at `order`.
+    /// NESTED index of the (first) cell at `order`.
     pub ipix: u64,
+    /// Consecutive sibling cells at `order` from `ipix` that make up the tile (1 or more).
+    pub cells: u32,
     /// First row (tile order).
     pub start: u32,
     /// Number of rows.
@@ -167,6 +179,39 @@ pub struct IndexPageEntry {
     pub file: FileRef,
 }
 
+/// An index from the integer keys of another table to values of a column of this one
+/// (DETID → SRCID).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkIndex {
+    /// The key as queries name it (`DETID`); not a column of the schema.
+    pub key: String,
+    /// The schema column whose values the keys map to (`SRCID`).
+    pub target: String,
+    /// Pages in key order; `first` is the smallest key of the page.
+    pub pages: Vec<IndexPageEntry>,
+}
+
+/// The body of a link index page: sorted keys (first key, then differences) and the target
+/// value of each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkPage {
+    /// Keys, delta-encoded like [`IndexKeys::Int`].
+    pub keys: Vec<i64>,
+    /// Target value of each key.
+    pub targets: Vec<i64>,
+}
+
+impl LinkPage {
+    /// The keys, un-delta-encoded (wrapping: corrupt pages cannot overflow-panic).
+    pub fn keys(&self) -> Vec<i64> {
+        IndexPage {
+            keys: IndexKeys::Int(self.keys.clone()),
+            rows: Vec::new(),
+        }
+        .int_keys()
+    }
+}
+
 /// The entry point of the data folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -192,6 +237,8 @@ pub struct Manifest {
     pub segments: Vec<Vec<SegmentEntry>>,
     /// Key indexes.
     pub indexes: Vec<KeyIndex>,
+    /// Link indexes (keys of other tables).
+    pub links: Vec<LinkIndex>,
     /// Columns shown by default.
     pub default_columns: Vec<String>,
     /// Radius of a bare-target query, degrees.
@@ -439,10 +486,21 @@ fn check_manifest(m: &Manifest) -> Result<(), String> {
         .chain(&m.default_columns)
         .chain([&m.ra_column, &m.dec_column])
         .chain(m.indexes.iter().map(|i| &i.column))
+        .chain(m.links.iter().map(|l| &l.target))
     {
         if m.schema.get(c).is_none() {
             return Err(format!("column {c} is not in the schema"));
         }
+    }
+    if let Some(l) = m.links.iter().find(|l| {
+        !m.schema
+            .get(&l.target)
+            .is_some_and(|f| f.dtype.is_integer())
+    }) {
+        return Err(format!(
+            "link {} targets non-integer column {}",
+            l.key, l.target
+        ));
     }
     if !(m.default_radius_deg > 0.0 && m.default_radius_deg <= 180.0) {
         return Err(format!("default radius {} deg", m.default_radius_deg));

@@ -147,17 +147,80 @@ proptest! {
         }
     }
 
+    /// `detid IN {…}` through the link index (DETID → ID of the row that has the detection),
+    /// alone, under AND / OR with a random predicate and under NOT: the same rows as a
+    /// brute-force evaluation over the original table and detection list.
+    #[test]
+    fn detid_lists_equal_brute_force(
+        (centre, rows, p) in case(),
+        per_row in prop::collection::vec(0usize..4, 0..80),
+        seed in any::<u64>(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 1..10),
+        missing in prop::collection::vec(100_000i64..100_010, 0..3),
+    ) {
+        let table = with_ids(build_table(centre, &rows));
+        let n = table.rows();
+        // Detections: per_row[i] of them for row i, with unique scattered DETIDs.
+        let (mut keys, mut targets) = (Vec::new(), Vec::new());
+        for (i, &k) in per_row.iter().enumerate().filter(|(i, _)| *i < n) {
+            for j in 0..k {
+                let d = ((i * 4 + j) as u64).wrapping_mul(0x9E37_79B9).wrapping_add(seed) % 50_000;
+                keys.push(d as i64 * 4 + j as i64);
+                targets.push(i as i64);
+            }
+        }
+        let link = LinkedKeys { key: "DETID".into(), target: "ID".into(), keys: keys.clone(), targets: targets.clone() };
+        let w = write_catalogue_linked(&table, None, &[link], &small_options(), &|b| b.to_vec()).unwrap();
+        let files: Files = w.files.into_iter().map(|f| (f.path, f.bytes)).collect();
+        let mut engine = Engine::open(&w.manifest_path, &files[&w.manifest_path]).unwrap();
+
+        let mut wanted: Vec<i64> = missing.clone();
+        if !keys.is_empty() {
+            wanted.extend(picks.iter().map(|ix| keys[ix.index(keys.len())]));
+        }
+        if wanted.is_empty() {
+            wanted.push(-1);
+        }
+        let list = wanted.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+        // Brute force: the rows that own one of the wanted detections.
+        let owners: std::collections::BTreeSet<i64> = keys.iter().zip(&targets)
+            .filter(|(k, _)| wanted.contains(k)).map(|(_, &t)| t).collect();
+        let mut pq = Query::parse(&render(&p), table.schema(), &QueryOptions::default()).unwrap();
+        pq.resolve(&NoResolver).unwrap();
+        let pred: std::collections::BTreeSet<i64> = pq.matching_rows(&table).unwrap().into_iter().map(|r| r as i64).collect();
+        let all: std::collections::BTreeSet<i64> = (0..n as i64).collect();
+        let pt = render(&p);
+        for (text, want) in [
+            (format!("detid IN {{{list}}}"), owners.clone()),
+            (format!("DETID = {}", wanted[0]), keys.iter().zip(&targets).filter(|(k, _)| **k == wanted[0]).map(|(_, &t)| t).collect()),
+            (format!("detid IN {{{list}}} AND ({pt})"), owners.intersection(&pred).copied().collect()),
+            (format!("detid IN ({list}) OR ({pt})"), owners.union(&pred).copied().collect()),
+            (format!("NOT detid IN {{{list}}}"), all.difference(&owners).copied().collect()),
+            (format!("detid NOT IN {{{list}}}"), all.difference(&owners).copied().collect()),
+        ] {
+            let want: Vec<i64> = want.into_iter().collect();
+            let (r, _) = run(&mut engine, &files, &text, all_ids());
+            prop_assert_eq!(ids(&r), want, "{}", &text);
+        }
+        // Alone, the lookup narrows the candidates to the owners through the ID index.
+        let q = engine.parse(&format!("detid IN {{{list}}}")).unwrap();
+        let mut fetched = 0;
+        let x = drive(&mut engine, &files, &mut fetched, |e| e.explain(&q)).unwrap();
+        prop_assert_eq!(x.candidate_rows, owners.len());
+        prop_assert_eq!(x.plan.index.map(|(c, _)| c), Some("ID".to_string()));
+    }
+
     /// No byte string decodes into a panic.
     #[test]
-    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200), kind in 1u8..6) {
-        let mut b = b"XCAT\x01\x00".to_vec();
+    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200), kind in 1u8..7) {
+        let mut b = b"XCAT\x02\x00".to_vec();
         b.push(kind);
         b.push(0);
         b.extend(bytes);
         let f = FileRef { hash: hash::content_hash(&b), len: b.len() as u32, stored: 0 };
         let table = with_ids(build_table(0, &[]));
         let (mut engine, _) = write(&table, &small_options());
-        for k in [FileKind::Tile, FileKind::Segment, FileKind::IndexPage, FileKind::Names] {
+        for k in [FileKind::Tile, FileKind::Segment, FileKind::IndexPage, FileKind::LinkPage, FileKind::Names] {
             let _ = engine.insert(k, &f, &b);
         }
         let _ = decode_manifest("manifest.0000000000000000.bin", &b);

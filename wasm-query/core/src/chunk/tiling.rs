@@ -14,8 +14,10 @@ pub const MAX_ORDER: u8 = 16;
 pub struct Cell {
     /// HEALPix order.
     pub order: u8,
-    /// NESTED index at `order`.
+    /// NESTED index at `order` of the first cell.
     pub ipix: u64,
+    /// Consecutive cells at `order` from `ipix` (siblings joined into one tile).
+    pub cells: u32,
     /// First row in tile order.
     pub start: usize,
     /// Rows.
@@ -54,39 +56,69 @@ pub fn build(ra: &[f64], dec: &[f64], budget: usize, max_order: u8) -> Tiling {
     let mut order: Vec<usize> = (0..hashes.len()).collect();
     order.sort_by_key(|&i| (hashes[i], i));
     let sorted: Vec<u64> = order.iter().map(|&i| hashes[i]).collect();
-    let mut cells = Vec::new();
-    let mut stack: Vec<(u8, u64)> = (0..12u64).rev().map(|p| (0u8, p)).collect();
-    while let Some((o, p)) = stack.pop() {
+    let budget = budget.max(1);
+    let rows_of = |o: u8, p: u64| {
         let shift = 2 * u32::from(HASH_DEPTH - o);
         let (lo, hi) = (p << shift, (p + 1) << shift);
         let start = sorted.partition_point(|&h| h < lo);
-        let end = sorted.partition_point(|&h| h < hi);
-        let rows = end - start;
-        if rows == 0 {
-            continue;
-        }
-        if rows <= budget.max(1) || o >= max_order {
-            cells.push(Cell {
-                order: o,
-                ipix: p,
-                start,
-                rows,
-            });
-        } else {
-            for c in (0..4).rev() {
-                stack.push((o + 1, 4 * p + c));
-            }
-        }
-    }
+        (start, sorted.partition_point(|&h| h < hi) - start)
+    };
+    let mut cells = Vec::new();
+    // The twelve base cells are siblings too: runs may join them.
+    split(&rows_of, &mut cells, 0, 0..12, budget, max_order);
     Tiling { order, cells }
 }
 
-/// Range of NESTED indices at `depth` covered by a cell (saturating on corrupt input).
-fn cell_range(order: u8, ipix: u64, depth: u8) -> (u64, u64) {
+/// Tiles of the cells `ipix` at order `o` (siblings, in NESTED order): a cell over the budget
+/// is split into its children (unless at `max_order`); consecutive cells join into one tile
+/// (a run) while the run's rows stay within half the budget, so that small cells stop costing
+/// a manifest entry each without making the tiles a cone fetches much fuller. Empty cells
+/// only extend a run (they hold no rows).
+fn split(
+    rows_of: &dyn Fn(u8, u64) -> (usize, usize),
+    cells: &mut Vec<Cell>,
+    o: u8,
+    ipix: std::ops::Range<u64>,
+    budget: usize,
+    max_order: u8,
+) {
+    let mut run: Option<Cell> = None;
+    for p in ipix {
+        let (start, rows) = rows_of(o, p);
+        if rows > budget && o < max_order {
+            cells.extend(run.take().filter(|r| r.rows > 0));
+            split(rows_of, cells, o + 1, 4 * p..4 * p + 4, budget, max_order);
+            continue;
+        }
+        match &mut run {
+            Some(r) if r.rows + rows <= budget / 2 => {
+                if r.rows == 0 {
+                    r.start = start;
+                }
+                r.cells += 1;
+                r.rows += rows;
+            }
+            _ => {
+                cells.extend(run.take().filter(|r| r.rows > 0));
+                run = Some(Cell {
+                    order: o,
+                    ipix: p,
+                    cells: 1,
+                    start,
+                    rows,
+                });
+            }
+        }
+    }
+    cells.extend(run.filter(|r| r.rows > 0));
+}
+
+fn cell_range(order: u8, ipix: u64, cells: u32, depth: u8) -> (u64, u64) {
     let shift = 2 * u32::from(depth.saturating_sub(order)).min(62);
     (
         ipix.saturating_mul(1 << shift),
-        ipix.saturating_add(1).saturating_mul(1 << shift),
+        ipix.saturating_add(u64::from(cells.max(1)))
+            .saturating_mul(1 << shift),
     )
 }
 
@@ -108,7 +140,7 @@ pub fn cone_tiles(tiles: &[TileEntry], ra: f64, dec: f64, radius_deg: f64) -> Ve
     );
     let ranges: Vec<(u64, u64)> = tiles
         .iter()
-        .map(|t| cell_range(t.order, t.ipix, depth))
+        .map(|t| cell_range(t.order, t.ipix, t.cells, depth))
         .collect();
     let mut out = Vec::new();
     for r in bmoc.to_ranges().iter() {
@@ -134,6 +166,7 @@ mod tests {
             .map(|c| TileEntry {
                 order: c.order,
                 ipix: c.ipix,
+                cells: c.cells,
                 start: c.start as u32,
                 rows: c.rows as u32,
                 file: FileRef {
@@ -171,6 +204,8 @@ mod tests {
         seen.sort_unstable();
         assert_eq!(seen, (0..ra.len()).collect::<Vec<_>>());
         assert!(t.cells.iter().any(|c| c.order >= 6));
+        // Sibling cells within the budget share a tile.
+        assert!(t.cells.iter().any(|c| c.cells > 1));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! paths and bytes, and the caller stores them (the generator gzips and writes them).
 
 use super::{
-    FORMAT_VERSION, FileKind, FileRef, IndexKeys, IndexPage, IndexPageEntry, KeyIndex, Manifest,
-    SegmentEntry, TileChunk, TileEntry, encode, hash, tiling, zone,
+    FORMAT_VERSION, FileKind, FileRef, IndexKeys, IndexPage, IndexPageEntry, KeyIndex, LinkIndex,
+    LinkPage, Manifest, SegmentEntry, TileChunk, TileEntry, encode, hash, tiling, zone,
 };
 use crate::column::Column;
 use crate::names::NameTable;
@@ -60,10 +60,24 @@ impl Default for WriteOptions {
             tile_columns: display.clone(),
             default_columns: display,
             index_columns: s(&["SRCID", "IAUNAME"]),
-            index_page_keys: 2048,
+            index_page_keys: 4096,
             default_radius_deg: 10.0 / 60.0,
         }
     }
+}
+
+/// Keys of another table that name rows of this one, for a link index: `keys[i]` belongs to
+/// the row whose `target` column holds `targets[i]` (DETID → SRCID of its source).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedKeys {
+    /// Name of the key in queries (`DETID`).
+    pub key: String,
+    /// Integer column of this table the keys map to (`SRCID`).
+    pub target: String,
+    /// The keys.
+    pub keys: Vec<i64>,
+    /// Target value of each key.
+    pub targets: Vec<i64>,
 }
 
 /// One output file.
@@ -146,6 +160,19 @@ pub fn write_catalogue(
     opts: &WriteOptions,
     compress: &dyn Fn(&[u8]) -> Vec<u8>,
 ) -> Result<Written, WriteError> {
+    write_catalogue_linked(table, names, &[], opts, compress)
+}
+
+/// [`write_catalogue`] with link indexes (keys of other tables, such as DETID). Links whose
+/// target is not an integer column of `table` are left out; keys whose target value is not in
+/// the table are kept (they match nothing).
+pub fn write_catalogue_linked(
+    table: &Table,
+    names: Option<&NameTable>,
+    links: &[LinkedKeys],
+    opts: &WriteOptions,
+    compress: &dyn Fn(&[u8]) -> Vec<u8>,
+) -> Result<Written, WriteError> {
     if u32::try_from(table.rows()).is_err() {
         return Err(WriteError::TooManyRows(table.rows()));
     }
@@ -199,6 +226,7 @@ pub fn write_catalogue(
             TileEntry {
                 order: c.order,
                 ipix: c.ipix,
+                cells: c.cells,
                 start: c.start as u32,
                 rows: c.rows as u32,
                 file: files.add(encode(FileKind::Tile, &chunk)),
@@ -236,6 +264,10 @@ pub fn write_catalogue(
         })
         .collect();
 
+    let links = links
+        .iter()
+        .filter_map(|l| write_link(table, l, opts.index_page_keys, &mut files))
+        .collect();
     let names = names.map(|n| files.add(encode(FileKind::Names, n)));
     let manifest = Manifest {
         version: FORMAT_VERSION,
@@ -249,6 +281,7 @@ pub fn write_catalogue(
         segment_rows: seg as u32,
         segments,
         indexes,
+        links,
         default_columns: existing(table, &opts.default_columns),
         default_radius_deg: opts.default_radius_deg,
         names,
@@ -325,6 +358,54 @@ fn write_index(
     };
     Some(KeyIndex {
         column: name.to_string(),
+        pages,
+    })
+}
+
+fn write_link(
+    table: &Table,
+    link: &LinkedKeys,
+    page_keys: usize,
+    files: &mut Files<'_>,
+) -> Option<LinkIndex> {
+    let target = table.schema().get(&link.target)?;
+    if !target.dtype.is_integer() {
+        return None;
+    }
+    let mut pairs: Vec<(i64, i64)> = link
+        .keys
+        .iter()
+        .copied()
+        .zip(link.targets.iter().copied())
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let pages = pairs
+        .chunks(page_keys.max(1))
+        .map(|p| {
+            let mut prev = 0i64;
+            let keys = p
+                .iter()
+                .enumerate()
+                .map(|(i, &(k, _))| {
+                    let d = if i == 0 { k } else { k.wrapping_sub(prev) };
+                    prev = k;
+                    d
+                })
+                .collect();
+            let page = LinkPage {
+                keys,
+                targets: p.iter().map(|&(_, t)| t).collect(),
+            };
+            IndexPageEntry {
+                first: Value::Int(p[0].0),
+                file: files.add(encode(FileKind::LinkPage, &page)),
+            }
+        })
+        .collect();
+    Some(LinkIndex {
+        key: link.key.clone(),
+        target: target.name.clone(),
         pages,
     })
 }

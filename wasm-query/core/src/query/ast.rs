@@ -377,6 +377,17 @@ pub enum Expr {
     },
     /// A boolean column used as a condition.
     IsTrue(ColumnRef),
+    /// `key IN {…}` or `key = k` on a key of another table that names rows of this one (DETID:
+    /// the source that has that detection). The engine looks the keys up in the link index
+    /// and replaces the test by `target IN {…}` ([`crate::query::Query::resolve_links`]).
+    Linked {
+        /// The key as the manifest spells it (`DETID`).
+        key: String,
+        /// The keys looked up.
+        keys: Vec<i64>,
+        /// The column the link gives values of (`SRCID`).
+        target: ColumnRef,
+    },
     /// A cone.
     Cone(Cone),
     /// Negation.
@@ -402,7 +413,8 @@ impl Expr {
             | Expr::InSet { column, .. }
             | Expr::IsNull { column, .. }
             | Expr::Contains { column, .. }
-            | Expr::IsTrue(column) => f(&column.name),
+            | Expr::IsTrue(column)
+            | Expr::Linked { target: column, .. } => f(&column.name),
             Expr::Cone(c) => {
                 f(&c.ra_column);
                 f(&c.dec_column);
@@ -438,6 +450,16 @@ impl Expr {
             Expr::Cone(c) => vec![c],
             Expr::Not(e) => e.cones_mut(),
             Expr::And(v) | Expr::Or(v) => v.iter_mut().flat_map(Expr::cones_mut).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every link test, wherever it is.
+    pub fn links_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            Expr::Linked { .. } => vec![self],
+            Expr::Not(e) => e.links_mut(),
+            Expr::And(v) | Expr::Or(v) => v.iter_mut().flat_map(Expr::links_mut).collect(),
             _ => Vec::new(),
         }
     }

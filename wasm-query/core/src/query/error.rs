@@ -201,6 +201,9 @@ pub enum EvalError {
     /// An object name that has not been resolved yet.
     #[error("object name '{0}' is not resolved yet; call Query::resolve first")]
     Unresolved(String),
+    /// A link test (`detid IN {…}`) whose keys have not been looked up yet.
+    #[error("{0} keys are not looked up yet; run the query through the engine")]
+    UnresolvedLink(String),
 }
 
 #[cfg(test)]

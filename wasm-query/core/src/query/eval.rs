@@ -264,6 +264,7 @@ pub fn evaluate(expr: &Expr, table: &Table) -> Result<Truth, EvalError> {
             Truth::from_fn(n, |i| col.bool(i))
         }
         Expr::Cone(c) => cone(table, c)?,
+        Expr::Linked { key, .. } => return Err(EvalError::UnresolvedLink(key.clone())),
         Expr::Not(e) => evaluate(e, table)?.not(),
         Expr::And(v) => {
             let mut acc = Truth::constant(n, Some(true));

@@ -48,6 +48,10 @@ pub struct QueryOptions {
     pub max_set_size: usize,
     /// RA and Dec columns (degrees) for cones; `None` picks SC_RA/SC_DEC, else RA/DEC.
     pub position_columns: Option<(String, String)>,
+    /// Integer keys of another table that name rows of this one, with the column they give
+    /// values of: `("DETID", "SRCID")` makes `detid IN {…}` mean "the sources with these
+    /// detections".
+    pub links: Vec<(String, String)>,
 }
 
 impl Default for QueryOptions {
@@ -58,6 +62,7 @@ impl Default for QueryOptions {
             max_depth: 64,
             max_set_size: 10_000,
             position_columns: None,
+            links: Vec::new(),
         }
     }
 }
@@ -170,6 +175,39 @@ impl Query {
             }
         }
         Ok(())
+    }
+
+    /// Whether every link test (`detid IN {…}`) has been looked up.
+    pub fn links_resolved(&self) -> bool {
+        self.expr.clone().links_mut().is_empty()
+    }
+
+    /// The link tests still to look up: (key, keys).
+    pub fn links_to_resolve(&self) -> Vec<(String, Vec<i64>)> {
+        let mut e = self.expr.clone();
+        e.links_mut()
+            .into_iter()
+            .filter_map(|x| match x {
+                Expr::Linked { key, keys, .. } => Some((key.clone(), keys.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Replaces every link test by `target IN {values}`, with `lookup(key, keys)` giving the
+    /// target values of the keys (keys that name nothing give none, so the test is false).
+    pub fn resolve_links(&mut self, lookup: &mut dyn FnMut(&str, &[i64]) -> Vec<i64>) {
+        for x in self.expr.links_mut() {
+            if let Expr::Linked { key, keys, target } = x {
+                let mut set = lookup(key, keys);
+                set.sort_unstable();
+                set.dedup();
+                *x = Expr::InSet {
+                    column: target.clone(),
+                    set: set.into_iter().map(Scalar::Int).collect(),
+                };
+            }
+        }
     }
 
     /// Names of the columns the query reads (cone position columns included), as the schema

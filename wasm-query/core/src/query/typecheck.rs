@@ -87,6 +87,43 @@ impl Checker<'_> {
         }
     }
 
+    /// The link key (as configured) and its target column when `s` names a link key that is
+    /// not a column.
+    fn link(&self, s: &Syntax) -> Option<(String, ColumnRef)> {
+        let Syntax::Ident(name, span) = s else {
+            return None;
+        };
+        if self.schema.get(name).is_some() {
+            return None;
+        }
+        let (key, target) = self
+            .options
+            .links
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+        let target = self.column(target, *span).ok()?;
+        Some((key.clone(), target))
+    }
+
+    /// `key IN {values}` on a link key: the values must be integers.
+    fn linked(
+        &self,
+        (key, target): (String, ColumnRef),
+        values: &[Syntax],
+    ) -> Result<Expr, QueryError> {
+        let keys = values
+            .iter()
+            .map(|v| match v {
+                Syntax::Literal(Literal::Int(i), _) => Ok(*i),
+                other => Err(self.type_error(
+                    other.span(),
+                    format!("{key} values are integers (detection identifiers)"),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Expr::Linked { key, keys, target })
+    }
+
     /// The column a test applies to: the syntax must be a bare column name.
     fn tested_column(&self, s: &Syntax, what: &str) -> Result<ColumnRef, QueryError> {
         match s {
@@ -210,6 +247,10 @@ impl Checker<'_> {
                 negated,
                 ..
             } => {
+                if let Some(link) = self.link(expr) {
+                    let e = self.linked(link, list)?;
+                    return Ok(if *negated { Expr::Not(Box::new(e)) } else { e });
+                }
                 let column = self.tested_column(expr, "IN")?;
                 let set = list
                     .iter()
@@ -269,6 +310,18 @@ impl Checker<'_> {
                 ));
             }
         };
+        if let Some(link) = self.link(column_side) {
+            if op != CmpOp::Eq {
+                return Err(self.type_error(
+                    span,
+                    format!(
+                        "{} names detections of other rows; test it with = or IN {{…}}",
+                        link.0
+                    ),
+                ));
+            }
+            return self.linked(link, std::slice::from_ref(other));
+        }
         let column = self.tested_column(column_side, "a comparison")?;
         if column.kind == Kind::Bool && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
             return Err(self.type_error(

@@ -292,7 +292,11 @@ pub fn build_query(
     let mut ctx = render::base(&site, path);
     if let Some(c) = ctx.as_object_mut() {
         c.insert("manifest".into(), json!(report.manifest));
-        c.insert("stats".into(), json!(stats::stats(&cat)));
+        let coverage = sky::Coverage::new(&cat);
+        c.insert(
+            "stats".into(),
+            json!(stats::stats(&cat, &coverage.catalogue)),
+        );
     }
     let html = render::render(&tera, "query.html", &ctx, path)?;
     // The folder's home leads to the query page (so `xcat serve` and mirrors find an index).

@@ -10,6 +10,7 @@ if ! command -v chromium >/dev/null; then
   $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
 fi
 scripts/build-wasm.sh
+scripts/vendor.sh
 target_dir=${CARGO_TARGET_DIR:-target}
 # The debug build is the one `cargo test` already made: no extra release compile in CI.
 cargo build -q -p xcat
@@ -29,4 +30,5 @@ for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
-node --test-reporter=spec tests/browser/query.test.mjs "http://127.0.0.1:$port/"
+# Every test file, each in its own process, against the same site.
+XCAT_SITE_URL="http://127.0.0.1:$port/" XCAT_BUILD_DIR="$tmp" node --test --test-reporter=spec tests/browser/*.test.mjs

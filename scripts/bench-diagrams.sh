@@ -11,7 +11,7 @@ sources=${1:-700000}
 work=${2:-target/bench-diagrams}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-scripts/build-wasm.sh
+[ -f themes/default/static/wasm/xcat_wasm_bg.wasm ] || scripts/build-wasm.sh
 scripts/vendor.sh
 cargo build --release -q -p xcat --bin xcat --example query_data
 bin=${CARGO_TARGET_DIR:-target}/release

@@ -41,7 +41,7 @@ function next(match, what, ms = 120000) {
   return new Promise((resolve, reject) => {
     const w = { match, resolve };
     waiters.push(w);
-    setTimeout(() => { if (waiters.includes(w)) reject(new Error(`timed out waiting for ${what}; the hub printed ${JSON.stringify(messages)}`)); }, ms);
+    setTimeout(() => { if (waiters.includes(w)) reject(new Error(`timed out waiting for ${what}; the hub printed ${JSON.stringify(messages)}`)); }, ms).unref();
   });
 }
 

@@ -32,7 +32,7 @@ def ensure_astropy():
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(here, "..", "..", "target")
     env_dir = os.path.abspath(os.path.join(target, "samp-venv"))
     python = os.path.join(env_dir, "bin", "python")
-    if os.path.realpath(sys.executable) == os.path.realpath(python):
+    if os.path.realpath(sys.prefix) == env_dir:
         sys.exit("error: astropy is missing from %s even after installing it" % env_dir)
     if not os.path.exists(python):
         print("installing astropy into %s (first run only)" % env_dir, file=sys.stderr)

@@ -70,17 +70,26 @@ test("a saved query survives a reload and runs from the list", async () => {
   assert.equal(await page.inputValue("#q"), "is_ulx = true AND n_detections > 2");
 });
 
-test("display preferences apply when the URL does not set them", async () => {
-  await query("M82", "&frame=galactic&size=25");
+test("display choices made on the page become preferences for links that set none", async () => {
+  await query("M82");
+  await page.selectOption("#frame", "galactic");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("frame") === "galactic");
+  await page.selectOption("#size", "25");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("size") === "25");
+  await page.waitForFunction(() => window.xcatSession.get().prefs.size === 25);
+  assert.deepEqual((await page.evaluate(() => window.xcatSession.get())).prefs, { frame: "galactic", size: 25 });
   await page.goto(`${base}query/?q=M82`);
   await page.waitForSelector("#results[data-state=done]", { state: "attached" });
-  const s = await page.evaluate(() => ({ frame: document.getElementById("frame").value, size: document.getElementById("size").value, rows: document.querySelectorAll("#results tbody tr").length, head: document.querySelector("#results thead").textContent }));
+  const s = await page.evaluate(() => ({ frame: document.getElementById("frame").value, size: document.getElementById("size").value, head: document.querySelector("#results thead").textContent, url: location.search }));
   assert.equal(s.frame, "galactic");
   assert.equal(s.size, "25");
   assert.match(s.head, /SC_RA \(l\)/);
-  // The URL wins over the preferences.
-  await query("M82", "&frame=j2000&size=50");
+  assert.match(s.url, /frame=galactic/);
+  // A link that sets a display choice is shown as it says, and changes no preference.
+  await query("M82", "&fmt=sexa");
   assert.equal(await page.inputValue("#frame"), "j2000");
+  assert.equal(await page.inputValue("#size"), "50");
+  assert.deepEqual((await page.evaluate(() => window.xcatSession.get())).prefs, { frame: "galactic", size: 25 });
 });
 
 test("export and import round-trip the session; a bad file is refused with a clear error", async () => {

@@ -83,32 +83,54 @@
 
   var session = load();
 
-  // Preferences fill in what the URL does not say, before the query page reads it.
+  // Preferences apply to an address that sets no display choice of its own (a link from the
+  // home page or the navigation), before the query page reads it; a permalink that sets any
+  // of them is shown as its author chose.
   (function applyPrefs() {
     var p = new URLSearchParams(location.search);
+    var keys = ["frame", "fmt", "size", "cols"];
+    if (!p.has("q") || keys.some(function (k) { return p.has(k); })) return;
     var changed = false;
-    [["frame", "frame"], ["fmt", "fmt"], ["size", "size"], ["cols", "cols"]].forEach(function (k) {
-      var v = session.prefs[k[0]];
-      if (v !== undefined && v !== DEFAULTS[k[0]] && !p.has(k[1])) {
-        p.set(k[1], String(v));
+    keys.forEach(function (k) {
+      var v = session.prefs[k];
+      if (v !== undefined && v !== DEFAULTS[k]) {
+        p.set(k, String(v));
         changed = true;
       }
     });
-    if (changed && p.has("q")) history.replaceState(history.state, "", "?" + p.toString());
+    if (changed) history.replaceState(history.state, "", "?" + p.toString());
   })();
 
-  function remember(q, s) {
+  // The display choices the user makes on the page (not those of a link) become the preferences.
+  function rememberPrefs() {
+    var p = new URLSearchParams(location.search);
+    var size = parseInt(p.get("size") || "50", 10);
+    var prefs = { frame: p.get("frame") || "j2000", fmt: p.get("fmt") || "dec", size: size > 0 && size <= 10000 ? size : 50, cols: p.get("cols") || "default" };
+    if (PREFS.frame.indexOf(prefs.frame) < 0) delete prefs.frame;
+    if (PREFS.fmt.indexOf(prefs.fmt) < 0) delete prefs.fmt;
+    if (!/^(default|all|[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*)$/.test(prefs.cols)) delete prefs.cols;
+    Object.keys(prefs).forEach(function (k) {
+      if (prefs[k] === DEFAULTS[k]) delete prefs[k];
+    });
+    session.prefs = prefs;
+    store(session);
+  }
+
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t || !t.closest) return;
+    if (t.closest("#frame, #coordfmt, #size, #colmode, #colpick-list")) {
+      // The query page updates the address first (its listeners run before this one).
+      setTimeout(rememberPrefs, 0);
+    }
+  });
+
+  function remember(q) {
     q = q.trim();
     if (!q) return;
     session.history = session.history.filter(function (h) { return h.q !== q; });
     session.history.unshift({ q: q, at: new Date().toISOString() });
     session.history.length = Math.min(session.history.length, HISTORY_MAX);
-    if (s) {
-      session.prefs = { frame: s.frame, fmt: s.fmt, size: s.size, cols: s.cols };
-      Object.keys(session.prefs).forEach(function (k) {
-        if (session.prefs[k] === DEFAULTS[k]) delete session.prefs[k];
-      });
-    }
     store(session);
   }
 
@@ -247,7 +269,7 @@
 
   document.addEventListener("xcat:result", function (e) {
     var d = e.detail || {};
-    remember(d.query || "", d.state);
+    remember(d.query || "");
     if (panel) renderLists();
     var link = document.getElementById("qdiagrams");
     if (link) link.href = "../diagrams/?" + new URLSearchParams({ q: d.query || "", x: "SC_EP_8_FLUX", y: "SC_HR2", xlog: "1" }).toString();

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: builds the demo site (with the wasm query engine), serves it on
-# 127.0.0.1 and drives the query page in headless Chromium (Debian's chromium +
-# playwright-core from ./node_modules). Installs chromium when missing (needs root or sudo).
+# 127.0.0.1 and drives the query and diagrams pages in headless Chromium (Debian's chromium +
+# playwright-core from ./node_modules). Installs chromium and python3-venv when missing (needs
+# root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v chromium >/dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
+fi
+# The SAMP test's hub (tests/browser/samp_hub.py) installs astropy into a virtual environment.
+if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get install -y python3-venv >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y python3-venv >/dev/null; }
 fi
 scripts/build-wasm.sh
 scripts/vendor.sh
@@ -31,4 +37,4 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 # Every test file, each in its own process, against the same site.
-XCAT_SITE_URL="http://127.0.0.1:$port/" XCAT_BUILD_DIR="$tmp" node --test --test-reporter=spec tests/browser/*.test.mjs
+XCAT_SITE_URL="http://127.0.0.1:$port/" node --test --test-reporter=spec tests/browser/*.test.mjs

@@ -209,9 +209,7 @@ mod tests {
             d.put(b"x".to_vec());
         }
         assert_eq!(d.get("/_samp/tables/1.vot"), None);
-        assert_eq!(
-            d.get(&format!("/{}", d.put(b"y".to_vec()))),
-            Some(&b"y"[..])
-        );
+        let last = d.put(b"y".to_vec());
+        assert_eq!(d.get(&format!("/{last}")), Some(&b"y"[..]));
     }
 }

@@ -1,14 +1,18 @@
 # xcat — the two set-up commands are `make serve` (build and serve the demo site) and
 # `make test` (every test). Both work on a fresh Debian machine with rustup, gcc and make.
 
-.PHONY: serve build wasm test bench-ingest bench-site bench-query
+.PHONY: serve build wasm vendor test bench-ingest bench-site bench-query bench-diagrams
 
 serve: build
 	cargo run --release -q -p xcat -- serve --dir dist
 
-# The browser query engine, embedded by the generator with the default theme.
-wasm:
+# The browser query engine and the vendored browser libraries (npm), embedded by the
+# generator with the default theme.
+wasm: vendor
 	scripts/build-wasm.sh
+
+vendor:
+	scripts/vendor.sh
 
 build: wasm
 	cargo run --release -q -p xcat -- build --out dist
@@ -29,3 +33,8 @@ bench-site:
 # query (cold and warm), manifest and wasm sizes (see README, "Benchmarks").
 bench-query:
 	scripts/bench-query.sh
+
+# Time to draw the diagram of a 700,000-source catalogue in headless Chromium (see README,
+# "Benchmarks").
+bench-diagrams:
+	scripts/bench-diagrams.sh

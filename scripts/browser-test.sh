@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests: builds the demo site (with the wasm query engine), serves it on
-# 127.0.0.1 and drives its pages (tests/browser/*.test.mjs) in headless Chromium (Debian's chromium +
-# playwright-core from ./node_modules). Installs chromium when missing (needs root or sudo).
+# 127.0.0.1 and drives its pages (tests/browser/*.test.mjs) in headless Chromium (Debian's
+# chromium + playwright-core from ./node_modules). Installs chromium and python3-venv when
+# missing (needs root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,13 @@ if ! command -v chromium >/dev/null; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
 fi
+# The SAMP test's hub (tests/browser/samp_hub.py) installs astropy into a virtual environment.
+if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get install -y python3-venv >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y python3-venv >/dev/null; }
+fi
 scripts/build-wasm.sh
+scripts/vendor.sh
 target_dir=${CARGO_TARGET_DIR:-target}
 # The debug build is the one `cargo test` already made: no extra release compile in CI.
 cargo build -q -p xcat -p xcat-fit
@@ -29,9 +36,10 @@ for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
-# Every test file runs against the same site; all run even when one fails.
+# Every test file, one after the other (each starts its own Chromium), against the same site;
+# all run even when one fails.
 status=0
 for f in tests/browser/*.test.mjs; do
-  node --test-reporter=spec "$f" "http://127.0.0.1:$port/" || status=1
+  XCAT_SITE_URL="http://127.0.0.1:$port/" node --test-reporter=spec "$f" "http://127.0.0.1:$port/" || status=1
 done
 exit "$status"

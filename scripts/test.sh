@@ -26,6 +26,7 @@ cargo clippy -p xcat-wasm --target wasm32-unknown-unknown --all-targets -- -D wa
 step "wasm32 build of the core and the browser module (wasm-bindgen, wasm-opt)"
 cargo build -p xcat-core --target wasm32-unknown-unknown
 scripts/build-wasm.sh
+scripts/vendor.sh
 
 step "tests"
 log=$(mktemp)

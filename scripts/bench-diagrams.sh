@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Diagrams benchmark at DR14 scale: writes a 700,000-source demo catalogue, puts its query-engine
+# data (only data/: no page per source, which would write tens of GB) behind the pages of the
+# small demo site, serves it on 127.0.0.1 and times, in headless Chromium, the scatter plot
+# of the whole catalogue on the diagrams page: query (fetching the columns), drawing, a redraw,
+# and the hover lookup. Deletes the catalogue and data afterwards unless KEEP=1.
+# Usage: scripts/bench-diagrams.sh [SOURCES] [WORKDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sources=${1:-700000}
+work=${2:-target/bench-diagrams}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+[ -f themes/default/static/wasm/xcat_wasm_bg.wasm ] || scripts/build-wasm.sh
+scripts/vendor.sh
+cargo build --release -q -p xcat --bin xcat --example query_data
+bin=${CARGO_TARGET_DIR:-target}/release
+xcat=$bin/xcat
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$work/site" "$work"/demo-*
+}
+trap cleanup EXIT
+cat_file="$work/demo-$sources.fits"
+stem=$(basename "$cat_file" .fits)
+[ -f "$cat_file" ] || "$xcat" demo-catalogue --quiet --sources "$sources" --out "$cat_file"
+cat > "$work/xcat.toml" <<TOML
+title = "xcat diagrams benchmark"
+[catalog]
+detections = ["$cat_file"]
+[[extra]]
+file = "$work/$stem-ulx.csv"
+key = "srcid"
+missing = "false"
+[[names]]
+file = "$work/$stem-names.csv"
+TOML
+rm -rf "$work/site"
+# The pages of the demo site (3000 sources), then the query data of the big catalogue.
+"$xcat" build -q --out "$work/site"
+rm -rf "$work/site/data"
+"$bin/examples/query_data" "$work/xcat.toml" "$work/site"
+echo "query data: $(du -sh --apparent-size "$work/site/data" | cut -f1) in $(find "$work/site/data" -type f | wc -l) files"
+port=$((20000 + RANDOM % 20000))
+"$xcat" serve --dir "$work/site" --port "$port" >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+node scripts/bench-diagrams.mjs "http://127.0.0.1:$port/" "$sources"

@@ -1,0 +1,123 @@
+// End-to-end test of SAMP from the query page, in headless Chromium, against astropy's SAMP
+// hub with the Web Profile and a receiving astropy client (tests/browser/samp_hub.py, which
+// installs astropy into a virtual environment under the build folder when missing).
+// Needs the site served by `xcat serve` (its table drop gives the VOTable an http URL).
+// Usage: XCAT_SITE_URL=<site URL> node --test samp.test.mjs
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const base = process.env.XCAT_SITE_URL || process.argv[2];
+if (!base) throw new Error("usage: XCAT_SITE_URL=<site URL> node --test samp.test.mjs");
+const siteHost = new URL(base).host;
+const HUB_HOST = "localhost:21012";
+
+let browser, page, hub = null;
+const messages = [];
+const waiters = [];
+const consoleErrors = [];
+const foreignRequests = [];
+
+function startHub() {
+  const script = fileURLToPath(new URL("./samp_hub.py", import.meta.url));
+  const proc = spawn("python3", [script], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: proc.stdout });
+  lines.on("line", (line) => {
+    let m;
+    try { m = JSON.parse(line); } catch { return; }
+    messages.push(m);
+    for (const w of [...waiters]) if (w.match(m)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
+  });
+  const exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
+  return { proc, exited };
+}
+
+function next(match, what, ms = 120000) {
+  const found = messages.find(match);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const w = { match, resolve };
+    waiters.push(w);
+    setTimeout(() => { if (waiters.includes(w)) reject(new Error(`timed out waiting for ${what}; the hub printed ${JSON.stringify(messages)}`)); }, ms).unref();
+  });
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  page = await (await browser.newContext()).newPage();
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost && u.host !== HUB_HOST) foreignRequests.push(r.url()); });
+});
+
+after(async () => {
+  await browser?.close();
+  if (hub) {
+    hub.proc.stdin.end();
+    hub.proc.kill("SIGTERM");
+    await hub.exited;
+  }
+});
+
+async function query(q, extra = "") {
+  await page.goto(`${base}query/?q=${encodeURIComponent(q)}${extra}`);
+  await page.waitForSelector("#results[data-state=done], #results[data-state=error]", { timeout: 30000, state: "attached" });
+  return page.evaluate(() => Number(document.getElementById("results").dataset.count));
+}
+
+const sampStatus = () => page.evaluate(() => ({ text: document.getElementById("samp-status").textContent, state: document.getElementById("samp").dataset.state }));
+
+test("with no hub running the page says so", async () => {
+  await query("M82");
+  await page.click("#samp-send");
+  await page.waitForFunction(() => document.getElementById("samp").dataset.state === "error");
+  const s = await sampStatus();
+  assert.match(s.text, /No SAMP hub answers at http:\/\/localhost:21012\/\. Start a SAMP application with a hub/);
+  // The refused connection is logged by Chromium; it is what this test provokes.
+  for (let i = consoleErrors.length - 1; i >= 0; i--) if (consoleErrors[i].includes("21012") || consoleErrors[i].includes("net::ERR_CONNECTION_REFUSED")) consoleErrors.splice(i, 1);
+});
+
+test("the whole result reaches a SAMP client through astropy's hub as a VOTable", async () => {
+  hub = startHub();
+  const ready = await Promise.race([next((m) => m.ready, "the hub to start", 600000), hub.exited.then((c) => { throw new Error(`samp_hub.py exited with ${c}`); })]);
+  assert.equal(ready.hub, "http://localhost:21012/");
+  // More rows than one page: the message carries the whole result, not the page shown.
+  const count = await query("cone('M31','2deg')", "&size=25");
+  assert.ok(count > 25, `only ${count} rows`);
+  await page.click("#samp-send");
+  await page.waitForFunction(() => { const b = document.getElementById("samp").dataset; return b.sent !== undefined || b.state === "error"; }, null, { timeout: 60000 });
+  const s = await sampStatus();
+  assert.equal(s.state, "ok", s.text);
+  assert.match(s.text, new RegExp(`Sent ${count.toLocaleString("en")} rows to 1 SAMP application`));
+  const consent = await next((m) => m.consent, "the consent request");
+  assert.equal(new URL(consent.origin).host, siteHost);
+  const got = await next((m) => m.mtype === "table.load.votable", "table.load.votable");
+  assert.equal(got.error, undefined, got.error);
+  assert.equal(got.rows, count);
+  assert.ok(got.columns.includes("SRCID") && got.columns.includes("SC_RA"), got.columns.join());
+  assert.ok(got.url.startsWith(base), got.url);
+  assert.match(got.name, /cone\('M31','2deg'\)/);
+});
+
+test("a row's button points SAMP applications at the source", async () => {
+  await page.waitForSelector("#results tbody tr .samp-point");
+  const [ra, dec] = await page.evaluate(() => {
+    const t = document.getElementById("results");
+    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.textContent.replace(/ [▲▼]$/, ""));
+    const row = t.tBodies[0].rows[0];
+    return [Number(row.cells[head.indexOf("SC_RA")].textContent), Number(row.cells[head.indexOf("SC_DEC")].textContent)];
+  });
+  await page.click("#results tbody tr:first-child .samp-point");
+  const got = await next((m) => m.mtype === "coord.pointAt.sky", "coord.pointAt.sky");
+  // The table shows 6 decimals; the message carries the full value.
+  assert.ok(Math.abs(Number(got.ra) - ra) < 1e-6 && Math.abs(Number(got.dec) - dec) < 1e-6, JSON.stringify(got));
+  await page.waitForFunction(() => /Pointed 1 SAMP application/.test(document.getElementById("samp-status").textContent));
+  assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
+  assert.deepEqual(foreignRequests, []);
+});

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""A SAMP hub with the Web Profile (astropy.samp) and a receiving client, for the SAMP browser
+test (tests/browser/samp.test.mjs).
+
+The hub listens for web clients on http://localhost:21012/ (the Web Profile port) and accepts
+every registration, as a user clicking "yes" in the hub's consent dialog would. The receiving
+client subscribes to table.load.votable and coord.pointAt.sky; for each table it downloads the
+URL of the message, reads it with astropy.io.votable and prints one JSON line with the row
+count; for each position, the position. The first line printed is {"ready": true}.
+
+astropy is installed from PyPI into a virtual environment under the build folder
+(${CARGO_TARGET_DIR:-target}/samp-venv) when the running Python lacks it.
+
+Usage: python3 tests/browser/samp_hub.py   (stops on SIGTERM, SIGINT or end of stdin)
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import venv
+
+
+def ensure_astropy():
+    try:
+        import astropy.samp  # noqa: F401
+        return
+    except ImportError:
+        pass
+    here = os.path.dirname(os.path.abspath(__file__))
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(here, "..", "..", "target")
+    env_dir = os.path.abspath(os.path.join(target, "samp-venv"))
+    python = os.path.join(env_dir, "bin", "python")
+    if os.path.realpath(sys.prefix) == env_dir:
+        sys.exit("error: astropy is missing from %s even after installing it" % env_dir)
+    if not os.path.exists(python):
+        print("installing astropy into %s (first run only)" % env_dir, file=sys.stderr)
+        try:
+            venv.create(env_dir, with_pip=True)
+        except Exception as e:  # Debian needs python3-venv for ensurepip
+            sys.exit("error: cannot create a Python virtual environment in %s: %s "
+                     "(on Debian: apt-get install python3-venv)" % (env_dir, e))
+    check = subprocess.run([python, "-c", "import astropy.samp"], capture_output=True)
+    if check.returncode != 0:
+        r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "astropy"],
+                           stdout=sys.stderr)
+        if r.returncode != 0:
+            sys.exit("error: pip could not install astropy into %s" % env_dir)
+    os.execv(python, [python] + sys.argv)
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    ensure_astropy()
+    import tempfile
+    import urllib.request
+    from astropy.io.votable import parse_single_table
+    from astropy.samp import SAMPHubServer, SAMPIntegratedClient
+    from astropy.samp.hub import WebProfileDialog
+
+    class AlwaysConsent(WebProfileDialog):
+        """The consent dialog, answered "yes" for every web client (the test's user)."""
+
+        def show_dialog(self, samp_name, details, client, origin):
+            emit({"consent": samp_name, "origin": origin})
+            self.consent()
+
+    dialog = AlwaysConsent()
+    work = tempfile.mkdtemp(prefix="xcat-samp-")
+    try:
+        hub = SAMPHubServer(web_profile=True, web_profile_dialog=dialog, web_port=21012,
+                            lockfile=os.path.join(work, "samp"), label="xcat test hub")
+        hub.start(wait=False)
+    except Exception as e:
+        sys.exit("error: cannot start a SAMP hub with the Web Profile on localhost:21012: %s "
+                 "(is another SAMP hub running?)" % e)
+
+    stop = threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            dialog.handle_queue()
+            time.sleep(0.02)
+
+    threading.Thread(target=poll, daemon=True).start()
+
+    client = SAMPIntegratedClient(name="xcat test receiver", description="Records what the browser sends")
+    client.connect(hub=hub)
+
+    def on_table(private_key, sender_id, mtype, params, extra):
+        url = params.get("url", "")
+        out = {"mtype": mtype, "url": url, "name": params.get("name"), "sender": sender_id}
+        try:
+            path = os.path.join(work, "table.vot")
+            with urllib.request.urlopen(url, timeout=60) as r, open(path, "wb") as f:
+                f.write(r.read())
+            table = parse_single_table(path)
+            out["rows"] = len(table.array)
+            out["columns"] = [f.name for f in table.fields]
+        except Exception as e:
+            out["error"] = "%s: %s" % (type(e).__name__, e)
+        emit(out)
+
+    def on_point(private_key, sender_id, mtype, params, extra):
+        emit({"mtype": mtype, "ra": params.get("ra"), "dec": params.get("dec"), "sender": sender_id})
+
+    client.bind_receive_notification("table.load.votable", on_table)
+    client.bind_receive_notification("coord.pointAt.sky", on_point)
+    emit({"ready": True, "hub": "http://localhost:21012/"})
+
+    import signal
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    try:
+        while not stop.is_set():
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        try:
+            client.disconnect()
+        finally:
+            hub.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+// End-to-end tests of the session panel of the query page (history, saved queries,
+// preferences, export and import), in headless Chromium. Usage: XCAT_SITE_URL=<site URL> node --test session.test.mjs
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const base = process.env.XCAT_SITE_URL || process.argv[2];
+if (!base) throw new Error("usage: XCAT_SITE_URL=<site URL> node --test session.test.mjs");
+const siteHost = new URL(base).host;
+
+let browser, context, page;
+const consoleErrors = [];
+const foreignRequests = [];
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  context = await browser.newContext({ acceptDownloads: true });
+  page = await context.newPage();
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost) foreignRequests.push(r.url()); });
+});
+
+after(async () => { await browser?.close(); });
+
+async function query(q, extra = "") {
+  await page.goto(`${base}query/?q=${encodeURIComponent(q)}${extra}`);
+  await page.waitForSelector("#results[data-state=done], #results[data-state=error]", { timeout: 30000, state: "attached" });
+}
+
+const panel = () => page.evaluate(() => ({
+  saved: [...document.querySelectorAll("#session-saved li")].map((li) => [li.querySelector("b").textContent, li.querySelector("a").textContent]),
+  history: [...document.querySelectorAll("#session-history li")].map((li) => li.textContent),
+  status: document.getElementById("session-status").textContent,
+}));
+
+test("the history lists the queries run, newest first, without repeats", async () => {
+  await page.goto(`${base}query/`);
+  await page.evaluate(() => localStorage.clear());
+  await query("M82");
+  await query("cone('M31','1deg')");
+  await query("M82");
+  const p = await panel();
+  assert.deepEqual(p.history, ["M82", "cone('M31','1deg')"]);
+  // A history entry runs its query.
+  await page.click("#session-history-box summary");
+  await page.click("#session-history li:nth-child(2) a");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("q") === "cone('M31','1deg')");
+  await page.waitForSelector("#results[data-state=done]", { state: "attached" });
+  assert.deepEqual((await panel()).history, ["cone('M31','1deg')", "M82"]);
+});
+
+test("a saved query survives a reload and runs from the list", async () => {
+  await query("is_ulx = true AND n_detections > 2");
+  await page.fill("#session-name", "ULX seen often");
+  await page.click("#session-save button[type=submit]");
+  assert.match((await panel()).status, /Saved as "ULX seen often"/);
+  await page.goto(`${base}query/`);
+  await page.waitForSelector("#session-saved li");
+  const p = await panel();
+  assert.deepEqual(p.saved, [["ULX seen often", "is_ulx = true AND n_detections > 2"]]);
+  await page.click("#session-saved li a");
+  await page.waitForSelector("#results[data-state=done]", { state: "attached" });
+  assert.equal(await page.inputValue("#q"), "is_ulx = true AND n_detections > 2");
+});
+
+test("display choices made on the page become preferences for links that set none", async () => {
+  await query("M82");
+  await page.selectOption("#frame", "galactic");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("frame") === "galactic");
+  await page.selectOption("#size", "25");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("size") === "25");
+  await page.waitForFunction(() => window.xcatSession.get().prefs.size === 25);
+  assert.deepEqual((await page.evaluate(() => window.xcatSession.get())).prefs, { frame: "galactic", size: 25 });
+  await page.goto(`${base}query/?q=M82`);
+  await page.waitForSelector("#results[data-state=done]", { state: "attached" });
+  const s = await page.evaluate(() => ({ frame: document.getElementById("frame").value, size: document.getElementById("size").value, head: document.querySelector("#results thead").textContent, url: location.search }));
+  assert.equal(s.frame, "galactic");
+  assert.equal(s.size, "25");
+  assert.match(s.head, /SC_RA \(l\)/);
+  assert.match(s.url, /frame=galactic/);
+  // A link that sets a display choice is shown as it says, and changes no preference.
+  await query("M82", "&fmt=sexa");
+  assert.equal(await page.inputValue("#frame"), "j2000");
+  assert.equal(await page.inputValue("#size"), "50");
+  assert.deepEqual((await page.evaluate(() => window.xcatSession.get())).prefs, { frame: "galactic", size: 25 });
+});
+
+test("export and import round-trip the session; a bad file is refused with a clear error", async () => {
+  await query("M82");
+  const before = await page.evaluate(() => window.xcatSession.get());
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#session-export")]);
+  const text = await readFile(await dl.path(), "utf8");
+  const exported = JSON.parse(text);
+  assert.deepEqual(exported, before);
+  assert.equal(exported.format, "xcat-session");
+  assert.ok(exported.saved.length === 1 && exported.history.length >= 3);
+
+  const dir = await mkdtemp(join(tmpdir(), "xcat-session-"));
+  const bad = join(dir, "bad.json");
+  await writeFile(bad, JSON.stringify({ ...exported, history: [{ q: 42 }] }));
+  await page.setInputFiles("#session-import", bad);
+  await page.waitForFunction(() => document.getElementById("session-status").textContent.startsWith("Import failed"));
+  assert.match((await panel()).status, /Import failed: not an xcat session: history\[0\]\.q must be a non-empty text\. Nothing was changed\./);
+  await writeFile(bad, "{ not json");
+  await page.setInputFiles("#session-import", bad);
+  await page.waitForFunction(() => /is not valid JSON/.test(document.getElementById("session-status").textContent));
+
+  // Clear everything, then import the export: the same session again.
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(`${base}query/`);
+  await page.waitForSelector("#session");
+  assert.deepEqual((await panel()).saved, []);
+  const good = join(dir, "good.json");
+  await writeFile(good, text);
+  await page.setInputFiles("#session-import", good);
+  await page.waitForFunction(() => document.getElementById("session-status").textContent.startsWith("Session imported"));
+  assert.deepEqual(await page.evaluate(() => window.xcatSession.get()), before);
+  await page.reload();
+  await page.waitForSelector("#session-saved li");
+  assert.deepEqual((await panel()).saved, [["ULX seen often", "is_ulx = true AND n_detections > 2"]]);
+});
+
+test("the query page links the diagrams of the current query", async () => {
+  await query("M82");
+  const href = await page.getAttribute("#qdiagrams", "href");
+  assert.ok(href.startsWith("../diagrams/?"), href);
+  assert.equal(new URLSearchParams(href.split("?")[1]).get("q"), "M82");
+  assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
+  assert.deepEqual(foreignRequests, []);
+});

@@ -1,0 +1,206 @@
+// SAMP from the query page (IVOA SAMP 1.3, Web Profile): registers with the hub of the
+// user's desktop (TOPCAT, Aladin Desktop, DS9 or astropy run one at http://localhost:21012/)
+// when asked, sends the whole current result as a VOTable (table.load.votable) and points the
+// other applications at a source (coord.pointAt.sky). XML-RPC over fetch, written here: the
+// protocol is small and no maintained npm package implements the Web Profile.
+//
+// The table: a SAMP recipient loads a table from a URL it fetches itself, so the VOTable made
+// in this page (a blob: URL, private to the browser) cannot be sent as it is. The page posts
+// it to `_samp/tables` of its own site, which keeps it in memory and serves it back at an
+// http URL that goes into the message. `xcat serve` provides that; a mirror of static files
+// cannot, and then the page says so and offers the VOTable export instead.
+const root = new URL("../", import.meta.url).href;
+const HUB = "http://localhost:21012/";
+const box = document.getElementById("samp");
+let client = null; // { key, selfId }
+let lastResult = null;
+
+// ---- XML-RPC (the subset SAMP uses: strings, lists and maps) ----
+const esc = (t) => String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function encode(v) {
+  if (Array.isArray(v)) return "<value><array><data>" + v.map(encode).join("") + "</data></array></value>";
+  if (v && typeof v === "object") {
+    return "<value><struct>" + Object.entries(v).map(([k, x]) => `<member><name>${esc(k)}</name>${encode(x)}</member>`).join("") + "</struct></value>";
+  }
+  return `<value><string>${esc(v === undefined || v === null ? "" : v)}</string></value>`;
+}
+
+function decode(node) {
+  const t = [...node.children][0];
+  if (!t) return node.textContent; // a bare <value>text</value> is a string
+  switch (t.tagName) {
+    case "array": return [...t.querySelector("data").children].map(decode);
+    case "struct": {
+      const o = {};
+      for (const m of t.children) o[m.querySelector("name").textContent] = decode(m.querySelector("value"));
+      return o;
+    }
+    case "boolean": return t.textContent.trim() === "1";
+    case "int": case "i4": case "double": return Number(t.textContent);
+    default: return t.textContent;
+  }
+}
+
+class HubError extends Error {}
+
+async function call(method, ...params) {
+  const body = `<?xml version="1.0"?><methodCall><methodName>${esc(method)}</methodName><params>${params.map((p) => "<param>" + encode(p) + "</param>").join("")}</params></methodCall>`;
+  let resp;
+  try {
+    resp = await fetch(HUB, { method: "POST", headers: { "Content-Type": "text/xml" }, body });
+  } catch (e) {
+    throw new HubError(`No SAMP hub answers at ${HUB}. Start a SAMP application with a hub (TOPCAT, Aladin Desktop, DS9 or astropy's samp_hub) and try again.`);
+  }
+  if (!resp.ok) throw new HubError(`The SAMP hub answered ${resp.status} ${resp.statusText} to ${method}.`);
+  const doc = new DOMParser().parseFromString(await resp.text(), "application/xml");
+  const fault = doc.querySelector("fault value");
+  if (fault) {
+    const f = decode(fault);
+    throw new HubError(`The SAMP hub refused ${method}: ${f.faultString || JSON.stringify(f)}`);
+  }
+  const v = doc.querySelector("params param value");
+  if (!v) throw new HubError(`The SAMP hub sent an answer to ${method} that is not XML-RPC.`);
+  return decode(v);
+}
+
+// ---- the client ----
+async function register() {
+  const r = await call("samp.webhub.register", { "samp.name": document.title.split(" — ").pop() || "xcat" });
+  client = { key: r["samp.private-key"], selfId: r["samp.self-id"] };
+  await call("samp.webhub.declareMetadata", client.key, {
+    "samp.name": "xcat",
+    "samp.description.text": "Query page of " + (document.querySelector(".brand")?.textContent || "an xcat site") + " (" + location.origin + ")",
+    "home.page": new URL(root).href,
+  });
+  await call("samp.webhub.declareSubscriptions", client.key, {});
+  return client;
+}
+
+async function ensure() {
+  if (client) return client;
+  say("Asking the SAMP hub to register this page (your hub may ask you to accept)…");
+  return register();
+}
+
+function unregister() {
+  if (!client) return;
+  const body = `<?xml version="1.0"?><methodCall><methodName>samp.webhub.unregister</methodName><params><param>${encode(client.key)}</param></params></methodCall>`;
+  client = null;
+  fetch(HUB, { method: "POST", headers: { "Content-Type": "text/xml" }, body, keepalive: true }).catch(() => {});
+}
+
+async function notifyAll(mtype, params) {
+  const c = await ensure();
+  try {
+    return await call("samp.webhub.notifyAll", c.key, { "samp.mtype": mtype, "samp.params": params });
+  } catch (e) {
+    // The hub may have restarted and forgotten us: register again once.
+    client = null;
+    const again = await ensure();
+    return call("samp.webhub.notifyAll", again.key, { "samp.mtype": mtype, "samp.params": params });
+  }
+}
+
+// Puts the VOTable at an http URL of this site that other applications can fetch.
+async function publish(votable) {
+  let resp;
+  try {
+    resp = await fetch(root + "_samp/tables", { method: "POST", headers: { "Content-Type": "application/x-votable+xml" }, body: votable });
+  } catch (e) {
+    resp = null;
+  }
+  if (!resp || resp.status !== 201) {
+    throw new HubError("This site is served as static files and cannot hold a table for SAMP applications to fetch. Use “Export all rows: VOTable” and open the file in your application, or preview the site with `xcat serve`, which can.");
+  }
+  return new URL((await resp.text()).trim(), root).href;
+}
+
+function state() {
+  return window.xcat && window.xcat.state ? window.xcat.state() : { q: new URLSearchParams(location.search).get("q") || "" };
+}
+
+async function sendTable() {
+  const button = document.getElementById("samp-send");
+  button.disabled = true;
+  try {
+    await ensure();
+    say("Preparing the table…");
+    const r = await window.xcat.everything();
+    const url = await publish(window.xcat.toVotable(r, state().q));
+    const to = await notifyAll("table.load.votable", { url, "table-id": url, name: `xcat: ${state().q}`.slice(0, 200) });
+    const n = Array.isArray(to) ? to.length : Object.keys(to || {}).length;
+    box.dataset.sent = String(r.count);
+    box.dataset.url = url;
+    say(n ? `Sent ${r.count.toLocaleString("en")} rows to ${n} SAMP ${n === 1 ? "application" : "applications"}.` :
+      `Sent ${r.count.toLocaleString("en")} rows, but no application connected to the hub accepts tables (table.load.votable).`);
+  } catch (e) {
+    say(e.message || String(e), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function pointAt(ra, dec) {
+  try {
+    const to = await notifyAll("coord.pointAt.sky", { ra: String(ra), dec: String(dec) });
+    const n = Array.isArray(to) ? to.length : 0;
+    box.dataset.pointed = `${ra} ${dec}`;
+    say(n ? `Pointed ${n} SAMP ${n === 1 ? "application" : "applications"} at ${(+ra).toFixed(5)} ${(+dec).toFixed(5)}.` :
+      "No application connected to the hub accepts positions (coord.pointAt.sky).");
+  } catch (e) {
+    say(e.message || String(e), true);
+  }
+}
+
+// A “point at” button in the SRCID cell of each row, once registered with a hub.
+function rowButtons() {
+  if (!client || !lastResult) return;
+  const cols = lastResult.columns.map((c) => c.name.toUpperCase());
+  const id = cols.indexOf("SRCID"), ra = cols.indexOf("SC_RA"), dec = cols.indexOf("SC_DEC");
+  if (id < 0) return;
+  const rows = document.getElementById("results").tBodies[0].rows;
+  lastResult.rows.forEach((row, i) => {
+    const cell = rows[i] && rows[i].cells[id];
+    if (!cell || cell.querySelector(".samp-point")) return;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "samp-point";
+    b.textContent = "SAMP";
+    b.title = "Point SAMP applications (e.g. Aladin) at this source";
+    b.addEventListener("click", async () => {
+      let pos = ra >= 0 && dec >= 0 ? [row[ra], row[dec]] : null;
+      if (!pos || pos[0] === null) {
+        const r = await window.xcat.db.query(`srcid = ${row[id]}`, { columns: ["SRCID", "SC_RA", "SC_DEC"], limit: 1 });
+        pos = r.rows.length ? [r.rows[0][1], r.rows[0][2]] : null;
+      }
+      if (pos) pointAt(pos[0], pos[1]);
+    });
+    cell.append(b);
+  });
+}
+
+let status;
+function say(text, isError) {
+  status.textContent = text;
+  status.classList.toggle("error", !!isError);
+  box.dataset.state = isError ? "error" : "ok";
+}
+
+if (box) {
+  const send = Object.assign(document.createElement("button"), { type: "button", id: "samp-send", textContent: "Send to SAMP" });
+  send.title = "Send every row of this result as a VOTable to the SAMP applications on your desktop (TOPCAT, Aladin…)";
+  status = Object.assign(document.createElement("span"), { id: "samp-status", className: "sampstatus" });
+  status.setAttribute("role", "status");
+  send.addEventListener("click", async () => {
+    await sendTable();
+    rowButtons();
+  });
+  box.append(send, status);
+  document.addEventListener("xcat:result", (e) => {
+    lastResult = e.detail.result;
+    box.hidden = false;
+    rowButtons();
+  });
+  window.addEventListener("pagehide", unregister);
+}

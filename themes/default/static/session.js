@@ -1,0 +1,282 @@
+// The session of the query page, kept in this browser (localStorage): the history of the
+// queries run (newest first, without repeats, capped), named saved queries, and the display
+// preferences (coordinate frame and format, rows per page, columns). Exported and imported
+// whole as JSON. A classic script that runs before the query page's module, so preferences
+// apply to a URL that does not set them before the first query runs.
+(function () {
+  "use strict";
+  var KEY = "xcat.session";
+  var VERSION = 1;
+  var HISTORY_MAX = 50;
+  var SAVED_MAX = 200;
+  var TEXT_MAX = 10000;
+  var PREFS = {
+    frame: ["j2000", "b1950", "galactic", "ecliptic"],
+    fmt: ["dec", "sexa"],
+  };
+  var DEFAULTS = { frame: "j2000", fmt: "dec", size: 50, cols: "default" };
+
+  function empty() {
+    return { format: "xcat-session", version: VERSION, history: [], saved: [], prefs: {} };
+  }
+
+  // Checks a session object (from storage or an imported file); throws an Error naming the
+  // first problem.
+  function validate(s) {
+    function fail(what, hint) {
+      throw new Error("not an xcat session: " + what + (hint ? " (" + hint + ")" : ""));
+    }
+    if (!s || typeof s !== "object" || Array.isArray(s)) fail("the file holds no JSON object");
+    if (s.format !== "xcat-session") fail('"format" must be "xcat-session"', "export a session from the query page to see the layout");
+    if (s.version !== VERSION) fail('"version" must be ' + VERSION + ", found " + JSON.stringify(s.version));
+    if (!Array.isArray(s.history)) fail('"history" must be a list');
+    if (!Array.isArray(s.saved)) fail('"saved" must be a list');
+    if (s.history.length > HISTORY_MAX) fail('"history" holds ' + s.history.length + " queries, at most " + HISTORY_MAX);
+    if (s.saved.length > SAVED_MAX) fail('"saved" holds ' + s.saved.length + " queries, at most " + SAVED_MAX);
+    s.history.forEach(function (h, i) {
+      if (!h || typeof h.q !== "string" || !h.q.trim()) fail("history[" + i + '].q must be a non-empty text');
+      if (h.q.length > TEXT_MAX) fail("history[" + i + "].q is longer than " + TEXT_MAX + " characters");
+      if (h.at !== undefined && typeof h.at !== "string") fail("history[" + i + '].at must be a date text');
+    });
+    var names = {};
+    s.saved.forEach(function (q, i) {
+      if (!q || typeof q.name !== "string" || !q.name.trim()) fail("saved[" + i + '].name must be a non-empty text');
+      if (typeof q.q !== "string" || !q.q.trim()) fail("saved[" + i + '].q must be a non-empty text');
+      if (q.name.length > 200 || q.q.length > TEXT_MAX) fail("saved[" + i + "] is too long");
+      if (names[q.name]) fail('two saved queries are named "' + q.name + '"');
+      names[q.name] = true;
+    });
+    var p = s.prefs;
+    if (!p || typeof p !== "object" || Array.isArray(p)) fail('"prefs" must be an object');
+    Object.keys(p).forEach(function (k) {
+      var v = p[k];
+      if (PREFS[k]) {
+        if (PREFS[k].indexOf(v) < 0) fail("prefs." + k + " must be one of " + PREFS[k].join(", "));
+      } else if (k === "size") {
+        if (!(Number.isInteger(v) && v > 0 && v <= 10000)) fail("prefs.size must be a whole number of rows from 1 to 10000");
+      } else if (k === "cols") {
+        if (typeof v !== "string" || !/^(default|all|[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*)$/.test(v)) fail('prefs.cols must be "default", "all" or column names separated by commas');
+      } else {
+        fail('unknown preference "' + k + '"', "known: frame, fmt, size, cols");
+      }
+    });
+    return s;
+  }
+
+  function load() {
+    try {
+      var text = localStorage.getItem(KEY);
+      return text ? validate(JSON.parse(text)) : empty();
+    } catch (e) {
+      return empty();
+    }
+  }
+
+  function store(s) {
+    try {
+      localStorage.setItem(KEY, JSON.stringify(s));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  var session = load();
+
+  // Preferences apply to an address that sets no display choice of its own (a link from the
+  // home page or the navigation), before the query page reads it; a permalink that sets any
+  // of them is shown as its author chose.
+  (function applyPrefs() {
+    var p = new URLSearchParams(location.search);
+    var keys = ["frame", "fmt", "size", "cols"];
+    if (!p.has("q") || keys.some(function (k) { return p.has(k); })) return;
+    var changed = false;
+    keys.forEach(function (k) {
+      var v = session.prefs[k];
+      if (v !== undefined && v !== DEFAULTS[k]) {
+        p.set(k, String(v));
+        changed = true;
+      }
+    });
+    if (changed) history.replaceState(history.state, "", "?" + p.toString());
+  })();
+
+  // The display choices the user makes on the page (not those of a link) become the preferences.
+  function rememberPrefs() {
+    var p = new URLSearchParams(location.search);
+    var size = parseInt(p.get("size") || "50", 10);
+    var prefs = { frame: p.get("frame") || "j2000", fmt: p.get("fmt") || "dec", size: size > 0 && size <= 10000 ? size : 50, cols: p.get("cols") || "default" };
+    if (PREFS.frame.indexOf(prefs.frame) < 0) delete prefs.frame;
+    if (PREFS.fmt.indexOf(prefs.fmt) < 0) delete prefs.fmt;
+    if (!/^(default|all|[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*)$/.test(prefs.cols)) delete prefs.cols;
+    Object.keys(prefs).forEach(function (k) {
+      if (prefs[k] === DEFAULTS[k]) delete prefs[k];
+    });
+    session.prefs = prefs;
+    store(session);
+  }
+
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t || !t.closest) return;
+    if (t.closest("#frame, #coordfmt, #size, #colmode, #colpick-list")) {
+      // The query page updates the address first (its listeners run before this one).
+      setTimeout(rememberPrefs, 0);
+    }
+  });
+
+  function remember(q) {
+    q = q.trim();
+    if (!q) return;
+    session.history = session.history.filter(function (h) { return h.q !== q; });
+    session.history.unshift({ q: q, at: new Date().toISOString() });
+    session.history.length = Math.min(session.history.length, HISTORY_MAX);
+    store(session);
+  }
+
+  // ---- the panel ----
+  var panel, say;
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") e.textContent = attrs[k];
+      else if (k.slice(0, 2) === "on") e.addEventListener(k.slice(2), attrs[k]);
+      else e.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { e.append(c); });
+    return e;
+  }
+
+  function runQuery(q) {
+    if (window.xcat && window.xcat.go) window.xcat.go({ q: q, page: 0 });
+    else location.search = "?q=" + encodeURIComponent(q);
+  }
+
+  function queryLink(q) {
+    return el("a", { href: "?q=" + encodeURIComponent(q), text: q, class: "sq", onclick: function (e) { e.preventDefault(); runQuery(q); } });
+  }
+
+  function renderLists() {
+    var saved = document.getElementById("session-saved");
+    saved.textContent = "";
+    session.saved.forEach(function (s) {
+      saved.append(el("li", {}, [
+        el("b", { text: s.name }), " ", queryLink(s.q), " ",
+        el("button", { type: "button", class: "sdel", title: "Forget this saved query", "aria-label": "Delete saved query " + s.name, text: "×", onclick: function () {
+          session.saved = session.saved.filter(function (x) { return x.name !== s.name; });
+          store(session);
+          renderLists();
+        } }),
+      ]));
+    });
+    document.getElementById("session-saved-none").hidden = session.saved.length > 0;
+    var hist = document.getElementById("session-history");
+    hist.textContent = "";
+    session.history.forEach(function (h) { hist.append(el("li", {}, [queryLink(h.q)])); });
+    document.getElementById("session-history-count").textContent = String(session.history.length);
+  }
+
+  function currentQuery() {
+    return new URLSearchParams(location.search).get("q") || "";
+  }
+
+  function save(e) {
+    e.preventDefault();
+    var name = document.getElementById("session-name").value.trim();
+    var q = currentQuery().trim();
+    if (!q) { say("Run a query first, then save it.", true); return; }
+    if (!name) { say("Give the query a name.", true); return; }
+    if (name.length > 200) { say("The name is longer than 200 characters.", true); return; }
+    var others = session.saved.filter(function (s) { return s.name !== name; });
+    if (others.length >= SAVED_MAX) { say("At most " + SAVED_MAX + " saved queries: delete one first.", true); return; }
+    others.unshift({ name: name, q: q, at: new Date().toISOString() });
+    session.saved = others;
+    if (!store(session)) { say("This browser refused to store the session (private mode or storage full).", true); return; }
+    document.getElementById("session-name").value = "";
+    renderLists();
+    say('Saved as "' + name + '".');
+  }
+
+  function exportSession() {
+    var text = JSON.stringify(session, null, 2) + "\n";
+    var a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "application/json" })), download: "xcat-session.json" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+    say("Session exported: " + session.saved.length + " saved queries, " + session.history.length + " in the history.");
+  }
+
+  function importSession(e) {
+    var file = e.target.files && e.target.files[0];
+    if (!file) return;
+    file.text().then(function (text) {
+      var s;
+      try {
+        s = JSON.parse(text);
+      } catch (err) {
+        throw new Error("not an xcat session: " + file.name + " is not valid JSON (" + err.message + ")");
+      }
+      validate(s);
+      session = s;
+      store(session);
+      renderLists();
+      say("Session imported from " + file.name + ": " + s.saved.length + " saved queries, " + s.history.length + " in the history. Preferences apply from the next query.");
+    }).catch(function (err) {
+      say("Import failed: " + err.message + ". Nothing was changed.", true);
+    }).finally(function () { e.target.value = ""; });
+  }
+
+  function build() {
+    panel = document.getElementById("session");
+    if (!panel) return;
+    var status = el("p", { id: "session-status", class: "sstatus", role: "status" });
+    say = function (text, isError) {
+      status.textContent = text;
+      status.classList.toggle("error", !!isError);
+    };
+    panel.append(
+      el("h2", { id: "session-title", text: "Your queries" }),
+      el("p", { class: "snote", text: "Kept in this browser only. Export the session to move it to another browser or to keep it." }),
+      el("form", { id: "session-save", class: "ssave", onsubmit: save }, [
+        el("label", { for: "session-name", text: "Save the current query as " }),
+        el("input", { id: "session-name", type: "text", maxlength: "200", placeholder: "a name", autocomplete: "off" }),
+        " ", el("button", { type: "submit", text: "Save" }),
+      ]),
+      el("h3", { text: "Saved queries" }),
+      el("p", { id: "session-saved-none", class: "snote", text: "None yet." }),
+      el("ul", { id: "session-saved", class: "slist" }),
+      el("details", { id: "session-history-box" }, [
+        el("summary", {}, [ "History (", el("span", { id: "session-history-count" }), ", newest first)" ]),
+        el("ol", { id: "session-history", class: "slist" }),
+        el("button", { type: "button", id: "session-clear", text: "Clear the history", onclick: function () {
+          session.history = [];
+          store(session);
+          renderLists();
+          say("History cleared.");
+        } }),
+      ]),
+      el("p", { class: "sio" }, [
+        el("button", { type: "button", id: "session-export", text: "Export the session (JSON)", onclick: exportSession }), " ",
+        el("label", { class: "simport" }, [ "Import a session: ", el("input", { type: "file", id: "session-import", accept: "application/json,.json", onchange: importSession }) ]),
+      ]),
+      status
+    );
+    panel.hidden = false;
+    renderLists();
+  }
+
+  document.addEventListener("xcat:result", function (e) {
+    var d = e.detail || {};
+    remember(d.query || "");
+    if (panel) renderLists();
+    var link = document.getElementById("qdiagrams");
+    if (link) link.href = "../diagrams/?" + new URLSearchParams({ q: d.query || "", x: "SC_EP_8_FLUX", y: "SC_HR2", xlog: "1" }).toString();
+  });
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", build);
+  else build();
+
+  window.xcatSession = { get: function () { return JSON.parse(JSON.stringify(session)); }, validate: validate };
+})();

@@ -109,6 +109,14 @@ before(async () => {
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
   page = await browser.newPage();
+  // The page's sky view asks the CDS for Aladin Lite when scrolled into view; this test stays
+  // on this machine (the sky view's own tests cover it).
+  await page.route((u) => u.hostname !== "127.0.0.1", (route) => route.abort());
+  // A fresh headless Chromium now and then never finishes its very first page load on this
+  // kind of machine; a warm-up navigation (retried once) keeps that out of the tests.
+  for (let i = 0; i < 2; i++) {
+    if (await page.goto(siteUrl, { timeout: 15000 }).then(() => true, () => false)) break;
+  }
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   page.on("response", (r) => { if (r.status() >= 400) missing.push(r.url()); });
@@ -180,8 +188,9 @@ test("the panel fits a real pipeline spectrum through the server and shows what 
   // A physically sensible absorbed power law for this X-ray binary spectrum.
   assert.ok(b > 0.5 && b < 4, `photon index ${b}`);
   assert.deepEqual(missing, [], "every file the page asks for exists");
-  assert.deepEqual(consoleErrors, []);
-  assert.deepEqual(foreignRequests, [], "nothing but the site and the fit server is contacted");
+  // Only the blocked sky-view script may fail to load.
+  assert.ok(foreignRequests.every((u) => new URL(u).hostname === "aladin.cds.unistra.fr"), foreignRequests.join("\n"));
+  assert.ok(consoleErrors.length <= foreignRequests.length && consoleErrors.every((e) => /^Failed to load resource: net::ERR_FAILED/.test(e)), consoleErrors.join("\n"));
 });
 
 test("another model and statistic: blackbody with C-statistic", { skip: !haveData }, async () => {

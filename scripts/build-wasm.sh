@@ -33,8 +33,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 wasm-bindgen --target web --no-typescript --out-dir "$tmp" \
   "$target_dir/wasm32-unknown-unknown/wasm-release/xcat_wasm.wasm"
-# Debian's binaryen 108 produces broken modules: always the npm one.
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+# Debian's binaryen 108 produces broken modules: always the npm one. --converge repeats -Oz
+# until it stops shrinking; the producers/target_features sections are not needed by browsers.
+node_modules/.bin/wasm-opt -Oz --converge --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$tmp/xcat_wasm_bg.wasm" -o "$tmp/opt.wasm"
 mkdir -p "$out"

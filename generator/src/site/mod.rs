@@ -198,8 +198,12 @@ pub fn build(
                 state
             }
             None => {
-                let cat = Catalogue::load(config, files, progress)?;
+                let mut cat = Catalogue::load(config, files, progress)?;
                 report.warnings = cat.warnings.clone();
+                // The column reference lists every column; the pages need far fewer of the
+                // detections' (at DR14 scale the others hold over a gigabyte).
+                let schema = stats::schema(&cat);
+                keep_page_columns(&mut cat);
                 let t0 = std::time::Instant::now();
                 let coverage = sky::Coverage::new(&cat);
                 let mut sky_report = sky::SkyReport {
@@ -225,7 +229,7 @@ pub fn build(
                     format: STATE_FORMAT,
                     catalogue: digest,
                     stats: stats::stats(&cat, &coverage.catalogue),
-                    schema: stats::schema(&cat),
+                    schema,
                     catalogue_files,
                     manifest,
                 }
@@ -316,6 +320,53 @@ pub fn build_query(
         std::fs::write(&p, bytes).map_err(|e| Error::output(&p, e))?;
     }
     Ok(report)
+}
+
+/// Detection columns the catalogue pages show besides those of the downloads.
+const PAGE_DETECTION_COLUMNS: [&str; 19] = [
+    "DETID",
+    "SRCID",
+    "SRC_NUM",
+    "OBS_ID",
+    "RA",
+    "DEC",
+    "MJD_START",
+    "EP_8_FLUX",
+    "EP_8_FLUX_ERR",
+    "PN_8_FLUX",
+    "M1_8_FLUX",
+    "M2_8_FLUX",
+    "EP_8_DET_ML",
+    "EP_OFFAX",
+    "EP_EXTENT",
+    "SUM_FLAG",
+    "SPECTRA",
+    "VAR_INST_ID",
+    "VAR_EXP_ID",
+];
+
+/// Drops the detection columns that no page, download or data file uses (the sources and
+/// observations tables are already made).
+fn keep_page_columns(cat: &mut Catalogue) {
+    let d = &cat.detections;
+    let mut keep = export::columns(d, &cat.extra_columns);
+    keep.extend(
+        PAGE_DETECTION_COLUMNS
+            .iter()
+            .filter_map(|n| d.schema().position(n)),
+    );
+    keep.sort_unstable();
+    keep.dedup();
+    let rows = d.rows();
+    let (fields, columns) =
+        std::mem::replace(&mut cat.detections, xcat_core::Table::with_rows(rows)).into_parts();
+    for (i, (f, c)) in fields.into_iter().zip(columns).enumerate() {
+        if keep.binary_search(&i).is_ok() {
+            cat.detections
+                .push(f, c)
+                .expect("columns of one table have its length");
+        }
+    }
 }
 
 /// Renders `items` pages in parallel, streaming each to the output; returns how many.

@@ -637,3 +637,31 @@ fn pages_from_minified_templates_equal_minified_pages() {
         );
     }
 }
+
+/// A rebuild reads a catalogue file again only when its size, mtime or inode changed, and
+/// rebuilds the catalogue pages only when its bytes changed.
+#[test]
+fn catalogue_inputs_are_rehashed_only_when_they_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let fits = dir.path().join("cat.fits");
+    std::fs::copy(common::ngc5139(), &fits).unwrap();
+    let cfg = ngc_config(dir.path(), "");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace(&format!("{:?}", common::ngc5139()), "\"cat.fits\"");
+    std::fs::write(&cfg, text).unwrap();
+    let out = dir.path().join("dist");
+    build(&cfg, &out);
+    let skipped = |log: &str| log.contains("catalogue unchanged");
+    assert!(skipped(&build(&cfg, &out)), "nothing changed");
+    // New mtime, same bytes: hashed again, same digest, pages kept.
+    let bytes = std::fs::read(&fits).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&fits, &bytes).unwrap();
+    assert!(skipped(&build(&cfg, &out)), "same bytes");
+    // One byte of the last block's padding changed: a different file, pages rebuilt.
+    let mut changed = bytes.clone();
+    *changed.last_mut().unwrap() ^= 0x20;
+    std::fs::write(&fits, &changed).unwrap();
+    assert!(!skipped(&build(&cfg, &out)), "changed bytes");
+}

@@ -40,7 +40,7 @@ use theme::Theme;
 
 /// Name of the build state file in the output folder.
 pub const STATE_FILE: &str = ".xcat-build.json";
-const STATE_FORMAT: u32 = 2;
+const STATE_FORMAT: u32 = 3;
 /// Output folders produced from the catalogue alone (kept as they are when it did not change).
 const CATALOGUE_DIRS: [&str; 5] = [
     "source/",
@@ -82,6 +82,46 @@ struct State {
     schema: Vec<TableDoc>,
     catalogue_files: Vec<String>,
     manifest: String,
+    /// What each input file looked like when it was last hashed.
+    #[serde(default)]
+    inputs: Vec<Stamp>,
+}
+
+/// An input file's size, modification time and inode with the digest of its bytes: when the
+/// first three are unchanged the file is not read again (a DR14-scale catalogue is over a
+/// gigabyte).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    path: PathBuf,
+    len: u64,
+    mtime_ns: i128,
+    ino: u64,
+    digest: String,
+}
+
+/// The digest of `path`'s bytes, taken from `known` when the file's size, mtime and inode are
+/// the same as then.
+fn file_digest(path: &Path, known: &[Stamp]) -> Result<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let mtime_ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
+    let mut stamp = Stamp {
+        path: path.to_path_buf(),
+        len: m.len(),
+        mtime_ns,
+        ino: m.ino(),
+        digest: String::new(),
+    };
+    if let Some(k) = known.iter().find(|k| {
+        k.path == stamp.path && k.len == stamp.len && k.mtime_ns == mtime_ns && k.ino == stamp.ino
+    }) {
+        stamp.digest = k.digest.clone();
+    } else {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        hash_file(&mut h, path)?;
+        stamp.digest = format!("{:032x}", h.digest128());
+    }
+    Ok(stamp)
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
@@ -110,14 +150,21 @@ fn hash_file(h: &mut xxhash_rust::xxh3::Xxh3, path: &Path) -> Result<()> {
 
 /// A digest of everything the catalogue pages depend on: this program, the templates, the
 /// settings that appear on them, and the bytes of every catalogue input.
-fn fingerprint(config: &Config, files: &[PathBuf], theme: &Theme) -> Result<String> {
+fn fingerprint(
+    config: &Config,
+    files: &[PathBuf],
+    theme: &Theme,
+    known: &[Stamp],
+) -> Result<(String, Vec<Stamp>)> {
+    let mut stamps = Vec::new();
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(&STATE_FORMAT.to_le_bytes());
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     if let Ok(exe) = std::env::current_exe()
-        && let Ok(bytes) = std::fs::read(exe)
+        && let Ok(stamp) = file_digest(&exe, known)
     {
-        h.update(&bytes);
+        h.update(stamp.digest.as_bytes());
+        stamps.push(stamp);
     }
     h.update(&theme.templates_digest().to_le_bytes());
     let s = &config.site;
@@ -151,10 +198,12 @@ fn fingerprint(config: &Config, files: &[PathBuf], theme: &Theme) -> Result<Stri
     inputs.extend(config.extra.iter().map(|x| config.resolve(&x.file)));
     inputs.extend(config.names.iter().map(|n| config.resolve(&n.file)));
     for p in &inputs {
+        let stamp = file_digest(p, known)?;
         h.update(b"\0file\0");
-        hash_file(&mut h, p)?;
+        h.update(stamp.digest.as_bytes());
+        stamps.push(stamp);
     }
-    Ok(format!("{:032x}", h.digest128()))
+    Ok((format!("{:032x}", h.digest128()), stamps))
 }
 
 fn read_state(out: &Path) -> Option<State> {
@@ -174,8 +223,10 @@ pub fn build(
     let theme_dir = config.site.theme.as_ref().map(|p| config.resolve(p));
     let theme = Theme::load(theme_dir.as_deref())?;
     let tera = render::templates(&theme)?;
-    let digest = fingerprint(config, files, &theme)?;
-    let previous = read_state(&out).filter(|s| s.catalogue == digest && out.is_dir());
+    let before = read_state(&out);
+    let known = before.as_ref().map_or(&[][..], |s| &s.inputs[..]);
+    let (digest, stamps) = fingerprint(config, files, &theme, known)?;
+    let previous = before.filter(|s| s.catalogue == digest && out.is_dir());
     let mut output = Output::new(&out)?;
     let site = json!({
         "title": config.title,
@@ -195,7 +246,10 @@ pub fn build(
                     output.keep(f);
                 }
                 report.catalogue_skipped = true;
-                state
+                State {
+                    inputs: stamps,
+                    ..state
+                }
             }
             None => {
                 let mut cat = Catalogue::load(config, files, progress)?;
@@ -232,6 +286,7 @@ pub fn build(
                     schema,
                     catalogue_files,
                     manifest,
+                    inputs: stamps,
                 }
             }
         };

@@ -33,7 +33,7 @@ before(async () => {
 after(async () => { await browser?.close(); });
 
 async function diagram(params) {
-  await page.goto(`${base}diagrams/?${new URLSearchParams(params)}`);
+  await page.goto(`${base}diagrams/?${new URLSearchParams(params)}`, { waitUntil: "domcontentloaded" });
   await page.waitForSelector("#plot[data-state=done], #plot[data-state=error], #plot[data-state=idle]", { timeout: 60000, state: "attached" });
   return page.evaluate(() => {
     const p = document.getElementById("plot");
@@ -170,7 +170,7 @@ test("errors in the query and in an expression show inline with a caret", async 
 });
 
 test("the navigation links the diagrams; no console errors, no request left the site", async () => {
-  await page.goto(`${base}`);
+  await page.goto(`${base}`, { waitUntil: "domcontentloaded" });
   const href = await page.getAttribute("header nav a[href$='diagrams/']", "href");
   assert.ok(href && !href.startsWith("/") && !href.includes("://"), href);
   // Chromium asks every site for /favicon.ico; the demo has none, which is not a page error.

@@ -133,7 +133,7 @@ after(async () => {
 });
 
 async function runFit(model, stat) {
-  await page.goto(siteUrl + sourcePath);
+  await page.goto(siteUrl + sourcePath, { waitUntil: "domcontentloaded" });
   await page.selectOption("#fit-panel select[name=model]", model);
   await page.selectOption("#fit-panel select[name=stat]", stat);
   await page.click("#fit-panel form button");

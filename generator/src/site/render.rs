@@ -22,20 +22,10 @@ fn sci_filter(v: &Json, _: &HashMap<String, Json>) -> tera::Result<Json> {
 }
 
 /// HTML escaping of template values: `&`, `<`, `>`, `"` and `'` (enough for text and quoted
-/// attribute values; tera's default also escapes `/`, which only makes pages longer).
+/// attribute values; tera's default also escapes `/`, which only makes pages longer). The same
+/// escaping as the hand-built SVG and XML ([`format::xml_escape`]).
 pub fn escape_html(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
+    format::xml_escape(s)
 }
 
 /// Puts a space inside every template delimiter (`{{x}}` → `{{ x }}`, whitespace control

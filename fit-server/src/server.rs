@@ -1,4 +1,4 @@
-//! HTTP API for fits (tiny_http, loopback by default).
+//! HTTP API for fits (on `xcat-http`, loopback by default).
 //!
 //! * `GET /v1/health` → `{"status":"ok","version":…}`.
 //! * `POST /v1/fit` with a JSON body naming a detection's pipeline products inside the
@@ -19,13 +19,12 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Deserialize;
-use tiny_http::{Header, Method, Request, Response, Server};
+use xcat_http::{Request, Response, Server};
 
 use crate::dataset::{DataOptions, Spectrum, SpectrumFiles};
 use crate::fit::{FitError, FitRequest, run};
@@ -99,14 +98,14 @@ fn bad(msg: impl Into<String>) -> HttpError {
 pub struct RunningServer {
     /// Bound address.
     pub addr: SocketAddr,
-    server: Arc<Server>,
+    stopper: xcat_http::Stopper,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting requests and waits for the accept loop.
     pub fn stop(mut self) {
-        self.server.unblock();
+        self.stopper.stop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -115,26 +114,19 @@ impl RunningServer {
 
 /// Starts the server on a background thread.
 pub fn start(cfg: ServerConfig) -> Result<RunningServer> {
-    let server = Server::http(SocketAddr::new(cfg.bind, cfg.port))
+    let http = xcat_http::Config {
+        max_body: cfg.max_body as u64,
+        ..xcat_http::Config::default()
+    };
+    let server = Server::bind(SocketAddr::new(cfg.bind, cfg.port), http)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", cfg.bind, cfg.port))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .context("server has no IP address")?;
-    let server = Arc::new(server);
-    let cfg = Arc::new(cfg);
-    let busy = Arc::new(AtomicUsize::new(0));
-    let s = Arc::clone(&server);
-    let thread = std::thread::spawn(move || {
-        for req in s.incoming_requests() {
-            let cfg = Arc::clone(&cfg);
-            let busy = Arc::clone(&busy);
-            std::thread::spawn(move || handle(req, &cfg, &busy));
-        }
-    });
+    let addr = server.local_addr();
+    let stopper = server.stopper();
+    let busy = AtomicUsize::new(0);
+    let thread = std::thread::spawn(move || server.run(move |req| handle(req, &cfg, &busy)));
     Ok(RunningServer {
         addr,
-        server,
+        stopper,
         thread: Some(thread),
     })
 }
@@ -155,45 +147,35 @@ pub fn serve(cfg: ServerConfig) -> Result<()> {
     Ok(())
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
-}
-
-fn respond(req: Request, cfg: &ServerConfig, status: u16, body: String) {
-    let origin = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Origin"))
-        .map(|h| h.value.as_str().to_string());
-    let mut resp = Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", "application/json"));
-    if let (Some(o), Some(allowed)) = (origin, &cfg.allow_origin) {
-        if &o == allowed {
-            resp.add_header(header("Access-Control-Allow-Origin", allowed));
-            resp.add_header(header("Vary", "Origin"));
-            resp.add_header(header("Access-Control-Allow-Methods", "GET, POST, OPTIONS"));
-            resp.add_header(header("Access-Control-Allow-Headers", "Content-Type"));
+fn respond(req: &Request, cfg: &ServerConfig, status: u16, body: String) -> Response {
+    let mut resp = Response::new(status, body).with_header("Content-Type", "application/json");
+    if let (Some(o), Some(allowed)) = (req.header("Origin"), &cfg.allow_origin) {
+        if o == allowed {
+            resp = resp
+                .with_header("Access-Control-Allow-Origin", allowed)
+                .with_header("Vary", "Origin")
+                .with_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+                .with_header("Access-Control-Allow-Headers", "Content-Type");
         }
     }
-    let _ = req.respond(resp);
+    resp
 }
 
 fn error_json(msg: &str) -> String {
     serde_json::json!({ "error": msg }).to_string()
 }
 
-fn handle(mut req: Request, cfg: &ServerConfig, busy: &AtomicUsize) {
-    let url = req.url().split('?').next().unwrap_or("").to_string();
-    let method = req.method().clone();
-    let result = match (&method, url.as_str()) {
-        (Method::Get, "/v1/health") => Ok(serde_json::json!({
+fn handle(req: &Request, cfg: &ServerConfig, busy: &AtomicUsize) -> Response {
+    let url = req.path();
+    let method = req.method();
+    let result = match (method, url) {
+        ("GET", "/v1/health") => Ok(serde_json::json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
         })
         .to_string()),
-        (Method::Options, _) => Ok(String::new()),
-        (Method::Post, "/v1/fit") => {
+        ("OPTIONS", _) => Ok(String::new()),
+        ("POST", "/v1/fit") => {
             if busy.fetch_add(1, Ordering::SeqCst) >= cfg.max_concurrent {
                 busy.fetch_sub(1, Ordering::SeqCst);
                 Err(HttpError(
@@ -202,7 +184,7 @@ fn handle(mut req: Request, cfg: &ServerConfig, busy: &AtomicUsize) {
                 ))
             } else {
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    fit_request(&mut req, cfg)
+                    fit_request(req, cfg)
                 }))
                 .unwrap_or_else(|_| Err(HttpError(500, "internal error while fitting".into())));
                 busy.fetch_sub(1, Ordering::SeqCst);
@@ -213,40 +195,26 @@ fn handle(mut req: Request, cfg: &ServerConfig, busy: &AtomicUsize) {
         _ => Err(HttpError(404, format!("no such endpoint {url:?}"))),
     };
     match result {
-        Ok(body) if method == Method::Options => respond(req, cfg, 204, body),
+        Ok(body) if method == "OPTIONS" => respond(req, cfg, 204, body),
         Ok(body) => respond(req, cfg, 200, body),
         Err(HttpError(code, msg)) => respond(req, cfg, code, error_json(&msg)),
     }
 }
 
-fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, HttpError> {
-    if req.body_length().is_some_and(|n| n > limit) {
-        return Err(HttpError(
+fn read_body(req: &Request, limit: usize) -> Result<&[u8], HttpError> {
+    req.body().ok_or_else(|| {
+        HttpError(
             413,
-            format!("request body larger than the limit of {limit} bytes"),
-        ));
-    }
-    let mut body = Vec::new();
-    req.as_reader()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| bad(format!("cannot read the request body: {e}")))?;
-    if body.len() > limit {
-        return Err(HttpError(
-            413,
-            format!("request body larger than the limit of {limit} bytes"),
-        ));
-    }
-    Ok(body)
+            format!(
+                "request body of {} bytes larger than the limit of {limit} bytes",
+                req.body_length()
+            ),
+        )
+    })
 }
 
-fn fit_request(req: &mut Request, cfg: &ServerConfig) -> Result<String, HttpError> {
-    let ctype = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Content-Type"))
-        .map(|h| h.value.as_str().to_string())
-        .unwrap_or_default();
+fn fit_request(req: &Request, cfg: &ServerConfig) -> Result<String, HttpError> {
+    let ctype = req.header("Content-Type").unwrap_or_default().to_string();
     let body = read_body(req, cfg.max_body)?;
     let deadline = Instant::now() + cfg.fit_timeout;
     let tmp;
@@ -260,7 +228,7 @@ fn fit_request(req: &mut Request, cfg: &ServerConfig) -> Result<String, HttpErro
             .next()
             .map(|b| b.trim_matches('"').to_string())
             .ok_or_else(|| bad("multipart request without a boundary"))?;
-        let parts = parse_multipart(&body, &boundary)?;
+        let parts = parse_multipart(body, &boundary)?;
         tmp = tempfile::tempdir().map_err(|e| HttpError(500, format!("temp dir: {e}")))?;
         let mut opts: Option<FitOptions> = None;
         let mut paths: BTreeMap<&str, PathBuf> = BTreeMap::new();
@@ -304,7 +272,7 @@ fn fit_request(req: &mut Request, cfg: &ServerConfig) -> Result<String, HttpErro
         (opts, files)
     } else {
         let opts: FitOptions =
-            serde_json::from_slice(&body).map_err(|e| bad(format!("JSON body: {e}")))?;
+            serde_json::from_slice(body).map_err(|e| bad(format!("JSON body: {e}")))?;
         let files = product_files(&opts, cfg)?;
         (opts, files)
     };

@@ -96,88 +96,72 @@ impl TableDrop {
     }
 }
 
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name, value).expect("valid header")
-}
-
 /// Serves `root` on 127.0.0.1:`port` until the process is stopped, with the SAMP table drop
 /// ([`TABLE_DROP`]).
 pub fn serve(root: &Path, port: u16) -> anyhow::Result<()> {
-    let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| {
+    let config = xcat_http::Config {
+        max_body: DROP_MAX_BYTES,
+        ..xcat_http::Config::default()
+    };
+    let server = xcat_http::Server::bind(("127.0.0.1", port), config).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on 127.0.0.1:{port}: {e} (is another server using it? try --port)"
         )
     })?;
     eprintln!(
-        "Serving {} at http://127.0.0.1:{port}/ (Ctrl-C to stop)",
-        root.display()
+        "Serving {} at http://127.0.0.1:{}/ (Ctrl-C to stop)",
+        root.display(),
+        server.local_addr().port()
     );
-    // Several workers answer requests, so one response never waits for another (a browser
-    // loading a page opens up to six connections at once).
-    let server = std::sync::Arc::new(server);
-    let drop = std::sync::Arc::new(std::sync::Mutex::new(TableDrop::default()));
-    let workers: Vec<_> = (0..8)
-        .map(|_| {
-            let (server, drop, root) = (server.clone(), drop.clone(), root.to_path_buf());
-            std::thread::spawn(move || {
-                while let Ok(req) = server.recv() {
-                    handle(&root, &drop, req);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        let _ = w.join();
-    }
+    let drop = std::sync::Mutex::new(TableDrop::default());
+    let root = root.to_path_buf();
+    server.run(move |req| handle(&root, &drop, req));
     Ok(())
 }
 
-fn handle(root: &Path, drop: &std::sync::Mutex<TableDrop>, mut req: tiny_http::Request) {
-    let path = req.url().split(['?', '#']).next().unwrap_or("").to_string();
-    if *req.method() == tiny_http::Method::Post && path == TABLE_DROP {
-        let too_big = req.body_length().is_some_and(|n| n as u64 > DROP_MAX_BYTES);
-        let mut body = Vec::new();
-        let read = std::io::Read::read_to_end(
-            &mut std::io::Read::take(req.as_reader(), DROP_MAX_BYTES + 1),
-            &mut body,
-        );
-        let resp = if too_big || read.is_err() || body.len() as u64 > DROP_MAX_BYTES {
-            tiny_http::Response::from_data(b"table too large or unreadable".to_vec())
-                .with_status_code(413)
-        } else {
-            let at = drop.lock().expect("not poisoned").put(body);
-            tiny_http::Response::from_data(at.clone().into_bytes())
-                .with_status_code(201)
-                .with_header(header("Location", &format!("/{at}")))
-                .with_header(header("Content-Type", "text/plain; charset=utf-8"))
-        };
-        let _ = req.respond(resp);
-        return;
+/// The answer to one request.
+pub fn handle(
+    root: &Path,
+    drop: &std::sync::Mutex<TableDrop>,
+    req: &xcat_http::Request,
+) -> xcat_http::Response {
+    use xcat_http::Response;
+    let path = req.path();
+    match req.method() {
+        "POST" if path == TABLE_DROP => {
+            return match req.body() {
+                Some(body) => {
+                    let at = drop.lock().expect("not poisoned").put(body.to_vec());
+                    Response::new(201, at.clone())
+                        .with_header("Location", &format!("/{at}"))
+                        .with_header("Content-Type", "text/plain; charset=utf-8")
+                }
+                None => Response::new(
+                    413,
+                    format!("table larger than the limit of {DROP_MAX_BYTES} bytes"),
+                ),
+            };
+        }
+        "GET" | "HEAD" => {}
+        _ => return Response::new(405, "method not allowed").with_header("Allow", "GET, HEAD"),
     }
-    let table = drop
-        .lock()
-        .expect("not poisoned")
-        .get(&path)
-        .map(<[u8]>::to_vec);
-    if let Some(bytes) = table {
-        let resp = tiny_http::Response::from_data(bytes)
-            .with_header(header("Content-Type", "application/x-votable+xml"))
-            .with_header(header("Access-Control-Allow-Origin", "*"));
-        let _ = req.respond(resp);
-        return;
+    if let Some(bytes) = drop.lock().expect("not poisoned").get(path) {
+        return Response::new(200, bytes)
+            .with_header("Content-Type", "application/x-votable+xml")
+            .with_header("Access-Control-Allow-Origin", "*");
     }
-    let found = resolve(root, req.url());
-    let (status, path) = match found {
+    let (status, file) = match resolve(root, path) {
         Some(p) => (200, Some(p)),
         None => (404, Some(root.join("404.html")).filter(|p| p.is_file())),
     };
-    let resp = match path.and_then(|p| std::fs::read(&p).ok().map(|b| (p, b))) {
-        Some((p, bytes)) => tiny_http::Response::from_data(bytes)
-            .with_status_code(status)
-            .with_header(header("Content-Type", content_type(&p))),
-        None => tiny_http::Response::from_data(b"404 not found".to_vec()).with_status_code(404),
-    };
-    let _ = req.respond(resp);
+    match file.and_then(|p| std::fs::read(&p).ok().map(|b| (p, b))) {
+        // A preview: the browser asks again after each rebuild.
+        Some((p, bytes)) => Response::new(status, bytes)
+            .with_header("Content-Type", content_type(&p))
+            .with_header("Cache-Control", "no-cache"),
+        None => Response::new(404, "404 not found")
+            .with_header("Content-Type", "text/plain; charset=utf-8"),
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +178,78 @@ mod tests {
         assert!(resolve(dir.path(), "/../etc/passwd").is_none());
         assert!(resolve(dir.path(), "/%2e%2e/etc/passwd").is_none());
         assert!(resolve(dir.path(), "/missing").is_none());
+    }
+
+    fn request(raw: &str) -> xcat_http::Request {
+        // Through a real server, so the request is parsed as a browser's would be.
+        use std::io::{Read, Write};
+        let server = xcat_http::Server::bind("127.0.0.1:0", xcat_http::Config::default()).unwrap();
+        let (addr, stopper) = (server.local_addr(), server.stopper());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let t = std::thread::spawn(move || {
+            server.run(move |req| {
+                tx.send(req.clone()).unwrap();
+                xcat_http::Response::new(200, "")
+            })
+        });
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.write_all(raw.as_bytes()).unwrap();
+        let mut sink = Vec::new();
+        let _ = c.read_to_end(&mut sink);
+        stopper.stop();
+        t.join().unwrap();
+        rx.recv().unwrap()
+    }
+
+    #[test]
+    fn the_server_answers_files_tables_and_missing_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("source/3")).unwrap();
+        std::fs::write(dir.path().join("source/3/index.html"), "<p>3</p>").unwrap();
+        std::fs::write(dir.path().join("404.html"), "<p>gone</p>").unwrap();
+        let drop = std::sync::Mutex::new(TableDrop::default());
+        let get = |path: &str| {
+            handle(
+                dir.path(),
+                &drop,
+                &request(&format!(
+                    "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                )),
+            )
+        };
+        let page = get("/source/3/?q=1");
+        assert_eq!((page.status(), page.body()), (200, &b"<p>3</p>"[..]));
+        assert_eq!(
+            page.header("Content-Type"),
+            Some("text/html; charset=utf-8")
+        );
+        let missing = get("/source/4/");
+        assert_eq!(
+            (missing.status(), missing.body()),
+            (404, &b"<p>gone</p>"[..])
+        );
+
+        let post = handle(
+            dir.path(),
+            &drop,
+            &request(
+                "POST /_samp/tables HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n<VOTABLE/>",
+            ),
+        );
+        assert_eq!(post.status(), 201);
+        assert_eq!(post.header("Location"), Some("/_samp/tables/1.vot"));
+        let table = get("/_samp/tables/1.vot");
+        assert_eq!((table.status(), table.body()), (200, &b"<VOTABLE/>"[..]));
+        assert_eq!(table.header("Access-Control-Allow-Origin"), Some("*"));
+
+        let put = handle(
+            dir.path(),
+            &drop,
+            &request(
+                "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            ),
+        );
+        assert_eq!(put.status(), 405);
     }
 
     #[test]

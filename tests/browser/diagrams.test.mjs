@@ -19,11 +19,6 @@ before(async () => {
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
   page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
-  // A fresh headless Chromium now and then never finishes its very first page load on this
-  // kind of machine; a warm-up navigation (retried once) keeps that out of the tests.
-  for (let i = 0; i < 2; i++) {
-    if (await page.goto(base, { timeout: 15000 }).then(() => true, () => false)) break;
-  }
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   page.on("response", (r) => { if (r.status() >= 400) missing.push(new URL(r.url()).pathname); });

@@ -112,11 +112,6 @@ before(async () => {
   // The page's sky view asks the CDS for Aladin Lite when scrolled into view; this test stays
   // on this machine (the sky view's own tests cover it).
   await page.route((u) => u.hostname !== "127.0.0.1", (route) => route.abort());
-  // A fresh headless Chromium now and then never finishes its very first page load on this
-  // kind of machine; a warm-up navigation (retried once) keeps that out of the tests.
-  for (let i = 0; i < 2; i++) {
-    if (await page.goto(siteUrl, { timeout: 15000 }).then(() => true, () => false)) break;
-  }
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   page.on("response", (r) => { if (r.status() >= 400) missing.push(r.url()); });

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Pipeline: [`Query::parse`] reads the text ([`parse`]: target-only queries, normalisation,
-//! `sqlparser`) and checks it against a schema ([`typecheck`]); the browser then lists the
+//! `sqlparser`'s tokenizer and the expression grammar in `sqlexpr`) and checks it against a schema ([`typecheck`]); the browser then lists the
 //! object names it needs ([`Query::names_to_resolve`]), resolves them (possibly
 //! asynchronously) and calls [`Query::resolve`]; the planner reads [`Query::columns`] and
 //! [`Query::cones`]; [`Query::evaluate`] runs the brute-force reference evaluator
@@ -19,6 +19,7 @@ pub mod error;
 pub mod eval;
 mod normalise;
 pub mod parse;
+mod sqlexpr;
 pub mod typecheck;
 
 #[cfg(test)]

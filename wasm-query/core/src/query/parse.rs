@@ -1,24 +1,18 @@
 //! From text to syntax tree: recognises a query that is only a target, otherwise normalises
-//! the text (see [`super::normalise`]), parses it with `sqlparser` (`GenericDialect`) as one
-//! expression that must reach the end of the text, and converts sqlparser's AST into
-//! [`Syntax`] with spans in the original text.
+//! the text (see [`super::normalise`]), tokenizes it with `sqlparser` (`GenericDialect`), parses
+//! it as one SQL expression that must reach the end of the text ([`super::sqlexpr`]), and
+//! converts that into [`Syntax`] with spans in the original text.
 
 use super::QueryOptions;
-use super::ast::{CmpOp, Literal, Span, Syntax, TargetSyntax};
+use super::ast::{Literal, Span, Syntax, TargetSyntax};
 use super::error::{Position, QueryError};
 use super::normalise::{CONE_FN, CONTAINS_FN, ConeCall, Normalised, normalise};
+use super::sqlexpr::{self, BinOp, Expr as SqlExpr, ParseError, Unary};
 use crate::coords::{looks_like_position, parse_position, parse_radius};
 use crate::names::{is_catalogue_designation, parse_iau_designation};
-use sqlparser::ast::{
-    BinaryOperator, Expr as SqlExpr, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned,
-    UnaryOperator, Value,
-};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
 
 /// Parser recursion budget per level of the query's own nesting limit: one parenthesised
-/// level or prefix operator costs sqlparser a few recursive calls.
+/// level or prefix operator costs the parser one or two recursive calls.
 const RECURSION_PER_LEVEL: usize = 4;
 
 /// Words that make a text a condition rather than an object name.
@@ -129,27 +123,11 @@ fn parse_sql(text: &str, options: &QueryOptions) -> Result<Syntax, QueryError> {
         norm,
         options,
     };
-    let dialect = GenericDialect {};
     let limit = options
         .max_depth
         .saturating_mul(RECURSION_PER_LEVEL)
         .max(16);
-    let mut parser = Parser::new(&dialect)
-        .with_recursion_limit(limit)
-        .try_with_sql(&ctx.norm.sql)
-        .map_err(|e| parser_error(&ctx, e))?;
-    let expr = parser.parse_expr().map_err(|e| parser_error(&ctx, e))?;
-    let next = parser.peek_token();
-    if next.token != Token::EOF {
-        let span = ctx.span(next.span);
-        return Err(QueryError::Syntax {
-            at: ctx.position(span),
-            message: format!(
-                "unexpected {}: expected AND, OR or the end of the query",
-                token_at(text, span.start)
-            ),
-        });
-    }
+    let expr = sqlexpr::parse(&ctx.norm.sql, limit).map_err(|e| parser_error(&ctx, e))?;
     let syntax = convert(&ctx, &expr)?;
     check_depth(&ctx, &syntax, 0)?;
     Ok(syntax)
@@ -173,44 +151,44 @@ fn token_at(text: &str, offset: usize) -> String {
     format!("'{}'", &rest[..len])
 }
 
-fn parser_error(ctx: &Ctx<'_>, e: ParserError) -> QueryError {
-    let message = match e {
-        ParserError::RecursionLimitExceeded => {
+fn parser_error(ctx: &Ctx<'_>, e: ParseError) -> QueryError {
+    let at_location = |l: sqlparser::tokenizer::Location| {
+        ctx.norm
+            .original_offset(ctx.norm.sql_offset(l.line, l.column))
+    };
+    let (offset, message) = match e {
+        ParseError::TooDeep => {
             let (start, _) = ctx.norm.longest_prefix_run;
             return QueryError::TooDeep {
                 at: Position::of(ctx.text, start, start),
                 max: ctx.options.max_depth,
             };
         }
-        ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
-    };
-    let (body, offset) = match message.rfind(" at Line: ") {
-        Some(i) => {
-            let loc = &message[i + " at Line: ".len()..];
-            let mut nums = loc
-                .split(|c: char| !c.is_ascii_digit())
-                .filter(|s| !s.is_empty())
-                .map(|s| s.parse::<u64>().unwrap_or(1));
-            let line = nums.next().unwrap_or(1);
-            let column = nums.next().unwrap_or(1);
-            let sql_offset = ctx.norm.sql_offset(line, column);
-            (&message[..i], ctx.norm.original_offset(sql_offset))
-        }
-        None => (message.as_str(), ctx.text.len()),
-    };
-    let text = match body.strip_prefix("Expected: ") {
-        Some(rest) => {
-            let expected = rest.split(", found:").next().unwrap_or(rest);
-            format!(
-                "expected {expected} but found {}",
-                token_at(ctx.text, offset)
+        ParseError::Tokenizer(m, location) => (at_location(location), m),
+        ParseError::Expected { expected, at } => {
+            let offset = at.map_or(ctx.text.len(), |s| at_location(s.start));
+            (
+                offset,
+                format!(
+                    "expected {expected} but found {}",
+                    token_at(ctx.text, offset)
+                ),
             )
         }
-        None => body.to_string(),
+        ParseError::Trailing(span) => {
+            let offset = at_location(span.start);
+            (
+                offset,
+                format!(
+                    "unexpected {}: expected AND, OR or the end of the query",
+                    token_at(ctx.text, offset)
+                ),
+            )
+        }
     };
     QueryError::Syntax {
         at: Position::of(ctx.text, offset, offset + 1),
-        message: text,
+        message,
     }
 }
 
@@ -238,30 +216,13 @@ fn number_literal(s: &str) -> Option<Literal> {
         .map(Literal::Float)
 }
 
-fn comparison(op: &BinaryOperator) -> Option<CmpOp> {
-    Some(match op {
-        BinaryOperator::Eq => CmpOp::Eq,
-        BinaryOperator::NotEq => CmpOp::Ne,
-        BinaryOperator::Lt => CmpOp::Lt,
-        BinaryOperator::LtEq => CmpOp::Le,
-        BinaryOperator::Gt => CmpOp::Gt,
-        BinaryOperator::GtEq => CmpOp::Ge,
-        _ => return None,
-    })
-}
-
-/// The terms of a chain of `op` (AND or OR), left to right. sqlparser nests such chains to
-/// the left, one level per term, so the spine is walked with a loop rather than recursion.
-fn flatten(
-    ctx: &Ctx<'_>,
-    e: &SqlExpr,
-    op: &BinaryOperator,
-    out: &mut Vec<Syntax>,
-) -> Result<(), QueryError> {
+/// The terms of a chain of `op` (AND or OR), left to right. Such chains nest to the left,
+/// one level per term, so the spine is walked with a loop rather than recursion.
+fn flatten(ctx: &Ctx<'_>, e: &SqlExpr, op: BinOp, out: &mut Vec<Syntax>) -> Result<(), QueryError> {
     let mut rights = Vec::new();
     let mut node = e;
-    while let SqlExpr::BinaryOp { left, op: o, right } = node {
-        if o != op {
+    while let SqlExpr::Binary(o, left, right, _) = node {
+        if *o != op {
             break;
         }
         rights.push(right.as_ref());
@@ -270,7 +231,7 @@ fn flatten(
     out.push(convert(ctx, node)?);
     for r in rights.into_iter().rev() {
         match r {
-            SqlExpr::BinaryOp { op: o, .. } if o == op => flatten(ctx, r, op, out)?,
+            SqlExpr::Binary(o, ..) if *o == op => flatten(ctx, r, op, out)?,
             other => out.push(convert(ctx, other)?),
         }
     }
@@ -278,83 +239,69 @@ fn flatten(
 }
 
 fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
-    if let SqlExpr::BinaryOp {
-        op: op @ (BinaryOperator::And | BinaryOperator::Or),
-        ..
-    } = e
-    {
-        let mut terms = Vec::new();
-        flatten(ctx, e, op, &mut terms)?;
-        return Ok(if *op == BinaryOperator::And {
-            Syntax::And(terms)
-        } else {
-            Syntax::Or(terms)
-        });
-    }
     let span = ctx.span(e.span());
     Ok(match e {
-        SqlExpr::Identifier(id) => Syntax::Ident(id.value.clone(), ctx.span(id.span)),
-        SqlExpr::CompoundIdentifier(_) => {
+        SqlExpr::Binary(op @ (BinOp::And | BinOp::Or), ..) => {
+            let mut terms = Vec::new();
+            flatten(ctx, e, *op, &mut terms)?;
+            if *op == BinOp::And {
+                Syntax::And(terms)
+            } else {
+                Syntax::Or(terms)
+            }
+        }
+        SqlExpr::Ident(name, s) => Syntax::Ident(name.clone(), ctx.span(*s)),
+        SqlExpr::Compound(_) => {
             return Err(ctx.unsupported(
                 span,
                 "qualified names such as a.b are not supported; write the column name alone",
             ));
         }
-        SqlExpr::Value(v) => {
-            let lit = match &v.value {
-                Value::Number(s, _) => number_literal(s)
-                    .ok_or_else(|| ctx.unsupported(span, format!("number {s} is out of range")))?,
-                Value::SingleQuotedString(s) => Literal::Str(s.clone()),
-                Value::Boolean(b) => Literal::Bool(*b),
-                Value::Null => Literal::Null,
-                other => {
-                    return Err(ctx.unsupported(
-                        span,
-                        format!(
-                            "value {other} is not supported; use numbers, 'strings', true or false"
-                        ),
-                    ));
-                }
-            };
-            Syntax::Literal(lit, span)
+        SqlExpr::Number(s, _) => Syntax::Literal(
+            number_literal(s)
+                .ok_or_else(|| ctx.unsupported(span, format!("number {s} is out of range")))?,
+            span,
+        ),
+        SqlExpr::Str(s, _) => Syntax::Literal(Literal::Str(s.clone()), span),
+        SqlExpr::Bool(b, _) => Syntax::Literal(Literal::Bool(*b), span),
+        SqlExpr::Null(_) => Syntax::Literal(Literal::Null, span),
+        SqlExpr::OtherValue(v, _) => {
+            return Err(ctx.unsupported(
+                span,
+                format!("value {v} is not supported; use numbers, 'strings', true or false"),
+            ));
         }
-        SqlExpr::UnaryOp { op, expr } => match op {
-            UnaryOperator::Not => Syntax::Not(Box::new(convert(ctx, expr)?), span),
-            UnaryOperator::Minus | UnaryOperator::Plus => {
-                let negate = *op == UnaryOperator::Minus;
-                match convert(ctx, expr)? {
-                    Syntax::Literal(Literal::Int(i), s) => {
-                        Syntax::Literal(Literal::Int(if negate { -i } else { i }), s)
-                    }
-                    Syntax::Literal(Literal::Float(x), s) => {
-                        Syntax::Literal(Literal::Float(if negate { -x } else { x }), s)
-                    }
-                    _ => return Err(ctx.unsupported(span, "a sign can only precede a number")),
+        SqlExpr::Unary(Unary::Not, inner, _) => Syntax::Not(Box::new(convert(ctx, inner)?), span),
+        SqlExpr::Unary(op, inner, _) => {
+            let negate = *op == Unary::Minus;
+            match convert(ctx, inner)? {
+                Syntax::Literal(Literal::Int(i), s) => {
+                    Syntax::Literal(Literal::Int(if negate { -i } else { i }), s)
                 }
-            }
-            _ => return Err(ctx.unsupported(span, format!("operator {op} is not supported"))),
-        },
-        SqlExpr::BinaryOp { left, op, right } => {
-            if let Some(cmp) = comparison(op) {
-                Syntax::Compare(
-                    cmp,
-                    Box::new(convert(ctx, left)?),
-                    Box::new(convert(ctx, right)?),
-                    span,
-                )
-            } else {
-                return Err(ctx.unsupported(
-                    span,
-                    format!("operator {op} is not supported; queries compare columns with values (= != < <= > >=)"),
-                ));
+                Syntax::Literal(Literal::Float(x), s) => {
+                    Syntax::Literal(Literal::Float(if negate { -x } else { x }), s)
+                }
+                _ => return Err(ctx.unsupported(span, "a sign can only precede a number")),
             }
         }
-        SqlExpr::Nested(inner) => convert(ctx, inner)?,
+        SqlExpr::Binary(BinOp::Cmp(cmp), left, right, _) => Syntax::Compare(
+            *cmp,
+            Box::new(convert(ctx, left)?),
+            Box::new(convert(ctx, right)?),
+            span,
+        ),
+        SqlExpr::Binary(BinOp::Other(op), ..) => {
+            return Err(ctx.unsupported(
+                span,
+                format!("operator {op} is not supported; queries compare columns with values (= != < <= > >=)"),
+            ));
+        }
         SqlExpr::Between {
             expr,
             negated,
             low,
             high,
+            ..
         } => Syntax::Between {
             expr: Box::new(convert(ctx, expr)?),
             low: Box::new(convert(ctx, low)?),
@@ -366,6 +313,7 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
             expr,
             list,
             negated,
+            ..
         } => {
             if list.len() > ctx.options.max_set_size {
                 return Err(QueryError::SetTooLarge {
@@ -384,13 +332,18 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
                 span,
             }
         }
-        SqlExpr::IsNull(inner) | SqlExpr::IsNotNull(inner) => Syntax::IsNull {
+        SqlExpr::IsNull(inner, negated, _) => Syntax::IsNull {
             expr: Box::new(convert(ctx, inner)?),
-            negated: matches!(e, SqlExpr::IsNotNull(_)),
+            negated: *negated,
             span,
         },
-        SqlExpr::Function(f) => function(ctx, f, span)?,
-        SqlExpr::Like { .. } | SqlExpr::ILike { .. } => {
+        SqlExpr::Function {
+            name,
+            name_span,
+            args,
+            ..
+        } => function(ctx, name, ctx.span(*name_span), args, span)?,
+        SqlExpr::Unsupported("LIKE", _) => {
             return Err(ctx.unsupported(
                 span,
                 "LIKE is not supported; to find text in a column write \"text\" IN column",
@@ -399,7 +352,7 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
         SqlExpr::Tuple(_) => {
             return Err(ctx.unsupported(span, "a list of values must follow IN: column IN {a, b}"));
         }
-        _ => {
+        SqlExpr::Unsupported(..) => {
             return Err(ctx.unsupported(
                 span,
                 "this is not supported in queries; see the query language documentation",
@@ -408,25 +361,16 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
     })
 }
 
-fn function(ctx: &Ctx<'_>, f: &sqlparser::ast::Function, span: Span) -> Result<Syntax, QueryError> {
-    let name = f.name.to_string();
-    let args: Vec<&SqlExpr> = match &f.args {
-        FunctionArguments::List(list) => list
-            .args
-            .iter()
-            .filter_map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+fn function(
+    ctx: &Ctx<'_>,
+    name: &str,
+    name_span: Span,
+    args: &[SqlExpr],
+    span: Span,
+) -> Result<Syntax, QueryError> {
     if name == CONE_FN {
         let index = match args.first() {
-            Some(SqlExpr::Value(v)) => match &v.value {
-                Value::Number(n, _) => n.parse::<usize>().ok(),
-                _ => None,
-            },
+            Some(SqlExpr::Number(n, _)) => n.parse::<usize>().ok(),
             _ => None,
         };
         let call = index
@@ -441,10 +385,7 @@ fn function(ctx: &Ctx<'_>, f: &sqlparser::ast::Function, span: Span) -> Result<S
         let words = words
             .iter()
             .map(|w| match w {
-                SqlExpr::Value(v) => match &v.value {
-                    Value::SingleQuotedString(s) => Ok(s.clone()),
-                    _ => Err(ctx.unsupported(span, "text search needs strings")),
-                },
+                SqlExpr::Str(s, _) => Ok(s.clone()),
                 _ => Err(ctx.unsupported(span, "text search needs strings")),
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -462,7 +403,7 @@ fn function(ctx: &Ctx<'_>, f: &sqlparser::ast::Function, span: Span) -> Result<S
         });
     }
     Err(ctx.unsupported(
-        ctx.span(f.name.span()),
+        name_span,
         format!("unknown function {name}(); the only function is cone(target, radius)"),
     ))
 }

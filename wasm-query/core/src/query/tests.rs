@@ -538,7 +538,7 @@ fn sorting_puts_nulls_last_and_pages() {
 #[test]
 fn deepest_accepted_queries_fit_a_small_stack() {
     // The browser's wasm stack is 1 MiB by default; queries at the nesting limit must parse,
-    // check and evaluate within it (sqlparser is built without its stack guard).
+    // check and evaluate within it (the parser has no stack guard of its own).
     let handle = std::thread::Builder::new()
         .stack_size(1 << 20)
         .spawn(|| {

@@ -620,6 +620,166 @@ mod tests {
         }
     }
 
+    /// The same shape from sqlparser's own parser (native tests only: the browser module
+    /// does not link it).
+    fn sqlparser_shape(e: &sqlparser::ast::Expr) -> String {
+        use sqlparser::ast::{BinaryOperator as B, Expr as E, UnaryOperator as U, Value as V};
+        let cmp = |c: &str| format!("Cmp({c})");
+        match e {
+            E::Identifier(id) => id.value.clone(),
+            E::Nested(x) => sqlparser_shape(x),
+            E::Value(v) => match &v.value {
+                V::Number(n, _) => n.clone(),
+                V::SingleQuotedString(s) => format!("'{s}'"),
+                V::Boolean(b) => b.to_string(),
+                V::Null => "NULL".into(),
+                other => format!("other {other}"),
+            },
+            E::UnaryOp { op, expr } => {
+                let op = match op {
+                    U::Not => "Not",
+                    U::Minus => "Minus",
+                    U::Plus => "Plus",
+                    other => panic!("{other}"),
+                };
+                format!("({op} {})", sqlparser_shape(expr))
+            }
+            E::BinaryOp { left, op, right } => {
+                let op = match op {
+                    B::And => "And".to_string(),
+                    B::Or => "Or".to_string(),
+                    B::Eq => cmp("Eq"),
+                    B::NotEq => cmp("Ne"),
+                    B::Lt => cmp("Lt"),
+                    B::LtEq => cmp("Le"),
+                    B::Gt => cmp("Gt"),
+                    B::GtEq => cmp("Ge"),
+                    other => format!("Other({:?})", other.to_string()),
+                };
+                format!(
+                    "({} {op} {})",
+                    sqlparser_shape(left),
+                    sqlparser_shape(right)
+                )
+            }
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => format!(
+                "({} {}BETWEEN {} {})",
+                sqlparser_shape(expr),
+                if *negated { "NOT " } else { "" },
+                sqlparser_shape(low),
+                sqlparser_shape(high)
+            ),
+            E::InList {
+                expr,
+                list,
+                negated,
+            } => format!(
+                "({} {}IN {})",
+                sqlparser_shape(expr),
+                if *negated { "NOT " } else { "" },
+                list.iter()
+                    .map(sqlparser_shape)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            E::IsNull(x) => format!("({} IS NULL)", sqlparser_shape(x)),
+            E::IsNotNull(x) => format!("({} IS NOT NULL)", sqlparser_shape(x)),
+            E::Like { .. } | E::ILike { .. } => "unsupported LIKE".into(),
+            E::InSubquery { .. } => "unsupported subqueries".into(),
+            E::Function(f) => {
+                let args = match &f.args {
+                    sqlparser::ast::FunctionArguments::List(l) => l
+                        .args
+                        .iter()
+                        .map(|a| match a {
+                            sqlparser::ast::FunctionArg::Unnamed(
+                                sqlparser::ast::FunctionArgExpr::Expr(x),
+                            ) => sqlparser_shape(x),
+                            other => panic!("{other}"),
+                        })
+                        .collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                };
+                format!("{}({})", f.name, args.join(","))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn trees_equal_sqlparsers_own_on_generated_conditions() {
+        // A deterministic stream of conditions mixing every construct the grammar takes, with
+        // random parentheses; each must give sqlparser's tree.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rand = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        fn condition(rand: &mut dyn FnMut(u64) -> u64, depth: u32) -> String {
+            let atoms = [
+                "srcid",
+                "sc_det_ml",
+                "1",
+                "2.5",
+                "-3",
+                "1e-14",
+                "'a''b'",
+                "TRUE",
+                "NULL",
+                "f(x, 2)",
+            ];
+            let atom =
+                |r: &mut dyn FnMut(u64) -> u64| atoms[r(atoms.len() as u64) as usize].to_string();
+            if depth == 0 {
+                return atom(rand);
+            }
+            let a = condition(rand, depth - 1);
+            let b = condition(rand, depth - 1);
+            let e = match rand(14) {
+                0 => format!("{a} AND {b}"),
+                1 => format!("{a} OR {b}"),
+                2 => format!("NOT {a}"),
+                3 => format!("{a} = {b}"),
+                4 => format!("{a} <> {b}"),
+                5 => format!("{a} <= {b}"),
+                6 => format!("{a} > {b}"),
+                7 => format!("{a} + {b} * {a}"),
+                8 => format!("{a} BETWEEN {} AND {}", atom(rand), atom(rand)),
+                9 => format!("{a} NOT IN ({}, {})", atom(rand), atom(rand)),
+                10 => format!("{a} IN ({})", atom(rand)),
+                11 => format!("{a} IS NOT NULL"),
+                12 => format!("{a} IS NULL"),
+                _ => format!("- {a}"),
+            };
+            if rand(3) == 0 { format!("({e})") } else { e }
+        }
+        let dialect = sqlparser::dialect::GenericDialect {};
+        let mut compared = 0;
+        for _ in 0..3000 {
+            let depth = rand(4) as u32;
+            let text = condition(&mut rand, depth);
+            let theirs = sqlparser::parser::Parser::new(&dialect)
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_expr());
+            match (parse(&text, 1000), theirs) {
+                (Ok(ours), Ok(theirs)) => {
+                    assert_eq!(shape(&ours), sqlparser_shape(&theirs), "{text}");
+                    compared += 1;
+                }
+                (Err(_), Err(_)) => {}
+                (ours, theirs) => panic!("{text}: ours {ours:?}, sqlparser {theirs:?}"),
+            }
+        }
+        assert!(compared > 2500, "only {compared} conditions parsed");
+    }
+
     #[test]
     fn spans_cover_the_tokens() {
         let e = parse("srcid  =  12 AND x IN (1,2)", 64).unwrap();

@@ -299,8 +299,8 @@ fn source_page_has_everything_the_catalogue_knows() {
         "HR4",
         "SC_CHI2PROB",
         "<svg",
-        "detections.csv",
-        "detections.vot",
+        "xmm_detections_201122201010052.csv",
+        "xmm_detections_201122201010052.vot",
         "simbad.cds.unistra.fr",
         "observation/0112220101/",
     ] {
@@ -318,22 +318,50 @@ fn source_page_has_everything_the_catalogue_knows() {
         !html.contains("Fit spectrum"),
         "no fit panel without fit_server_url"
     );
-    let csv = std::fs::read_to_string(root.join("source/201122201010052/detections.csv")).unwrap();
+    // The CSV download is inline (a data: URL); the VOTable is made from it by the page's
+    // script with the column descriptions every source page shares.
+    let csv_link = scraper::Selector::parse("a#download-csv").unwrap();
+    let href = doc
+        .select(&csv_link)
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .unwrap();
+    let body = href
+        .strip_prefix("data:text/csv;charset=utf-8,")
+        .expect("a CSV data: URL");
+    let csv = percent_decode(body);
     assert!(csv.starts_with("DETID,SRCID,IAUNAME"));
     assert_eq!(
         csv.lines().count(),
         3,
         "header and the source's 2 detections"
     );
-    let vot = std::fs::read_to_string(root.join("source/201122201010052/detections.vot")).unwrap();
-    let doc = roxmltree::Document::parse(&vot).unwrap();
-    let trs = doc.descendants().filter(|n| n.has_tag_name("TR")).count();
-    assert_eq!(trs, 2);
+    assert!(
+        !root.join("source/201122201010052/detections.csv").exists(),
+        "no download files per source"
+    );
+    let vot_link = scraper::Selector::parse("a#download-vot").unwrap();
+    let fields_href = doc
+        .select(&vot_link)
+        .next()
+        .and_then(|a| a.value().attr("data-fields"))
+        .unwrap();
+    let fields_path = root.join("source/201122201010052").join(fields_href);
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&fields_path).unwrap()).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(meta["columns"], serde_json::json!(header));
+    let xml = format!("<TABLE>{}</TABLE>", meta["fields"].as_str().unwrap());
+    let doc = roxmltree::Document::parse(&xml).unwrap();
     let flux = doc
         .descendants()
         .find(|n| n.has_tag_name("FIELD") && n.attribute("name") == Some("EP_8_FLUX"))
         .unwrap();
-    assert_eq!(flux.attribute("unit"), Some("erg/cm**2/s"));
+    assert_eq!(
+        flux.attribute("unit"),
+        Some("erg.cm**-2.s**-1"),
+        "VOUnit syntax"
+    );
 }
 
 #[test]
@@ -664,4 +692,21 @@ fn catalogue_inputs_are_rehashed_only_when_they_change() {
     *changed.last_mut().unwrap() ^= 0x20;
     std::fs::write(&fits, &changed).unwrap();
     assert!(!skipped(&build(&cfg, &out)), "changed bytes");
+}
+
+/// The text of a percent-encoded URL part.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
 }

@@ -100,7 +100,10 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
             "Number of the detection in the source list of its observation (pipeline SRCNUM).",
             "meta.id;obs",
         ),
-        "OBS_ID" => ("XMM-Newton observation identifier (10 digits).", "obs.id"),
+        "OBS_ID" => (
+            "XMM-Newton observation identifier (10 digits).",
+            "meta.id;obs",
+        ),
         "REVOLUT" => (
             "XMM-Newton orbit (revolution) number of the observation.",
             "obs.param",
@@ -119,7 +122,7 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "PN_FILTER" | "M1_FILTER" | "M2_FILTER" => (
             "Optical blocking filter of the camera (Thin1, Thin2, Medium, Thick, or UNDEF when the camera was off).",
-            "instr.filter",
+            "meta.code;instr.filter",
         ),
         "PN_SUBMODE" | "M1_SUBMODE" | "M2_SUBMODE" => (
             "Observing sub-mode of the camera (e.g. PrimeFullWindow), UNDEFINED when not used.",
@@ -162,7 +165,7 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
         "DEC_UNC" => ("Declination before astrometric correction.", "pos.eq.dec"),
         "CCDPN" | "CCDM1" | "CCDM2" => (
             "CCD of the camera on which the detection lies.",
-            "instr.det",
+            "meta.id;instr.det",
         ),
         "PN_RAWX" | "M1_RAWX" | "M2_RAWX" => (
             "Detector RAWX pixel of the detection.",
@@ -297,7 +300,7 @@ fn patterned(name: &str) -> Option<(String, &'static str)> {
         ),
         (Some(b), "RATE") => (
             format!("Count rate in band {} ({b}) in {who}.", band?),
-            "phot.count;arith.rate;em.X-ray",
+            "arith.rate;phot.count;em.X-ray",
         ),
         (Some(b), "RATE_ERR") => (
             format!("1σ error of the band {} ({b}) count rate in {who}.", band?),

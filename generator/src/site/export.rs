@@ -1,6 +1,11 @@
-//! Downloads of a source's detections: CSV (RFC 4180, header line of column names) and
-//! VOTable 1.4 (TABLEDATA, with each column's unit, UCD and description). Both carry the
+//! Downloads of a source's detections: CSV (RFC 4180, header line of column names), inline in
+//! the source page as a `data:` URL, and VOTable 1.4 (TABLEDATA, with each column's unit, UCD
+//! and description), which the page's script (`static/downloads.js`) makes from that CSV and
+//! the column descriptions written once per site ([`VOTABLE_FIELDS_PATH`]). Both carry the
 //! [`EXPORT_COLUMNS`] that exist in the catalogue, plus any extra detection columns.
+//!
+//! A site of 700,000 sources thus has 1.4 million fewer files (and 15 GB less) than with two
+//! download files per source.
 
 use super::format::xml_escape;
 #[cfg(test)]
@@ -93,10 +98,10 @@ pub fn columns(t: &Table, extra: &[String]) -> Vec<usize> {
     v
 }
 
-/// Writes cell `r` of column `c` as text: empty for null (and NaN), `true`/`false` (or
-/// VOTable's `T`/`F` with `votable`), integers in full, floats in the shorter of plain and
+/// Writes cell `r` of column `c` as CSV text: empty for null (and NaN), `true`/`false`,
+/// integers in full, floats in the shorter of plain and
 /// exponent notation that reads back exactly (single-precision columns as single precision).
-fn push_cell(o: &mut String, c: &xcat_core::Column, r: usize, votable: bool) {
+fn push_cell(o: &mut String, c: &xcat_core::Column, r: usize) {
     use std::fmt::Write;
     use xcat_core::ColumnData as D;
     if c.is_null(r) {
@@ -116,12 +121,7 @@ fn push_cell(o: &mut String, c: &xcat_core::Column, r: usize, votable: bool) {
     }
     let _ = match c.data() {
         D::Bool(v) => {
-            o.push_str(match (v[r], votable) {
-                (true, true) => "T",
-                (false, true) => "F",
-                (true, false) => "true",
-                (false, false) => "false",
-            });
+            o.push_str(if v[r] { "true" } else { "false" });
             Ok(())
         }
         D::U8(v) => write!(o, "{}", v[r]),
@@ -142,9 +142,7 @@ fn push_cell(o: &mut String, c: &xcat_core::Column, r: usize, votable: bool) {
         }
         D::Str(v) => {
             let t = v.get(r);
-            if votable {
-                o.push_str(&xml_escape(t));
-            } else if t.contains([',', '"', '\n', '\r']) {
+            if t.contains([',', '"', '\n', '\r']) {
                 o.push('"');
                 o.push_str(&t.replace('"', "\"\""));
                 o.push('"');
@@ -175,6 +173,8 @@ fn votable_type(d: DataType) -> &'static str {
 pub struct Exporter {
     cols: Vec<usize>,
     csv_header: String,
+    names: Vec<String>,
+    datatypes: Vec<&'static str>,
     vot_fields: String,
 }
 
@@ -202,7 +202,7 @@ impl Exporter {
                 v.push_str(" arraysize=\"*\"");
             }
             if !f.unit.is_empty() {
-                v.push_str(&format!(" unit=\"{}\"", xml_escape(&f.unit)));
+                v.push_str(&format!(" unit=\"{}\"", xml_escape(&vo_unit(&f.unit))));
             }
             if !f.ucd.is_empty() {
                 v.push_str(&format!(" ucd=\"{}\"", xml_escape(&f.ucd)));
@@ -213,6 +213,11 @@ impl Exporter {
             ));
         }
         Exporter {
+            names: cols.iter().map(|&c| s.field(c).name.clone()).collect(),
+            datatypes: cols
+                .iter()
+                .map(|&c| votable_type(s.field(c).dtype))
+                .collect(),
             cols,
             csv_header,
             vot_fields: v,
@@ -229,36 +234,90 @@ impl Exporter {
                 if k > 0 {
                     o.push(',');
                 }
-                push_cell(&mut o, t.column_at(c), r as usize, false);
+                push_cell(&mut o, t.column_at(c), r as usize);
             }
             o.push_str("\r\n");
         }
         o.into_bytes()
     }
 
-    /// VOTable 1.4 (TABLEDATA) of `rows` of `t`; `name` names the table.
-    pub fn votable(&self, t: &Table, rows: &[u32], name: &str, description: &str) -> Vec<u8> {
-        let mut o = String::with_capacity(self.vot_fields.len() + 512 + rows.len() * 1024);
-        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\n<RESOURCE type=\"results\">\n");
-        o.push_str(&format!(
-            "<TABLE name=\"{}\">\n<DESCRIPTION>{}</DESCRIPTION>\n",
-            xml_escape(name),
-            xml_escape(description)
-        ));
-        o.push_str(&self.vot_fields);
-        o.push_str("<DATA><TABLEDATA>\n");
-        for &r in rows {
-            o.push_str("<TR>");
-            for &c in &self.cols {
-                o.push_str("<TD>");
-                push_cell(&mut o, t.column_at(c), r as usize, true);
-                o.push_str("</TD>");
-            }
-            o.push_str("</TR>\n");
-        }
-        o.push_str("</TABLEDATA></DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n");
-        o.into_bytes()
+    /// The column descriptions of the VOTable downloads, as JSON: `columns` (names, in CSV
+    /// order), `datatypes` (VOTable datatypes) and `fields` (the `<FIELD>` elements, with
+    /// unit, UCD and description, ready to go between `<TABLE>` and `<DATA>`).
+    pub fn votable_fields(&self) -> Vec<u8> {
+        let json = serde_json::json!({
+            "columns": self.names,
+            "datatypes": self.datatypes,
+            "fields": self.vot_fields,
+        });
+        let mut out = serde_json::to_vec_pretty(&json).expect("JSON of strings");
+        out.push(b'\n');
+        out
     }
+}
+
+/// A FITS/OGIP unit string (`erg/cm**2/s`, `count/s`, `arcsec`) in the IVOA VOUnit syntax
+/// VOTable 1.4 asks for (`erg.cm**-2.s**-1`, `count.s**-1`): products joined by `.`, every
+/// divisor as a negative power. Strings it does not recognise are kept as they are.
+pub fn vo_unit(unit: &str) -> String {
+    let mut terms = Vec::new();
+    for (k, part) in unit.trim().split('/').enumerate() {
+        let sign = if k == 0 { 1 } else { -1 };
+        // Products: `.`, a space or a single `*`.
+        let part = part.replace("**", "^");
+        for factor in part.split(['.', ' ', '*']).filter(|f| !f.is_empty()) {
+            let (name, power) = match factor.split_once('^') {
+                Some((n, p)) => match p.trim_matches(['(', ')']).parse::<i32>() {
+                    Ok(p) => (n, p),
+                    Err(_) => return unit.to_string(),
+                },
+                None => (factor, 1),
+            };
+            if name.is_empty()
+                || !name.chars().all(|c| c.is_ascii_alphabetic())
+                || (k > 0 && name.is_empty())
+            {
+                return unit.to_string();
+            }
+            terms.push((name.to_string(), sign * power));
+        }
+    }
+    if terms.is_empty() {
+        return unit.to_string();
+    }
+    terms
+        .iter()
+        .map(|(n, p)| {
+            if *p == 1 {
+                n.clone()
+            } else {
+                format!("{n}**{p}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Where [`Exporter::votable_fields`] goes in the site (next to the `source/<SRCID>/` pages).
+pub const VOTABLE_FIELDS_PATH: &str = "source/votable-fields.json";
+
+/// A `data:` URL of `bytes` with media type `mime`: bytes other than letters, digits and
+/// `-._~,:;=+*!()/@$` are percent-encoded, so the URL needs no escaping in an HTML attribute.
+pub fn data_url(mime: &str, bytes: &[u8]) -> String {
+    let mut o = String::with_capacity(mime.len() + 6 + bytes.len() * 11 / 10);
+    o.push_str("data:");
+    o.push_str(mime);
+    o.push(',');
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~,:;=+*!()/@$".contains(&b) {
+            o.push(b as char);
+        } else {
+            o.push('%');
+            o.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            o.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+        }
+    }
+    o
 }
 
 #[cfg(test)]
@@ -305,35 +364,70 @@ mod tests {
     }
 
     #[test]
-    fn votable_parses_with_nulls_and_escapes() {
+    fn votable_fields_describe_every_column_in_csv_order() {
         let t = table();
         let e = Exporter::new(&t, vec![0, 1, 2, 3, 4]);
-        let v = String::from_utf8(e.votable(&t, &[0, 1], "t<1>", "d & e")).unwrap();
-        let doc = roxmltree::Document::parse(&v).unwrap();
-        let tds: Vec<&str> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("TD"))
-            .map(|n| n.text().unwrap_or(""))
-            .collect();
+        let j: serde_json::Value = serde_json::from_slice(&e.votable_fields()).unwrap();
         assert_eq!(
-            tds,
-            [
-                "1",
-                "7.36196e-15",
-                "0.3",
-                "a,\"b\"",
-                "T",
-                "2",
-                "",
-                "",
-                "<x>",
-                "F"
-            ]
+            j["columns"],
+            serde_json::json!(["ID", "FLUX", "HR", "NAME", "OK"])
         );
+        assert_eq!(
+            j["datatypes"],
+            serde_json::json!(["long", "double", "float", "char", "boolean"])
+        );
+        // The FIELD elements are well-formed XML once inside a TABLE.
+        let xml = format!("<TABLE>{}</TABLE>", j["fields"].as_str().unwrap());
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let names: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("FIELD"))
+            .map(|n| n.attribute("name").unwrap())
+            .collect();
+        assert_eq!(names, ["ID", "FLUX", "HR", "NAME", "OK"]);
         let flux = doc
             .descendants()
             .find(|n| n.has_tag_name("FIELD") && n.attribute("name") == Some("FLUX"))
             .unwrap();
-        assert_eq!(flux.attribute("unit"), Some("erg/cm**2/s"));
+        assert_eq!(flux.attribute("unit"), Some("erg.cm**-2.s**-1"));
+    }
+
+    #[test]
+    fn units_are_written_in_vounit_syntax() {
+        // IVOA VOUnit 1.0 §2; astropy's "vounit" format writes erg/cm**2/s the same way.
+        for (fits, vo) in [
+            ("erg/cm**2/s", "erg.cm**-2.s**-1"),
+            ("count/s", "count.s**-1"),
+            ("erg/s", "erg.s**-1"),
+            ("arcsec", "arcsec"),
+            ("deg", "deg"),
+            ("cm**-2", "cm**-2"),
+            ("10**22/cm**2", "10**22/cm**2"),
+            ("", ""),
+        ] {
+            assert_eq!(vo_unit(fits), vo, "{fits}");
+        }
+    }
+
+    #[test]
+    fn data_urls_read_back_and_need_no_html_escaping() {
+        let csv = "ID,NAME\r\n1,\"a, <b> & 'c' #1 100%\"\r\n2,é\r\n";
+        let url = data_url("text/csv;charset=utf-8", csv.as_bytes());
+        assert!(url.starts_with("data:text/csv;charset=utf-8,ID,NAME%0D%0A1,"));
+        assert!(!url.contains(['"', '\'', '<', '>', '&', '#', ' ', '\r', '\n']));
+        let body = &url[url.find(',').unwrap() + 1..];
+        let mut back = Vec::new();
+        let b = body.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                back.push(u8::from_str_radix(&body[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                back.push(b[i]);
+                i += 1;
+            }
+        }
+        assert_eq!(String::from_utf8(back).unwrap(), csv);
     }
 }

@@ -475,6 +475,8 @@ fn catalogue_pages(
             render::minify(&html, &cfg).into()
         }
     };
+    let (fields_path, fields) = catalog.votable_fields();
+    output.write(fields_path, &fields)?;
     let mut pages = render_parallel(
         cat.sources.rows(),
         "rendering source pages",
@@ -483,9 +485,6 @@ fn catalogue_pages(
             let path = catalog.source_path(i);
             let html = render::render(tera, "source.html", &catalog.source(i), &path)?;
             output.write(&path, &finish("source.html", html))?;
-            for (p, bytes) in catalog.source_downloads(i) {
-                output.write(&p, &bytes)?;
-            }
             Ok(())
         },
     )?;

@@ -123,27 +123,27 @@ impl<'a> Catalog<'a> {
         format!("source/{}/index.html", self.srcids[i])
     }
 
-    /// The CSV and VOTable downloads of source row `i`'s detections, as (path, bytes).
-    pub fn source_downloads(&self, i: usize) -> [(String, Vec<u8>); 2] {
-        let d = &self.cat.detections;
+    /// The column descriptions of the VOTable downloads, shared by every source page (see
+    /// [`export::Exporter::votable_fields`]), and their path.
+    pub fn votable_fields(&self) -> (&'static str, Vec<u8>) {
+        (export::VOTABLE_FIELDS_PATH, self.exporter.votable_fields())
+    }
+
+    /// The downloads of source row `i`'s detections, for its page: the CSV inline (a `data:`
+    /// URL, so that it needs neither a file of its own nor JavaScript) and what the page's
+    /// script needs to make the VOTable from it.
+    fn source_downloads(&self, i: usize) -> Json {
         let rows = self.cat.source_detections.members(i);
         let id = self.srcids[i];
         let name = s(&self.cat.sources, "IAUNAME", i).unwrap_or("");
-        [
-            (
-                format!("source/{id}/detections.csv"),
-                self.exporter.csv(d, rows),
-            ),
-            (
-                format!("source/{id}/detections.vot"),
-                self.exporter.votable(
-                    d,
-                    rows,
-                    &format!("detections_{id}"),
-                    &format!("XMM-Newton detections of {name} (SRCID {id})"),
-                ),
-            ),
-        ]
+        let csv = self.exporter.csv(&self.cat.detections, rows);
+        json!({
+            "csv": export::data_url("text/csv;charset=utf-8", &csv),
+            "csv_name": format!("xmm_detections_{id}.csv"),
+            "vot_name": format!("xmm_detections_{id}.vot"),
+            "vot_table": format!("detections_{id}"),
+            "vot_description": format!("XMM-Newton detections of {name} (SRCID {id})"),
+        })
     }
 
     /// Context of the page of source row `i`.
@@ -278,7 +278,7 @@ impl<'a> Catalog<'a> {
         c["neighbour_radius"] = json!(cell(&xcat_core::Value::Float(self.neighbour_radius_arcmin)));
         c["extra"] = json!(extra);
         c["links"] = json!(external_links(ra, dec));
-        c["downloads"] = json!({"csv": "detections.csv", "vot": "detections.vot"});
+        c["downloads"] = self.source_downloads(i);
         c["fit"] = json!(self.fit && has_spectrum);
         c["query_near"] = json!(format!(
             "{root}query/?q={}",

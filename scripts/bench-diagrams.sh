@@ -13,13 +13,13 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 [ -f themes/default/static/wasm/xcat_wasm_bg.wasm ] || scripts/build-wasm.sh
 scripts/vendor.sh
-cargo build --release -q -p xcat --bin xcat --example query_data
+cargo build --release -q -p xcat --bin xcat
 bin=${CARGO_TARGET_DIR:-target}/release
 xcat=$bin/xcat
 server=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work/site" "$work"/demo-*
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$work/site" "$work/query" "$work"/demo-*
 }
 trap cleanup EXIT
 cat_file="$work/demo-$sources.fits"
@@ -36,11 +36,14 @@ missing = "false"
 [[names]]
 file = "$work/$stem-names.csv"
 TOML
-rm -rf "$work/site"
-# The pages of the demo site (3000 sources), then the query data of the big catalogue.
+rm -rf "$work/site" "$work/query"
+# The pages of the demo site (3000 sources), then the query data of the big catalogue in
+# place of the demo's (`--only query` writes no page per source).
 "$xcat" build -q --out "$work/site"
+"$xcat" build -q --config "$work/xcat.toml" --only query --out "$work/query"
 rm -rf "$work/site/data"
-"$bin/examples/query_data" "$work/xcat.toml" "$work/site"
+mv "$work/query/data" "$work/site/data"
+rm -rf "$work/query"
 echo "query data: $(du -sh --apparent-size "$work/site/data" | cut -f1) in $(find "$work/site/data" -type f | wc -l) files"
 port=$((20000 + RANDOM % 20000))
 "$xcat" serve --dir "$work/site" --port "$port" >"$work/serve.log" 2>&1 &

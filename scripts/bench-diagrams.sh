@@ -13,29 +13,14 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 [ -f themes/default/static/wasm/xcat_wasm_bg.wasm ] || scripts/build-wasm.sh
 scripts/vendor.sh
-cargo build --release -q -p xcat --bin xcat
-bin=${CARGO_TARGET_DIR:-target}/release
-xcat=$bin/xcat
+. scripts/bench-lib.sh
 server=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null
   [ "${KEEP:-0}" = 1 ] || rm -rf "$work/site" "$work/query" "$work"/demo-*
 }
 trap cleanup EXIT
-cat_file="$work/demo-$sources.fits"
-stem=$(basename "$cat_file" .fits)
-[ -f "$cat_file" ] || "$xcat" demo-catalogue --quiet --sources "$sources" --out "$cat_file"
-cat > "$work/xcat.toml" <<TOML
-title = "xcat diagrams benchmark"
-[catalog]
-detections = ["$cat_file"]
-[[extra]]
-file = "$work/$stem-ulx.csv"
-key = "srcid"
-missing = "false"
-[[names]]
-file = "$work/$stem-names.csv"
-TOML
+bench_config "$work/xcat.toml" "xcat diagrams benchmark"
 rm -rf "$work/site" "$work/query"
 # The pages of the demo site (3000 sources), then the query data of the big catalogue in
 # place of the demo's (`--only query` writes no page per source).

@@ -18,29 +18,12 @@ if ! command -v chromium >/dev/null; then
   $sudo apt-get install -y chromium >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
 fi
 scripts/build-wasm.sh
-cargo build --release -q -p xcat
-xcat=$(pwd)/target/release/xcat
-if [ -n "${CARGO_TARGET_DIR:-}" ]; then xcat=$CARGO_TARGET_DIR/release/xcat; fi
-cat_file="$work/demo-$sources.fits"
-stem=$(basename "$cat_file" .fits)
-if [ ! -f "$cat_file" ]; then
-  "$xcat" demo-catalogue --quiet --sources "$sources" --out "$cat_file"
-fi
+. scripts/bench-lib.sh
 site=$(mktemp -d "$work/query-site.XXXXXX")
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$site"; }
 trap cleanup EXIT
-cat > "$site/xcat.toml" <<TOML
-title = "xcat query benchmark"
-[catalog]
-detections = ["$cat_file"]
-[[extra]]
-file = "$work/$stem-ulx.csv"
-key = "srcid"
-missing = "false"
-[[names]]
-file = "$work/$stem-names.csv"
-TOML
+bench_config "$site/xcat.toml" "xcat query benchmark"
 /usr/bin/time -f "query-only build: %e s wall, %M kB peak RSS" \
   "$xcat" build --config "$site/xcat.toml" --only query --out "$site/dist"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-site build benchmark at DR14 scale: writes a 700,000-source demo catalogue once, builds
-# the site from it (every source and observation page, downloads, docs, news, feed, sitemaps)
+# the site from it (every source and observation page, docs, news, feed, sitemaps)
 # into a fresh folder, and reports wall time, pages/s, peak RSS (/usr/bin/time -v), file count
 # and size of the output. Then times the incremental rebuild after one news edit.
 # Usage: scripts/bench-site.sh [SOURCES] [WORKDIR]
@@ -11,34 +11,15 @@ work=${2:-target/bench}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 1; }
-cargo build --release -q -p xcat
-xcat=$(pwd)/target/release/xcat
-if [ -n "${CARGO_TARGET_DIR:-}" ]; then xcat=$CARGO_TARGET_DIR/release/xcat; fi
-cat_file="$work/demo-$sources.fits"
-if [ ! -f "$cat_file" ]; then
-  "$xcat" demo-catalogue --quiet --sources "$sources" --out "$cat_file"
-fi
+. scripts/bench-lib.sh
 site="$work/site-$sources"
 rm -rf "$site" && mkdir -p "$site"
 cp -r content "$site/content"
-stem=$(basename "$cat_file" .fits)
-cat > "$site/xcat.toml" <<TOML
-title = "xcat benchmark"
-base_url = "https://xcat.example.org/"
-[catalog]
-detections = ["$cat_file"]
-[[extra]]
-file = "$work/$stem-ulx.csv"
-key = "srcid"
-missing = "false"
-[[names]]
-file = "$work/$stem-names.csv"
+bench_config "$site/xcat.toml" "xcat benchmark" 'base_url = "https://xcat.example.org/"'
+cat >> "$site/xcat.toml" <<TOML
 [site]
 content = "content"
 TOML
-for f in "$work/$stem-ulx.csv" "$work/$stem-names.csv"; do
-  [ -f "$f" ] || { echo "missing $f (written by xcat demo-catalogue)" >&2; exit 1; }
-done
 /usr/bin/time -v "$xcat" build --config "$site/xcat.toml" --out "$site/dist" 2> "$site/build.time"
 grep -E "^Built" "$site/build.time" || true
 wall=$(grep -E "Elapsed \(wall clock\)" "$site/build.time" | awk '{print $NF}')

@@ -1,0 +1,30 @@
+# Shared by the DR14-scale benchmarks (sourced, after `cd` to the repository and with
+# $sources and $work set): builds the release xcat into $xcat, writes the demo catalogue of
+# $sources sources once into $work ($cat_file, with its $stem-ulx.csv and $stem-names.csv),
+# and writes configurations that read it.
+
+cargo build --release -q -p xcat --bin xcat
+xcat=${CARGO_TARGET_DIR:-$(pwd)/target}/release/xcat
+cat_file="$work/demo-$sources.fits"
+stem=$(basename "$cat_file" .fits)
+[ -f "$cat_file" ] || "$xcat" demo-catalogue --quiet --sources "$sources" --out "$cat_file"
+for f in "$work/$stem-ulx.csv" "$work/$stem-names.csv"; do
+  [ -f "$f" ] || { echo "missing $f (written by xcat demo-catalogue)" >&2; exit 1; }
+done
+
+# bench_config FILE TITLE [TOP-LEVEL LINES]: an xcat.toml reading the demo catalogue with its
+# ULX flags and name table (more sections can be appended to FILE).
+bench_config() {
+  cat > "$1" <<TOML
+title = "$2"
+${3:-}
+[catalog]
+detections = ["$cat_file"]
+[[extra]]
+file = "$work/$stem-ulx.csv"
+key = "srcid"
+missing = "false"
+[[names]]
+file = "$work/$stem-names.csv"
+TOML
+}

@@ -25,7 +25,7 @@ pub fn content_type(path: &Path) -> &'static str {
 /// not exist. Directories map to their `index.html`.
 pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let path = url_path.split(['?', '#']).next().unwrap_or("");
-    let decoded = percent_decode(path)?;
+    let decoded = crate::site::format::percent_decode(path)?;
     let mut p = root.to_path_buf();
     for c in Path::new(decoded.trim_start_matches('/')).components() {
         match c {
@@ -38,23 +38,6 @@ pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
         p.push("index.html");
     }
     p.is_file().then_some(p)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Path of the table drop: the query page posts a VOTable here to give SAMP applications an

@@ -329,7 +329,7 @@ fn source_page_has_everything_the_catalogue_knows() {
     let body = href
         .strip_prefix("data:text/csv;charset=utf-8,")
         .expect("a CSV data: URL");
-    let csv = percent_decode(body);
+    let csv = xcat::site::format::percent_decode(body).unwrap();
     assert!(csv.starts_with("DETID,SRCID,IAUNAME"));
     assert_eq!(
         csv.lines().count(),
@@ -692,21 +692,4 @@ fn catalogue_inputs_are_rehashed_only_when_they_change() {
     *changed.last_mut().unwrap() ^= 0x20;
     std::fs::write(&fits, &changed).unwrap();
     assert!(!skipped(&build(&cfg, &out)), "changed bytes");
-}
-
-/// The text of a percent-encoded URL part.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }

@@ -304,20 +304,10 @@ pub const VOTABLE_FIELDS_PATH: &str = "source/votable-fields.json";
 /// A `data:` URL of `bytes` with media type `mime`: bytes other than letters, digits and
 /// `-._~,:;=+*!()/@$` are percent-encoded, so the URL needs no escaping in an HTML attribute.
 pub fn data_url(mime: &str, bytes: &[u8]) -> String {
-    let mut o = String::with_capacity(mime.len() + 6 + bytes.len() * 11 / 10);
-    o.push_str("data:");
-    o.push_str(mime);
-    o.push(',');
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || b"-._~,:;=+*!()/@$".contains(&b) {
-            o.push(b as char);
-        } else {
-            o.push('%');
-            o.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
-            o.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
-        }
-    }
-    o
+    format!(
+        "data:{mime},{}",
+        super::format::percent_encode(bytes, b"-._~,:;=+*!()/@$")
+    )
 }
 
 #[cfg(test)]
@@ -416,18 +406,6 @@ mod tests {
         assert!(url.starts_with("data:text/csv;charset=utf-8,ID,NAME%0D%0A1,"));
         assert!(!url.contains(['"', '\'', '<', '>', '&', '#', ' ', '\r', '\n']));
         let body = &url[url.find(',').unwrap() + 1..];
-        let mut back = Vec::new();
-        let b = body.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' {
-                back.push(u8::from_str_radix(&body[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            } else {
-                back.push(b[i]);
-                i += 1;
-            }
-        }
-        assert_eq!(String::from_utf8(back).unwrap(), csv);
+        assert_eq!(super::super::format::percent_decode(body).unwrap(), csv);
     }
 }

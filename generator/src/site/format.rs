@@ -112,16 +112,43 @@ pub fn xml_escape(s: &str) -> String {
 
 /// Percent-encoding of a URL query value.
 pub fn url_encode(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                o.push(b as char)
-            }
-            _ => o.push_str(&format!("%{b:02X}")),
+    percent_encode(s.as_bytes(), b"-._~")
+}
+
+/// `bytes` with every byte other than ASCII letters, digits and those of `keep` written as
+/// `%XX`.
+pub fn percent_encode(bytes: &[u8], keep: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut o = String::with_capacity(bytes.len() * 11 / 10);
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            o.push(char::from(b));
+        } else {
+            o.push('%');
+            o.push(char::from(HEX[usize::from(b >> 4)]));
+            o.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
     o
+}
+
+/// The text a percent-encoded URL part stands for; `None` for a broken escape or bytes that
+/// are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

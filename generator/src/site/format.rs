@@ -96,17 +96,31 @@ pub fn mjd_year(mjd: f64) -> f64 {
 
 /// Minimal escaping for text and attribute values in hand-built SVG/XML.
 pub fn xml_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c => o.push(c),
-        }
+    // Most values (numbers, names, the pages' inline CSV) need no escaping: copied whole, and
+    // otherwise the runs between special characters are copied as slices.
+    let Some(first) = s
+        .bytes()
+        .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    else {
+        return s.to_string();
+    };
+    let mut o = String::with_capacity(s.len() + 16);
+    o.push_str(&s[..first]);
+    let mut run = first;
+    for (i, b) in s.bytes().enumerate().skip(first) {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            _ => continue,
+        };
+        o.push_str(&s[run..i]);
+        o.push_str(entity);
+        run = i + 1;
     }
+    o.push_str(&s[run..]);
     o
 }
 
@@ -182,5 +196,7 @@ mod tests {
         assert_eq!(cell(&Value::Null), NULL);
         assert_eq!(url_encode("4XMM J1+2"), "4XMM%20J1%2B2");
         assert_eq!(xml_escape("<a \"b\">"), "&lt;a &quot;b&quot;&gt;");
+        assert_eq!(xml_escape("plain é"), "plain é");
+        assert_eq!(xml_escape("é & 'x'"), "é &amp; &apos;x&apos;");
     }
 }

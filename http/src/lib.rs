@@ -55,7 +55,6 @@ pub struct Request {
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     body_length: u64,
-    peer: Option<SocketAddr>,
 }
 
 impl Request {
@@ -90,11 +89,6 @@ impl Request {
     /// The body length the client declared (0 without a body).
     pub fn body_length(&self) -> u64 {
         self.body_length
-    }
-
-    /// The client's address.
-    pub fn peer(&self) -> Option<SocketAddr> {
-        self.peer
     }
 }
 
@@ -271,11 +265,10 @@ where
     let _ = stream.set_read_timeout(Some(config.idle_timeout));
     let _ = stream.set_write_timeout(Some(config.idle_timeout));
     let _ = stream.set_nodelay(true);
-    let peer = stream.peer_addr().ok();
     // Bytes read but not used yet (a pipelined next request).
     let mut buf = Vec::new();
     loop {
-        let req = match read_request(&mut stream, &mut buf, config, peer) {
+        let req = match read_request(&mut stream, &mut buf, config) {
             Next::Request(r) => r,
             Next::Closed => break,
             Next::Reject(resp) => {
@@ -310,12 +303,7 @@ fn wants_keep_alive(req: &Request) -> bool {
     }
 }
 
-fn read_request(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    config: &Config,
-    peer: Option<SocketAddr>,
-) -> Next {
+fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, config: &Config) -> Next {
     // The head.
     let (head_len, mut req) = loop {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -338,7 +326,6 @@ fn read_request(
                         .collect(),
                     body: None,
                     body_length: 0,
-                    peer,
                 };
                 break (n, req);
             }

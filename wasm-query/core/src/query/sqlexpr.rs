@@ -17,7 +17,7 @@ use super::ast::CmpOp;
 /// An expression with the span of its tokens (sqlparser lines and columns).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    /// A column name (`quoted` with backticks).
+    /// A column name (possibly quoted with backticks).
     Ident(String, Span),
     /// `a.b`: not supported.
     Compound(Span),

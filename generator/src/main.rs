@@ -79,10 +79,10 @@ enum Command {
     },
 }
 
-/// Progress bars on stderr, or nothing with --quiet.
+/// Progress bars on stderr, each step ending in a line with its time; nothing with --quiet.
 struct Bars {
     quiet: bool,
-    bar: std::sync::Mutex<Option<ProgressBar>>,
+    bar: std::sync::Mutex<Option<(ProgressBar, String, std::time::Instant)>>,
 }
 
 impl Bars {
@@ -108,16 +108,24 @@ impl Progress for Bars {
                 .expect("valid template"),
         );
         pb.set_message(what.to_string());
-        *self.bar.lock().expect("not poisoned") = Some(pb);
+        let step = (pb, what.to_string(), std::time::Instant::now());
+        *self.bar.lock().expect("not poisoned") = Some(step);
     }
     fn advance(&self, done: usize) {
-        if let Some(b) = self.bar.lock().expect("not poisoned").as_ref() {
+        if let Some((b, _, _)) = self.bar.lock().expect("not poisoned").as_ref() {
             b.set_position(done as u64);
         }
     }
     fn finish(&self) {
-        if let Some(b) = self.bar.lock().expect("not poisoned").take() {
+        if let Some((b, what, t0)) = self.bar.lock().expect("not poisoned").take() {
             b.finish_and_clear();
+            let n = b.position();
+            let count = if n > 0 {
+                format!(" ({n})")
+            } else {
+                String::new()
+            };
+            eprintln!("{:>7.1} s  {what}{count}", t0.elapsed().as_secs_f64());
         }
     }
 }

@@ -641,8 +641,8 @@ fn pages_from_minified_templates_equal_minified_pages() {
     let catalog = Catalog::new(&cat, site, 1.0, false);
     let cfg = render::minify_cfg();
     let same = |template: &str, ctx: &serde_json::Value, path: &str| {
-        let a = render::render(&fast, template, ctx, path).unwrap();
-        let b = render::render(&slow, template, ctx, path).unwrap();
+        let a = render::render(&fast, template, ctx.clone(), path).unwrap();
+        let b = render::render(&slow, template, ctx.clone(), path).unwrap();
         assert_eq!(
             String::from_utf8(render::minify(&a, &cfg)).unwrap(),
             String::from_utf8(render::minify(&b, &cfg)).unwrap(),

@@ -259,25 +259,26 @@ pub fn build(
                 let schema = stats::schema(&cat);
                 keep_page_columns(&mut cat);
                 let t0 = std::time::Instant::now();
+                progress.start("computing the coverage maps", None);
                 let coverage = sky::Coverage::new(&cat);
+                progress.finish();
                 let mut sky_report = sky::SkyReport {
                     moc_ms: t0.elapsed().as_millis() as u64,
                     ..Default::default()
                 };
                 let (catalogue_files, manifest, pages) = catalogue_pages(
-                    config, &cat, &theme, &tera, &site, &output, &coverage, progress,
+                    config,
+                    &cat,
+                    &theme,
+                    &tera,
+                    &site,
+                    &output,
+                    &coverage,
+                    &mut sky_report,
+                    progress,
                 )?;
                 report.pages += pages;
                 sky_report.moc_files += 2 * coverage.observations.len();
-                progress.start("writing the HiPS catalogue and coverage maps", None);
-                sky::write_catalogue_products(
-                    &output,
-                    &cat,
-                    &config.title,
-                    &coverage,
-                    &mut sky_report,
-                )?;
-                progress.finish();
                 report.sky = Some(sky_report);
                 State {
                     format: STATE_FORMAT,
@@ -290,7 +291,9 @@ pub fn build(
                 }
             }
         };
+        progress.start("rendering docs, news and the other pages", None);
         report.pages += content_pages(config, &tera, &theme, &site, &state, &output)?;
+        progress.finish();
         let bytes = serde_json::to_vec_pretty(&state).expect("state serialises");
         output.write(STATE_FILE, &bytes)?;
         Ok(())
@@ -299,7 +302,9 @@ pub fn build(
         output.abort();
         return Err(e);
     }
+    progress.start("moving the new files into place", None);
     let counts = output.commit()?;
+    progress.finish();
     report.files = counts.produced;
     report.written = counts.written;
     report.unchanged = counts.unchanged;
@@ -357,7 +362,7 @@ pub fn build_query(
             json!(stats::stats(&cat, &coverage.catalogue)),
         );
     }
-    let html = render::render(&tera, "query.html", &ctx, path)?;
+    let html = render::render(&tera, "query.html", ctx, path)?;
     // The folder's home leads to the query page (so `xcat serve` and mirrors find an index).
     let home = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Query</title><meta http-equiv=\"refresh\" content=\"0; url=query/\"></head><body><p><a href=\"query/\">Query the catalogue</a></p></body></html>\n";
     let mut writes: Vec<(String, Vec<u8>)> = vec![
@@ -441,6 +446,7 @@ fn render_parallel(
         }
         Ok::<(), Error>(())
     })?;
+    progress.advance(n);
     progress.finish();
     Ok(n)
 }
@@ -456,6 +462,7 @@ fn catalogue_pages(
     site: &Json,
     output: &Output,
     coverage: &sky::Coverage,
+    sky_report: &mut sky::SkyReport,
     progress: &(dyn Progress + Sync),
 ) -> Result<(Vec<String>, String, usize)> {
     let fit = !config.site.fit_server_url.trim().is_empty();
@@ -477,56 +484,64 @@ fn catalogue_pages(
     };
     let (fields_path, fields) = catalog.votable_fields();
     output.write(fields_path, &fields)?;
-    let mut pages = render_parallel(
-        cat.sources.rows(),
-        "rendering source pages",
-        progress,
-        &|i| {
-            let path = catalog.source_path(i);
-            let html = render::render(tera, "source.html", &catalog.source(i), &path)?;
-            output.write(&path, &finish("source.html", html))?;
-            Ok(())
-        },
-    )?;
-    pages += render_parallel(
-        cat.observations.rows(),
-        "rendering observation pages",
-        progress,
-        &|i| {
-            let path = catalog.observation_path(i);
-            let mut ctx = catalog.observation(i);
-            let m = &coverage.observations[i];
-            ctx["moc"] = json!({
-                "area": format!("{:.3}", crate::vo::moc::area_deg2(m)),
-                "order": crate::vo::moc::DEPTH,
-                "fits": "moc.fits",
-                "json": "moc.json",
-            });
-            let obs_id = ctx["o"]["obs_id"].as_str().unwrap_or("").to_string();
-            let html = render::render(tera, "observation.html", &ctx, &path)?;
-            output.write(&path, &finish("observation.html", html))?;
-            sky::write_observation_moc(output, &path, &obs_id, m)
-        },
-    )?;
+    // The query engine's data and the sky products are written while the pages render: they
+    // are mostly one thread's work (compression, HiPS tiling), and the pages keep the other
+    // core busy meanwhile.
     let scratch = output.scratch("data")?;
-    let data = data::write(config, cat, &scratch);
-    let adopted = data.and_then(|d| {
-        for e in walkdir::WalkDir::new(&scratch).sort_by_file_name() {
-            let e = e.map_err(|e| Error::io(&scratch, e.into()))?;
-            if e.file_type().is_file() {
-                let rel = e
-                    .path()
-                    .strip_prefix(&scratch)
-                    .expect("under scratch")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                output.adopt(&rel, e.path())?;
+    let (pages, data) = rayon::join(
+        || -> Result<usize> {
+            let pages = render_parallel(
+                cat.sources.rows(),
+                "rendering source pages",
+                progress,
+                &|i| {
+                    let path = catalog.source_path(i);
+                    let html = render::render(tera, "source.html", catalog.source(i), &path)?;
+                    output.write(&path, &finish("source.html", html))
+                },
+            )?;
+            Ok(pages
+                + render_parallel(
+                    cat.observations.rows(),
+                    "rendering observation pages",
+                    progress,
+                    &|i| {
+                        let path = catalog.observation_path(i);
+                        let mut ctx = catalog.observation(i);
+                        let m = &coverage.observations[i];
+                        ctx["moc"] = json!({
+                            "area": format!("{:.3}", crate::vo::moc::area_deg2(m)),
+                            "order": crate::vo::moc::DEPTH,
+                            "fits": "moc.fits",
+                            "json": "moc.json",
+                        });
+                        let obs_id = ctx["o"]["obs_id"].as_str().unwrap_or("").to_string();
+                        let html = render::render(tera, "observation.html", ctx, &path)?;
+                        output.write(&path, &finish("observation.html", html))?;
+                        sky::write_observation_moc(output, &path, &obs_id, m)
+                    },
+                )?)
+        },
+        || -> Result<data::DataReport> {
+            let data = data::write(config, cat, &scratch)?;
+            for e in walkdir::WalkDir::new(&scratch).sort_by_file_name() {
+                let e = e.map_err(|e| Error::io(&scratch, e.into()))?;
+                if e.file_type().is_file() {
+                    let rel = e
+                        .path()
+                        .strip_prefix(&scratch)
+                        .expect("under scratch")
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    output.adopt(&rel, e.path())?;
+                }
             }
-        }
-        Ok(d)
-    });
+            sky::write_catalogue_products(output, cat, &config.title, coverage, sky_report)?;
+            Ok(data)
+        },
+    );
     let _ = std::fs::remove_dir_all(&scratch);
-    let data = adopted?;
+    let (pages, data) = (pages?, data?);
     let mut sitemap_files = Vec::new();
     if !config.base_url.is_empty() {
         let mut paths: Vec<String> = (0..cat.sources.rows())
@@ -634,7 +649,7 @@ fn content_pages(
         if let (Some(c), Json::Object(x)) = (ctx.as_object_mut(), extra) {
             c.extend(x);
         }
-        let html = render::render(tera, template, &ctx, &path)?;
+        let html = render::render(tera, template, ctx, &path)?;
         output.write(&path, &render::minify(&html, &cfg))
     };
     let root = config.site.content.as_ref().map(|p| config.resolve(p));
@@ -683,7 +698,7 @@ fn content_pages(
     let atom = render::render(
         tera,
         "atom.xml",
-        &feeds::atom_context(site, &news),
+        feeds::atom_context(site, &news),
         "news/atom.xml",
     )?;
     output.write("news/atom.xml", atom.as_bytes())?;

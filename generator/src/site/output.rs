@@ -58,7 +58,14 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
 
 fn create_parent(path: &Path) -> Result<()> {
     if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).map_err(|e| Error::output(d, e))?;
+        // Most pages are the first file of a new folder (`source/<SRCID>/`) whose parent
+        // exists: one mkdir, where `create_dir_all` would first look the folder up (a
+        // lookup in a directory of 700,000 entries at DR14 scale).
+        match std::fs::create_dir(d) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+            Err(_) => std::fs::create_dir_all(d).map_err(|e| Error::output(d, e))?,
+        }
     }
     Ok(())
 }

@@ -270,14 +270,15 @@ impl<'a> Catalog<'a> {
             "fmin": json!({"v": sci_or_null(f(t, "SC_EP_8_FMIN", i)), "e": sci_or_null(f(t, "SC_EP_8_FMIN_ERR", i))}),
             "fmax": json!({"v": sci_or_null(f(t, "SC_EP_8_FMAX", i)), "e": sci_or_null(f(t, "SC_EP_8_FMAX_ERR", i))}),
         });
-        c["fluxes"] = json!(fluxes);
-        c["hrs"] = json!(hrs);
-        c["detections"] = json!(detections);
-        c["light_curve"] = json!(svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)"));
-        c["neighbours"] = json!(neighbours);
+        c["fluxes"] = Json::Array(fluxes);
+        c["hrs"] = Json::Array(hrs);
+        c["detections"] = Json::Array(detections);
+        c["light_curve"] =
+            svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)").map_or(Json::Null, Json::String);
+        c["neighbours"] = Json::Array(neighbours);
         c["neighbour_radius"] = json!(cell(&xcat_core::Value::Float(self.neighbour_radius_arcmin)));
-        c["extra"] = json!(extra);
-        c["links"] = json!(external_links(ra, dec));
+        c["extra"] = Json::Array(extra);
+        c["links"] = Json::Array(external_links(ra, dec));
         c["downloads"] = self.source_downloads(i);
         c["fit"] = json!(self.fit && has_spectrum);
         c["query_near"] = json!(format!(
@@ -387,9 +388,9 @@ impl<'a> Catalog<'a> {
             "n": txt(o, "N_DETECTIONS", i),
             "xsa": format!("https://nxsa.esac.esa.int/nxsa-web/#obsid={}", url_encode(obs_id)),
         });
-        c["cameras"] = json!(cameras);
-        c["detections"] = json!(detections);
-        c["sky"] = json!(svg::sky_plot(ra, dec, &sky, 16.0));
+        c["cameras"] = Json::Array(cameras);
+        c["detections"] = Json::Array(detections);
+        c["sky"] = svg::sky_plot(ra, dec, &sky, 16.0).map_or(Json::Null, Json::String);
         c
     }
 }

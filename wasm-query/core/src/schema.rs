@@ -137,7 +137,10 @@ impl Field {
 #[serde(from = "Vec<Field>", into = "Vec<Field>")]
 pub struct Schema {
     fields: Vec<Field>,
+    /// Positions by lower-case name.
     index: HashMap<String, usize>,
+    /// Positions by the name as written: most lookups, answered without lower-casing.
+    exact: HashMap<String, usize>,
 }
 
 impl From<Vec<Field>> for Schema {
@@ -166,12 +169,16 @@ impl Schema {
     pub fn push(&mut self, field: Field) -> usize {
         let key = field.name.to_ascii_lowercase();
         if let Some(&i) = self.index.get(&key) {
+            self.exact.remove(&self.fields[i].name);
+            self.exact.insert(field.name.clone(), i);
             self.fields[i] = field;
             i
         } else {
+            let i = self.fields.len();
+            self.exact.insert(field.name.clone(), i);
             self.fields.push(field);
-            self.index.insert(key, self.fields.len() - 1);
-            self.fields.len() - 1
+            self.index.insert(key, i);
+            i
         }
     }
 
@@ -197,7 +204,10 @@ impl Schema {
 
     /// Position of the field called `name`, ignoring case.
     pub fn position(&self, name: &str) -> Option<usize> {
-        self.index.get(&name.to_ascii_lowercase()).copied()
+        match self.exact.get(name) {
+            Some(&i) => Some(i),
+            None => self.index.get(&name.to_ascii_lowercase()).copied(),
+        }
     }
 
     /// The field called `name`, ignoring case.
@@ -269,6 +279,10 @@ mod tests {
         assert_eq!(i, 0);
         assert_eq!(s.len(), 3);
         assert_eq!(s.field(0).dtype, DataType::I32);
+        // The replaced field's name as written no longer finds anything stale.
+        assert_eq!(s.position("SRCID"), Some(0));
+        assert_eq!(s.position("srcid"), Some(0));
+        assert_eq!(s.get("SRCID").unwrap().dtype, DataType::I32);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 # 127.0.0.1 and drives its pages (tests/browser/*.test.mjs) in headless Chromium (Debian's
 # chromium + playwright-core from ./node_modules). Installs chromium and python3-venv when
 # missing (needs root or sudo).
+# Usage: scripts/browser-test.sh [tests/browser/NAME.test.mjs ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,10 +37,12 @@ for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
-# Every test file, one after the other (each starts its own Chromium), against the same site;
-# all run even when one fails.
+# Every test file (or those given as arguments), one after the other (each starts its own
+# Chromium), against the same site; all run even when one fails.
 status=0
-for f in tests/browser/*.test.mjs; do
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(tests/browser/*.test.mjs)
+for f in "${files[@]}"; do
   XCAT_SITE_URL="http://127.0.0.1:$port/" node --test-reporter=spec "$f" "http://127.0.0.1:$port/" || status=1
 done
 exit "$status"

@@ -28,16 +28,17 @@ function startHub() {
   lines.on("line", (line) => {
     let m;
     try { m = JSON.parse(line); } catch { return; }
-    messages.push(m);
-    for (const w of [...waiters]) if (w.match(m)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
+    // A message goes to the first test waiting for it, or waits for one: each is seen once.
+    const w = waiters.find((w) => w.match(m));
+    if (w) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); } else messages.push(m);
   });
   const exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)));
   return { proc, exited };
 }
 
 function next(match, what, ms = 120000) {
-  const found = messages.find(match);
-  if (found) return Promise.resolve(found);
+  const i = messages.findIndex(match);
+  if (i >= 0) return Promise.resolve(messages.splice(i, 1)[0]);
   return new Promise((resolve, reject) => {
     const w = { match, resolve };
     waiters.push(w);
@@ -120,4 +121,23 @@ test("a row's button points SAMP applications at the source", async () => {
   await page.waitForFunction(() => /Pointed 1 SAMP application/.test(document.getElementById("samp-status").textContent));
   assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
   assert.deepEqual(foreignRequests, []);
+});
+
+test("from a static site the table travels inside the message as a data: URL", async () => {
+  // A static host answers the upload with 404, as any file server does.
+  await page.route("**/_samp/tables", (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "Not Found" }));
+  const count = await query("M31");
+  assert.ok(count > 0);
+  await page.click("#samp-send");
+  await page.waitForFunction(() => { const b = document.getElementById("samp").dataset; return b.sent !== undefined || b.state === "error"; }, null, { timeout: 60000 });
+  const s = await sampStatus();
+  assert.equal(s.state, "ok", s.text);
+  assert.match(s.text, new RegExp(`Sent ${count} rows to 1 SAMP application\\. The table travels inside the message \\(a data: URL\\)`));
+  const got = await next((m) => m.mtype === "table.load.votable", "table.load.votable");
+  assert.equal(got.error, undefined, got.error);
+  assert.ok(got.url.startsWith("data:application/x-votable+xml;base64,"), got.url.slice(0, 60));
+  assert.equal(got.rows, count);
+  assert.ok(got.columns.includes("SRCID"), got.columns.join());
+  await page.unroute("**/_samp/tables");
+  assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
 });

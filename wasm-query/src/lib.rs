@@ -453,7 +453,8 @@ impl Db {
         })
     }
 
-    /// Every queryable column: `[{name, type, unit, ucd, description}]`.
+    /// Every queryable column: `[{name, type, unit, vo_unit, ucd, description}]` (`unit` as
+    /// in the FITS file, `vo_unit` the same in IVOA VOUnit syntax, for VOTables).
     pub fn schema(&self) -> Array {
         self.inner
             .engine
@@ -489,6 +490,7 @@ fn field_js(f: &xcat_core::Field) -> JsValue {
     set(&o, "name", f.name.as_str());
     set(&o, "type", f.dtype.name());
     set(&o, "unit", f.unit.as_str());
+    set(&o, "vo_unit", xcat_core::schema::vo_unit(&f.unit).as_str());
     set(&o, "ucd", f.ucd.as_str());
     set(&o, "description", f.description.as_str());
     o.into()

@@ -10,6 +10,7 @@
 use super::format::xml_escape;
 #[cfg(test)]
 use xcat_core::Value;
+use xcat_core::schema::vo_unit;
 use xcat_core::{DataType, Table};
 
 /// Detection columns of the per-source downloads (the identifiers, position, fluxes, rates,
@@ -256,48 +257,6 @@ impl Exporter {
     }
 }
 
-/// A FITS/OGIP unit string (`erg/cm**2/s`, `count/s`, `arcsec`) in the IVOA VOUnit syntax
-/// VOTable 1.4 asks for (`erg.cm**-2.s**-1`, `count.s**-1`): products joined by `.`, every
-/// divisor as a negative power. Strings it does not recognise are kept as they are.
-pub fn vo_unit(unit: &str) -> String {
-    let mut terms = Vec::new();
-    for (k, part) in unit.trim().split('/').enumerate() {
-        let sign = if k == 0 { 1 } else { -1 };
-        // Products: `.`, a space or a single `*`.
-        let part = part.replace("**", "^");
-        for factor in part.split(['.', ' ', '*']).filter(|f| !f.is_empty()) {
-            let (name, power) = match factor.split_once('^') {
-                Some((n, p)) => match p.trim_matches(['(', ')']).parse::<i32>() {
-                    Ok(p) => (n, p),
-                    Err(_) => return unit.to_string(),
-                },
-                None => (factor, 1),
-            };
-            if name.is_empty()
-                || !name.chars().all(|c| c.is_ascii_alphabetic())
-                || (k > 0 && name.is_empty())
-            {
-                return unit.to_string();
-            }
-            terms.push((name.to_string(), sign * power));
-        }
-    }
-    if terms.is_empty() {
-        return unit.to_string();
-    }
-    terms
-        .iter()
-        .map(|(n, p)| {
-            if *p == 1 {
-                n.clone()
-            } else {
-                format!("{n}**{p}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
 /// Where [`Exporter::votable_fields`] goes in the site (next to the `source/<SRCID>/` pages).
 pub const VOTABLE_FIELDS_PATH: &str = "source/votable-fields.json";
 
@@ -380,23 +339,6 @@ mod tests {
             .find(|n| n.has_tag_name("FIELD") && n.attribute("name") == Some("FLUX"))
             .unwrap();
         assert_eq!(flux.attribute("unit"), Some("erg.cm**-2.s**-1"));
-    }
-
-    #[test]
-    fn units_are_written_in_vounit_syntax() {
-        // IVOA VOUnit 1.0 §2; astropy's "vounit" format writes erg/cm**2/s the same way.
-        for (fits, vo) in [
-            ("erg/cm**2/s", "erg.cm**-2.s**-1"),
-            ("count/s", "count.s**-1"),
-            ("erg/s", "erg.s**-1"),
-            ("arcsec", "arcsec"),
-            ("deg", "deg"),
-            ("cm**-2", "cm**-2"),
-            ("10**22/cm**2", "10**22/cm**2"),
-            ("", ""),
-        ] {
-            assert_eq!(vo_unit(fits), vo, "{fits}");
-        }
     }
 
     #[test]

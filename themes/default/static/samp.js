@@ -8,7 +8,9 @@
 // in this page (a blob: URL, private to the browser) cannot be sent as it is. The page posts
 // it to `_samp/tables` of its own site, which keeps it in memory and serves it back at an
 // http URL that goes into the message. `xcat serve` provides that; a mirror of static files
-// cannot, and then the page says so and offers the VOTable export instead.
+// cannot, and there the table itself goes into the message as a base64 data: URL (RFC 2397),
+// up to INLINE_LIMIT. Recipients that cannot read data: URLs report an error; the page says
+// so and points to the VOTable export.
 const root = new URL("../", import.meta.url).href;
 const HUB = "http://localhost:21012/";
 const box = document.getElementById("samp");
@@ -102,7 +104,20 @@ async function notifyAll(mtype, params) {
   }
 }
 
-// Puts the VOTable at an http URL of this site that other applications can fetch.
+// Tables up to this size travel inside the message when the site cannot hold them.
+const INLINE_LIMIT = 16 * 1024 * 1024;
+
+// The VOTable as a base64 `data:` URL (RFC 2397), encoded in slices so that big tables do not
+// overflow the argument list of String.fromCharCode.
+function dataUrl(votable) {
+  const bytes = new TextEncoder().encode(votable);
+  let b64 = "";
+  for (let i = 0; i < bytes.length; i += 3 * 8192) b64 += btoa(String.fromCharCode.apply(null, bytes.subarray(i, i + 3 * 8192)));
+  return "data:application/x-votable+xml;base64," + b64;
+}
+
+// A URL other applications can read the VOTable from: an http URL of this site when it can
+// hold tables (`xcat serve`), otherwise (static files) the table itself as a data: URL.
 async function publish(votable) {
   let resp;
   try {
@@ -110,10 +125,11 @@ async function publish(votable) {
   } catch (e) {
     resp = null;
   }
-  if (!resp || resp.status !== 201) {
-    throw new HubError("This site is served as static files and cannot hold a table for SAMP applications to fetch. Use “Export all rows: VOTable” and open the file in your application, or preview the site with `xcat serve`, which can.");
+  if (resp && resp.status === 201) return { url: new URL((await resp.text()).trim(), root).href, inline: false };
+  if (votable.length > INLINE_LIMIT) {
+    throw new HubError(`This site is served as static files, which cannot hold a table for SAMP applications to fetch, and this result (${(votable.length / 1048576).toFixed(1)} MB as a VOTable) is too big to travel inside the message. Narrow the query, or use “Export all rows: VOTable” and open the file in your application.`);
   }
-  return new URL((await resp.text()).trim(), root).href;
+  return { url: dataUrl(votable), inline: true };
 }
 
 function state() {
@@ -127,12 +143,14 @@ async function sendTable() {
     await ensure();
     say("Preparing the table…");
     const r = await window.xcat.everything();
-    const url = await publish(window.xcat.toVotable(r, state().q));
-    const to = await notifyAll("table.load.votable", { url, "table-id": url, name: `xcat: ${state().q}`.slice(0, 200) });
+    const { url, inline } = await publish(window.xcat.toVotable(r, state().q));
+    const id = inline ? `xcat-${Date.now()}` : url;
+    const to = await notifyAll("table.load.votable", { url, "table-id": id, name: `xcat: ${state().q}`.slice(0, 200) });
     const n = Array.isArray(to) ? to.length : Object.keys(to || {}).length;
     box.dataset.sent = String(r.count);
-    box.dataset.url = url;
-    say(n ? `Sent ${r.count.toLocaleString("en")} rows to ${n} SAMP ${n === 1 ? "application" : "applications"}.` :
+    box.dataset.url = inline ? "data:" : url;
+    const how = inline ? " The table travels inside the message (a data: URL), as this site is static files; if an application reports that it cannot read it, use “Export all rows: VOTable” instead." : "";
+    say(n ? `Sent ${r.count.toLocaleString("en")} rows to ${n} SAMP ${n === 1 ? "application" : "applications"}.${how}` :
       `Sent ${r.count.toLocaleString("en")} rows, but no application connected to the hub accepts tables (table.load.votable).`);
   } catch (e) {
     say(e.message || String(e), true);

@@ -30,11 +30,6 @@ rm -rf "$work/site/data"
 mv "$work/query/data" "$work/site/data"
 rm -rf "$work/query"
 echo "query data: $(du -sh --apparent-size "$work/site/data" | cut -f1) in $(find "$work/site/data" -type f | wc -l) files"
-port=$((20000 + RANDOM % 20000))
-"$xcat" serve --dir "$work/site" --port "$port" >"$work/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+. scripts/serve-lib.sh
+serve_site "$xcat" "$work/site" "$work/serve.log"
 node scripts/bench-diagrams.mjs "http://127.0.0.1:$port/" "$sources"

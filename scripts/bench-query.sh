@@ -37,11 +37,6 @@ echo "data: $(find "$site/dist/data" -type f | wc -l) files, $(du -sh --apparent
 echo "manifest: $m_raw bytes raw, $m_gz bytes gzipped (target <= 100000 gzipped)"
 echo "wasm module: $w_raw bytes raw, $w_gz bytes gzipped (gzip -9)"
 
-port=$((20000 + RANDOM % 20000))
-"$xcat" serve --dir "$site/dist" --port "$port" >"$site/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+. scripts/serve-lib.sh
+serve_site "$xcat" "$site/dist" "$site/serve.log"
 node scripts/bench-query.mjs "http://127.0.0.1:$port/"

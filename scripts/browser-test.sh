@@ -30,13 +30,8 @@ trap cleanup EXIT
 "$xcat" build -q --out "$tmp/site"
 test -f "$tmp/site/static/wasm/xcat_wasm_bg.wasm" || { echo "error: the site has no wasm module" >&2; exit 1; }
 test -f "$tmp/site/query/index.html" || { echo "error: the site has no query page" >&2; exit 1; }
-port=$((20000 + RANDOM % 20000))
-"$xcat" serve --dir "$tmp/site" --port "$port" >"$tmp/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+. scripts/serve-lib.sh
+serve_site "$xcat" "$tmp/site" "$tmp/serve.log"
 # Every test file (or those given as arguments), one after the other (each starts its own
 # Chromium), against the same site; all run even when one fails.
 status=0

@@ -2,7 +2,7 @@
 // chromium driven by playwright-core). Usage: XCAT_SITE_URL=<site URL> node --test diagrams.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const base = process.env.XCAT_SITE_URL || process.argv[2];
 if (!base) throw new Error("usage: XCAT_SITE_URL=<site URL> node --test diagrams.test.mjs");
@@ -14,15 +14,10 @@ const foreignRequests = [];
 const missing = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
   page.on("response", (r) => { if (r.status() >= 400) missing.push(new URL(r.url()).pathname); });
-  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost) foreignRequests.push(r.url()); });
+  recordProblems(page, consoleErrors, foreignRequests, (u) => u.host === siteHost);
 });
 
 after(async () => { await browser?.close(); });

@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { connect } from "node:net";
-import { chromium } from "playwright-core";
+import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const repo = resolve(import.meta.dirname, "../..");
 const targetDir = process.env.CARGO_TARGET_DIR || join(repo, "target");
@@ -104,21 +104,13 @@ before(async () => {
   start(XCAT, ["serve", "--dir", join(dir, "site"), "--port", String(sitePort)]);
   await Promise.all([waitForPort(sitePort), waitForPort(fitPort)]);
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   // The page's sky view asks the CDS for Aladin Lite when scrolled into view; this test stays
   // on this machine (the sky view's own tests cover it).
   await page.route((u) => u.hostname !== "127.0.0.1", (route) => route.abort());
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
   page.on("response", (r) => { if (r.status() >= 400) missing.push(r.url()); });
-  page.on("request", (r) => {
-    const u = new URL(r.url());
-    if (!["blob:", "data:"].includes(u.protocol) && u.hostname !== "127.0.0.1") foreignRequests.push(r.url());
-  });
+  recordProblems(page, consoleErrors, foreignRequests, (u) => u.hostname === "127.0.0.1");
 });
 
 after(async () => {

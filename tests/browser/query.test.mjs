@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { chromium } from "playwright-core";
+import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const base = process.argv[2] || process.env.XCAT_SITE_URL;
 if (!base) throw new Error("usage: query.test.mjs <site URL>");
@@ -24,16 +24,11 @@ function distDeg(ra1, dec1, ra2, dec2) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({ acceptDownloads: true });
   page = await context.newPage();
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
   page.on("response", (r) => { if (r.status() >= 400) missing.push(new URL(r.url()).pathname); });
-  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost) foreignRequests.push(r.url()); });
+  recordProblems(page, consoleErrors, foreignRequests, (u) => u.host === siteHost);
 });
 
 after(async () => { await browser?.close(); });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const base = process.env.XCAT_SITE_URL || process.argv[2];
 if (!base) throw new Error("usage: XCAT_SITE_URL=<site URL> node --test samp.test.mjs");
@@ -47,14 +47,9 @@ function next(match, what, ms = 120000) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost && u.host !== HUB_HOST) foreignRequests.push(r.url()); });
+  recordProblems(page, consoleErrors, foreignRequests, (u) => u.host === siteHost || u.host === HUB_HOST);
 });
 
 after(async () => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const base = process.env.XCAT_SITE_URL || process.argv[2];
 if (!base) throw new Error("usage: XCAT_SITE_URL=<site URL> node --test session.test.mjs");
@@ -16,15 +16,10 @@ const consoleErrors = [];
 const foreignRequests = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ acceptDownloads: true });
   page = await context.newPage();
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost) foreignRequests.push(r.url()); });
+  recordProblems(page, consoleErrors, foreignRequests, (u) => u.host === siteHost);
 });
 
 after(async () => { await browser?.close(); });

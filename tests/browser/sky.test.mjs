@@ -5,7 +5,7 @@
 // Usage: node tests/browser/sky.test.mjs <site URL>
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const base = process.argv[2] || process.env.XCAT_SITE_URL;
 if (!base) throw new Error("usage: sky.test.mjs <site URL>");
@@ -42,10 +42,7 @@ window.A = {
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => { await browser?.close(); });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const base = process.argv[2] || process.env.XCAT_SITE_URL;
 if (!base) throw new Error("usage: source_downloads.test.mjs <site URL>");
@@ -21,16 +21,11 @@ const consoleErrors = [];
 const foreignRequests = [];
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ acceptDownloads: true })).newPage();
   // The sky view asks the CDS for Aladin Lite: refused here (the sky tests cover it).
   await page.route((u) => u.host !== siteHost, (route) => route.abort());
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  page.on("request", (r) => { const u = new URL(r.url()); if (!["blob:", "data:"].includes(u.protocol) && u.host !== siteHost) foreignRequests.push(r.url()); });
+  recordProblems(page, consoleErrors, foreignRequests, (u) => u.host === siteHost);
 });
 
 after(async () => { await browser?.close(); });

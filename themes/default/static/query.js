@@ -214,7 +214,7 @@ export function toVotable(r, query) {
     '<TABLE name="xcat_sources">'];
   for (const c of r.columns) {
     const dt = VOTYPES[c.type] || "char";
-    out.push(`<FIELD name="${xml(c.name)}" datatype="${dt}"${dt === "char" ? ' arraysize="*"' : ""}${c.vo_unit || c.unit ? ` unit="${xml(c.vo_unit || c.unit)}"` : ""}${c.ucd ? ` ucd="${xml(c.ucd)}"` : ""}>` +
+    out.push(`<FIELD name="${xml(c.name)}" datatype="${dt}"${dt === "char" ? ' arraysize="*"' : ""}${c.vo_unit ? ` unit="${xml(c.vo_unit)}"` : ""}${c.ucd ? ` ucd="${xml(c.ucd)}"` : ""}>` +
       (c.description ? `<DESCRIPTION>${xml(c.description)}</DESCRIPTION>` : "") + "</FIELD>");
   }
   out.push("<DATA><TABLEDATA>");

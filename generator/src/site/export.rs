@@ -108,17 +108,13 @@ fn push_cell(o: &mut String, c: &xcat_core::Column, r: usize) {
     if c.is_null(r) {
         return;
     }
-    fn float<T: std::fmt::Display + std::fmt::LowerExp>(o: &mut String, x: T) {
-        let start = o.len();
-        let _ = write!(o, "{x}");
-        if o.len() - start > 8 {
-            let plain = o.split_off(start);
-            let _ = write!(o, "{x:e}");
-            if o.len() - start >= plain.len() {
-                o.truncate(start);
-                o.push_str(&plain);
-            }
-        }
+    // The shortest text that reads back as the same number (Ryū), in exponent form for very
+    // small and very large magnitudes (`5.2144703e-16`, `19923.582`); whole numbers without
+    // the `.0` (`35594`).
+    fn float<T: ryu::Float>(o: &mut String, x: T) {
+        let mut b = ryu::Buffer::new();
+        let text = b.format_finite(x);
+        o.push_str(text.strip_suffix(".0").unwrap_or(text));
     }
     let _ = match c.data() {
         D::Bool(v) => {
@@ -310,6 +306,26 @@ mod tests {
         );
         let back: f64 = "7.36196e-15".parse().unwrap();
         assert_eq!(back, 7.36196e-15);
+    }
+
+    #[test]
+    fn csv_floats_are_shortest_and_read_back_exactly() {
+        let xs = [35594.0f32, 0.0, -2.5, 5.2144703e-16, 19923.582, 3.4e38];
+        let f = [Field::new("X", DataType::F32)];
+        let mut t = Table::with_rows(xs.len());
+        t.push(f[0].clone(), Column::from_data(ColumnData::F32(xs.to_vec())))
+            .unwrap();
+        let e = Exporter::new(&t, vec![0]);
+        let rows: Vec<u32> = (0..xs.len() as u32).collect();
+        let csv = String::from_utf8(e.csv(&t, &rows)).unwrap();
+        let cells: Vec<&str> = csv.split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
+        assert_eq!(
+            cells,
+            ["35594", "0", "-2.5", "5.2144703e-16", "19923.582", "3.4e38"]
+        );
+        for (c, x) in cells.iter().zip(xs) {
+            assert_eq!(c.parse::<f32>().unwrap(), x, "{c} reads back");
+        }
     }
 
     #[test]

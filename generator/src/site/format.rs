@@ -133,17 +133,25 @@ pub fn url_encode(s: &str) -> String {
 /// `%XX`.
 pub fn percent_encode(bytes: &[u8], keep: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut o = String::with_capacity(bytes.len() * 11 / 10);
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || keep.contains(&b) {
-            o.push(char::from(b));
-        } else {
-            o.push('%');
-            o.push(char::from(HEX[usize::from(b >> 4)]));
-            o.push(char::from(HEX[usize::from(b & 15)]));
+    let mut kept = [false; 256];
+    for b in (b'0'..=b'9').chain(b'A'..=b'Z').chain(b'a'..=b'z') {
+        kept[usize::from(b)] = true;
+    }
+    for &b in keep {
+        kept[usize::from(b)] = true;
+    }
+    let mut o = Vec::with_capacity(bytes.len() + bytes.len() / 4);
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !kept[usize::from(b)] {
+            o.extend_from_slice(&bytes[run..i]);
+            o.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+            run = i + 1;
         }
     }
-    o
+    o.extend_from_slice(&bytes[run..]);
+    // Only ASCII went in: the kept bytes of `keep` (ASCII, as callers pass) and the escapes.
+    String::from_utf8(o).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The text a percent-encoded URL part stands for; `None` for a broken escape or bytes that

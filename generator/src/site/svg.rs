@@ -19,6 +19,23 @@ pub struct LcPoint {
     pub label: String,
 }
 
+/// A plot coordinate with one decimal, written from its integer number of tenths (cheaper
+/// than formatting the float; half a tenth rounds away from zero).
+struct P1(f64);
+
+impl std::fmt::Display for P1 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round();
+        if !(tenths.abs() < 1e15) {
+            return write!(f, "{:.1}", self.0);
+        }
+        let t = tenths as i64;
+        let sign = if t < 0 { "-" } else { "" };
+        let a = t.unsigned_abs();
+        write!(f, "{sign}{}.{}", a / 10, a % 10)
+    }
+}
+
 const W: f64 = 640.0;
 const H: f64 = 260.0;
 const L: f64 = 70.0;
@@ -79,15 +96,18 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
         W - L - R,
         H - T - B
     );
+    // The grid lines are one path; the tick labels follow it.
+    let mut grid = String::with_capacity(256);
+    let mut ticks = String::with_capacity(512);
     let mut d = ylo.ceil() as i32;
     while f64::from(d) <= yhi {
         let y = py(10f64.powi(d));
+        let _ = write!(grid, "M{L} {}H{}", P1(y), W - R);
         let _ = write!(
-            s,
-            r#"<line class="grid" x1="{L}" x2="{}" y1="{y:.1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">1e{d}</text>"#,
-            W - R,
+            ticks,
+            r#"<text class="tick" x="{}" y="{}" text-anchor="end">1e{d}</text>"#,
             L - 6.0,
-            y + 4.0
+            P1(y + 4.0)
         );
         d += 1;
     }
@@ -98,15 +118,16 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
         .unwrap_or(20.0);
     let mut yr = (x0 / step).ceil() * step;
     while yr <= x1 {
-        let x = px(yr);
+        let x = P1(px(yr));
+        let _ = write!(grid, "M{x} {T}V{}", H - B);
         let _ = write!(
-            s,
-            r#"<line class="grid" x1="{x:.1}" x2="{x:.1}" y1="{T}" y2="{}"/><text class="tick" x="{x:.1}" y="{}" text-anchor="middle">{yr:.0}</text>"#,
-            H - B,
+            ticks,
+            r#"<text class="tick" x="{x}" y="{}" text-anchor="middle">{yr:.0}</text>"#,
             H - B + 16.0
         );
         yr += step;
     }
+    let _ = write!(s, r#"<path class="grid" d="{grid}"/>{ticks}"#);
     let _ = write!(
         s,
         r#"<text class="label" x="{}" y="{}" text-anchor="middle">Year</text><text class="label" x="14" y="{}" text-anchor="middle" transform="rotate(-90 14 {})">{}</text>"#,
@@ -129,17 +150,15 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
         );
         let _ = write!(s, "<g class=\"pt\"><title>{}</title>", xml_escape(&title));
         if e > 0.0 {
-            let (ya, yb) = (py(p.flux + e), py(p.flux - e));
+            // The error bar and its two caps, one path.
+            let (ya, yb) = (P1(py(p.flux + e)), P1(py(p.flux - e)));
+            let (xl, xm) = (P1(x - 3.0), P1(x));
             let _ = write!(
                 s,
-                r#"<line class="err" x1="{x:.1}" x2="{x:.1}" y1="{ya:.1}" y2="{yb:.1}"/><line class="err" x1="{:.1}" x2="{:.1}" y1="{ya:.1}" y2="{ya:.1}"/><line class="err" x1="{:.1}" x2="{:.1}" y1="{yb:.1}" y2="{yb:.1}"/>"#,
-                x - 3.0,
-                x + 3.0,
-                x - 3.0,
-                x + 3.0
+                r#"<path class="err" d="M{xm} {ya}V{yb}M{xl} {ya}h6M{xl} {yb}h6"/>"#
             );
         }
-        let _ = write!(s, r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5"/></g>"#);
+        let _ = write!(s, r#"<circle cx="{}" cy="{}" r="3.5"/></g>"#, P1(x), P1(y));
     }
     s.push_str("</svg>");
     Some(s)
@@ -267,10 +286,17 @@ mod tests {
         ];
         let s = light_curve(&pts, "EP_8_FLUX (erg/cm²/s)").unwrap();
         assert_eq!(s.matches("<circle").count(), 2, "negative flux left out");
-        assert_eq!(s.matches(r#"class="err""#).count(), 6);
+        // One error bar with its caps per point.
+        assert_eq!(s.matches(r#"class="err""#).count(), 2);
+        assert!(s.contains(r#"<path class="err" d="M"#), "{s}");
+        assert_eq!(s.matches(r#"class="grid""#).count(), 1, "one path of grid lines");
         assert!(s.contains(">1e-13<"), "{s}");
         assert!(s.contains("&lt;b&gt;") && !s.contains("<b>"));
         assert!(light_curve(&[], "x").is_none());
+        assert_eq!(P1(105.46).to_string(), "105.5");
+        assert_eq!(P1(-0.04).to_string(), "0.0");
+        assert_eq!(P1(-2.26).to_string(), "-2.3");
+        assert_eq!(P1(220.0).to_string(), "220.0");
     }
 
     #[test]

@@ -313,12 +313,19 @@ mod tests {
         let xs = [35594.0f32, 0.0, -2.5, 5.2144703e-16, 19923.582, 3.4e38];
         let f = [Field::new("X", DataType::F32)];
         let mut t = Table::with_rows(xs.len());
-        t.push(f[0].clone(), Column::from_data(ColumnData::F32(xs.to_vec())))
-            .unwrap();
+        t.push(
+            f[0].clone(),
+            Column::from_data(ColumnData::F32(xs.to_vec())),
+        )
+        .unwrap();
         let e = Exporter::new(&t, vec![0]);
         let rows: Vec<u32> = (0..xs.len() as u32).collect();
         let csv = String::from_utf8(e.csv(&t, &rows)).unwrap();
-        let cells: Vec<&str> = csv.split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
+        let cells: Vec<&str> = csv
+            .split("\r\n")
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .collect();
         assert_eq!(
             cells,
             ["35594", "0", "-2.5", "5.2144703e-16", "19923.582", "3.4e38"]

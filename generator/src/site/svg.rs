@@ -289,7 +289,11 @@ mod tests {
         // One error bar with its caps per point.
         assert_eq!(s.matches(r#"class="err""#).count(), 2);
         assert!(s.contains(r#"<path class="err" d="M"#), "{s}");
-        assert_eq!(s.matches(r#"class="grid""#).count(), 1, "one path of grid lines");
+        assert_eq!(
+            s.matches(r#"class="grid""#).count(),
+            1,
+            "one path of grid lines"
+        );
         assert!(s.contains(">1e-13<"), "{s}");
         assert!(s.contains("&lt;b&gt;") && !s.contains("<b>"));
         assert!(light_curve(&[], "x").is_none());

@@ -1,6 +1,7 @@
 // End-to-end test of SAMP from the query page, in headless Chromium, against astropy's SAMP
-// hub with the Web Profile and a receiving astropy client (tests/browser/samp_hub.py, which
-// installs astropy into a virtual environment under the build folder when missing).
+// hub with the Web Profile and two receiving astropy clients, one of which rejects data: URLs
+// as TOPCAT 4.8 and Aladin Desktop 12 do (tests/browser/samp_hub.py, which installs astropy
+// into a virtual environment under the build folder when missing).
 // Needs the site served by `xcat serve` (its table drop gives the VOTable an http URL).
 // Usage: XCAT_SITE_URL=<site URL> node --test samp.test.mjs
 import { test, before, after } from "node:test";
@@ -67,6 +68,11 @@ async function query(q, extra = "") {
   return page.evaluate(() => Number(document.getElementById("results").dataset.count));
 }
 
+const RECEIVER = "xcat test receiver";
+const JAVA_LIKE = "java-like receiver";
+const fromReceiver = (mtype, who) => (m) => m.mtype === mtype && m.receiver === who;
+const replies = () => page.evaluate(() => JSON.parse(document.getElementById("samp").dataset.replies || "[]"));
+
 const sampStatus = () => page.evaluate(() => ({ text: document.getElementById("samp-status").textContent, state: document.getElementById("samp").dataset.state }));
 
 test("with no hub running the page says so", async () => {
@@ -90,15 +96,21 @@ test("the whole result reaches a SAMP client through astropy's hub as a VOTable"
   await page.waitForFunction(() => { const b = document.getElementById("samp").dataset; return b.sent !== undefined || b.state === "error"; }, null, { timeout: 60000 });
   const s = await sampStatus();
   assert.equal(s.state, "ok", s.text);
-  assert.match(s.text, new RegExp(`Sent ${count.toLocaleString("en")} rows to 1 SAMP application`));
+  assert.match(s.text, new RegExp(`Sent ${count.toLocaleString("en")} rows to 2 SAMP applications: `));
+  assert.match(s.text, new RegExp(`${RECEIVER} loaded it`));
+  assert.match(s.text, new RegExp(`${JAVA_LIKE} loaded it`));
+  assert.deepEqual((await replies()).map((r) => r.status).sort(), ["samp.ok", "samp.ok"]);
   const consent = await next((m) => m.consent, "the consent request");
   assert.equal(new URL(consent.origin).host, siteHost);
-  const got = await next((m) => m.mtype === "table.load.votable", "table.load.votable");
-  assert.equal(got.error, undefined, got.error);
-  assert.equal(got.rows, count);
-  assert.ok(got.columns.includes("SRCID") && got.columns.includes("SC_RA"), got.columns.join());
-  assert.ok(got.url.startsWith(base), got.url);
-  assert.match(got.name, /cone\('M31','2deg'\)/);
+  for (const who of [RECEIVER, JAVA_LIKE]) {
+    // An http URL of the serving site: every application can read it.
+    const got = await next(fromReceiver("table.load.votable", who), `table.load.votable at ${who}`);
+    assert.equal(got.error, undefined, got.error);
+    assert.equal(got.rows, count);
+    assert.ok(got.columns.includes("SRCID") && got.columns.includes("SC_RA"), got.columns.join());
+    assert.ok(got.url.startsWith(base), got.url);
+    assert.match(got.name, /cone\('M31','2deg'\)/);
+  }
 });
 
 test("a row's button points SAMP applications at the source", async () => {
@@ -110,15 +122,17 @@ test("a row's button points SAMP applications at the source", async () => {
     return [Number(row.cells[head.indexOf("SC_RA")].textContent), Number(row.cells[head.indexOf("SC_DEC")].textContent)];
   });
   await page.click("#results tbody tr:first-child .samp-point");
-  const got = await next((m) => m.mtype === "coord.pointAt.sky", "coord.pointAt.sky");
-  // The table shows 6 decimals; the message carries the full value.
-  assert.ok(Math.abs(Number(got.ra) - ra) < 1e-6 && Math.abs(Number(got.dec) - dec) < 1e-6, JSON.stringify(got));
-  await page.waitForFunction(() => /Pointed 1 SAMP application/.test(document.getElementById("samp-status").textContent));
+  for (const who of [RECEIVER, JAVA_LIKE]) {
+    const got = await next(fromReceiver("coord.pointAt.sky", who), `coord.pointAt.sky at ${who}`);
+    // The table shows 6 decimals; the message carries the full value.
+    assert.ok(Math.abs(Number(got.ra) - ra) < 1e-6 && Math.abs(Number(got.dec) - dec) < 1e-6, JSON.stringify(got));
+  }
+  await page.waitForFunction(() => /Pointed 2 SAMP applications/.test(document.getElementById("samp-status").textContent));
   assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
   assert.deepEqual(foreignRequests, []);
 });
 
-test("from a static site the table travels inside the message as a data: URL", async () => {
+test("from a static site the table travels inside the message as a data: URL, and the page names the applications that cannot read it", async () => {
   // A static host answers the upload with 404, as any file server does.
   await page.route("**/_samp/tables", (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "Not Found" }));
   const count = await query("M31");
@@ -126,13 +140,22 @@ test("from a static site the table travels inside the message as a data: URL", a
   await page.click("#samp-send");
   await page.waitForFunction(() => { const b = document.getElementById("samp").dataset; return b.sent !== undefined || b.state === "error"; }, null, { timeout: 60000 });
   const s = await sampStatus();
+  // One application loaded it, so the page is not in an error state; it names the other.
   assert.equal(s.state, "ok", s.text);
-  assert.match(s.text, new RegExp(`Sent ${count} rows to 1 SAMP application\\. The table travels inside the message \\(a data: URL\\)`));
-  const got = await next((m) => m.mtype === "table.load.votable", "table.load.votable");
+  assert.match(s.text, new RegExp(`Sent ${count} rows to 2 SAMP applications: `));
+  assert.match(s.text, new RegExp(`${RECEIVER} loaded it`));
+  assert.match(s.text, new RegExp(`${JAVA_LIKE} could not load it \\(unknown protocol: data\\)`));
+  assert.match(s.text, /This site is static files, so the table travelled inside the message as a data: URL, which some applications \(TOPCAT 4\.8, Aladin Desktop 12\) cannot read: use “Export all rows: VOTable”/);
+  const answers = Object.fromEntries((await replies()).map((r) => [r.name, r]));
+  assert.equal(answers[RECEIVER].status, "samp.ok");
+  assert.equal(answers[JAVA_LIKE].status, "samp.error");
+  const got = await next(fromReceiver("table.load.votable", RECEIVER), "table.load.votable");
   assert.equal(got.error, undefined, got.error);
   assert.ok(got.url.startsWith("data:application/x-votable+xml;base64,"), got.url.slice(0, 60));
   assert.equal(got.rows, count);
   assert.ok(got.columns.includes("SRCID"), got.columns.join());
+  const refused = await next(fromReceiver("table.load.votable", JAVA_LIKE), "table.load.votable at the java-like receiver");
+  assert.match(refused.error, /unknown protocol: data/);
   await page.unroute("**/_samp/tables");
   assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
 });

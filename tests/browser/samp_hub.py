@@ -3,10 +3,13 @@
 test (tests/browser/samp.test.mjs).
 
 The hub listens for web clients on http://localhost:21012/ (the Web Profile port) and accepts
-every registration, as a user clicking "yes" in the hub's consent dialog would. The receiving
-client subscribes to table.load.votable and coord.pointAt.sky; for each table it downloads the
-URL of the message, reads it with astropy.io.votable and prints one JSON line with the row
-count; for each position, the position. The first line printed is {"ready": true}.
+every registration, as a user clicking "yes" in the hub's consent dialog would. Two receiving
+clients subscribe to table.load.votable and coord.pointAt.sky, as notifications and as calls:
+"xcat test receiver" downloads the URL of each table, reads it with astropy.io.votable, prints
+one JSON line with the row count and replies samp.ok (or samp.error with the reason);
+"java-like receiver" does the same but, like TOPCAT 4.8 and Aladin Desktop 12 (whose Java URL
+handling knows no data: scheme), rejects data: URLs with "unknown protocol: data". For each
+position, the position. The first line printed is {"ready": true}.
 
 astropy is installed from PyPI into a virtual environment under the build folder
 (${CARGO_TARGET_DIR:-target}/samp-venv) when the running Python lacks it.
@@ -89,29 +92,56 @@ def main():
 
     threading.Thread(target=poll, daemon=True).start()
 
-    client = SAMPIntegratedClient(name="xcat test receiver", description="Records what the browser sends")
-    client.connect(hub=hub)
+    def receiver(name, reads_data_urls):
+        client = SAMPIntegratedClient(name=name, description="Records what the browser sends")
+        client.connect(hub=hub)
 
-    def on_table(private_key, sender_id, mtype, params, extra):
-        url = params.get("url", "")
-        out = {"mtype": mtype, "url": url, "name": params.get("name"), "sender": sender_id}
-        try:
-            path = os.path.join(work, "table.vot")
-            with urllib.request.urlopen(url, timeout=60) as r, open(path, "wb") as f:
-                f.write(r.read())
-            # Any VOTable warning (a unit not in VOUnit syntax, a bad UCD...) fails the test.
-            table = parse_single_table(path, verify="exception")
-            out["rows"] = len(table.array)
-            out["columns"] = [f.name for f in table.fields]
-        except Exception as e:
-            out["error"] = "%s: %s" % (type(e).__name__, e)
-        emit(out)
+        def load(mtype, params):
+            url = params.get("url", "")
+            out = {"mtype": mtype, "url": url, "name": params.get("name"), "receiver": name}
+            try:
+                if url.startswith("data:") and not reads_data_urls:
+                    raise ValueError("unknown protocol: data")
+                path = os.path.join(work, "table.vot")
+                with urllib.request.urlopen(url, timeout=60) as r, open(path, "wb") as f:
+                    f.write(r.read())
+                # Any VOTable warning (a unit not in VOUnit syntax, a bad UCD...) fails the test.
+                table = parse_single_table(path, verify="exception")
+                out["rows"] = len(table.array)
+                out["columns"] = [f.name for f in table.fields]
+            except Exception as e:
+                out["error"] = "%s: %s" % (type(e).__name__, e)
+            emit(out)
+            return out
 
-    def on_point(private_key, sender_id, mtype, params, extra):
-        emit({"mtype": mtype, "ra": params.get("ra"), "dec": params.get("dec"), "sender": sender_id})
+        def on_table(private_key, sender_id, mtype, params, extra):
+            load(mtype, params)
 
-    client.bind_receive_notification("table.load.votable", on_table)
-    client.bind_receive_notification("coord.pointAt.sky", on_point)
+        def on_table_call(private_key, sender_id, msg_id, mtype, params, extra):
+            out = load(mtype, params)
+            if "error" in out:
+                reply = {"samp.status": "samp.error", "samp.error": {"samp.errortxt": out["error"].split(": ", 1)[-1]}}
+            else:
+                reply = {"samp.status": "samp.ok", "samp.result": {}}
+            client.reply(msg_id, reply)
+
+        def point(mtype, params):
+            emit({"mtype": mtype, "ra": params.get("ra"), "dec": params.get("dec"), "receiver": name})
+
+        def on_point(private_key, sender_id, mtype, params, extra):
+            point(mtype, params)
+
+        def on_point_call(private_key, sender_id, msg_id, mtype, params, extra):
+            point(mtype, params)
+            client.reply(msg_id, {"samp.status": "samp.ok", "samp.result": {}})
+
+        client.bind_receive_notification("table.load.votable", on_table)
+        client.bind_receive_call("table.load.votable", on_table_call)
+        client.bind_receive_notification("coord.pointAt.sky", on_point)
+        client.bind_receive_call("coord.pointAt.sky", on_point_call)
+        return client
+
+    clients = [receiver("xcat test receiver", True), receiver("java-like receiver", False)]
     emit({"ready": True, "hub": "http://localhost:21012/"})
 
     import signal
@@ -125,7 +155,8 @@ def main():
     finally:
         stop.set()
         try:
-            client.disconnect()
+            for c in clients:
+                c.disconnect()
         finally:
             hub.stop()
 

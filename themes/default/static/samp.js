@@ -9,8 +9,9 @@
 // it to `_samp/tables` of its own site, which keeps it in memory and serves it back at an
 // http URL that goes into the message. `xcat serve` provides that; a mirror of static files
 // cannot, and there the table itself goes into the message as a base64 data: URL (RFC 2397),
-// up to INLINE_LIMIT. Recipients that cannot read data: URLs report an error; the page says
-// so and points to the VOTable export.
+// up to INLINE_LIMIT. The table is sent as a call (samp.webhub.callAll), so each recipient
+// answers whether it loaded it: TOPCAT 4.8 and Aladin Desktop 12 cannot read data: URLs, and
+// the page then says so and points to the VOTable export.
 const root = new URL("../", import.meta.url).href;
 const HUB = "http://localhost:21012/";
 const box = document.getElementById("samp");
@@ -76,6 +77,8 @@ async function register() {
     "home.page": new URL(root).href,
   });
   await call("samp.webhub.declareSubscriptions", client.key, {});
+  // Needed to receive the recipients' responses to calls (pullCallbacks).
+  await call("samp.webhub.allowReverseCallbacks", client.key, "1");
   return client;
 }
 
@@ -92,16 +95,60 @@ function unregister() {
   fetch(HUB, { method: "POST", headers: { "Content-Type": "text/xml" }, body, keepalive: true }).catch(() => {});
 }
 
-async function notifyAll(mtype, params) {
+// A hub method of this client, registering again once if the hub has forgotten it (a
+// restarted hub).
+async function withClient(method, ...params) {
   const c = await ensure();
   try {
-    return await call("samp.webhub.notifyAll", c.key, { "samp.mtype": mtype, "samp.params": params });
+    return await call(method, c.key, ...params);
   } catch (e) {
-    // The hub may have restarted and forgotten us: register again once.
     client = null;
     const again = await ensure();
-    return call("samp.webhub.notifyAll", again.key, { "samp.mtype": mtype, "samp.params": params });
+    return call(method, again.key, ...params);
   }
+}
+
+const notifyAll = (mtype, params) => withClient("samp.webhub.notifyAll", { "samp.mtype": mtype, "samp.params": params });
+
+let tags = 0;
+const names = new Map();
+
+async function appName(id) {
+  if (!names.has(id)) {
+    let name = id;
+    try {
+      const m = await call("samp.webhub.getMetadata", client.key, id);
+      name = (m && m["samp.name"]) || id;
+    } catch (e) { /* keep the id */ }
+    names.set(id, name);
+  }
+  return names.get(id);
+}
+
+// Sends a message as a call to every application subscribed to it and collects the responses
+// for up to `waitMs`: one { name, status, text } per recipient, status null for no answer yet.
+async function callAll(mtype, params, waitMs) {
+  const tag = `xcat-${Date.now()}-${++tags}`;
+  const to = await withClient("samp.webhub.callAll", tag, { "samp.mtype": mtype, "samp.params": params });
+  const ids = Object.keys(to || {});
+  const answers = new Map();
+  const deadline = Date.now() + waitMs;
+  while (answers.size < ids.length && Date.now() < deadline) {
+    const wait = Math.max(1, Math.min(5, Math.ceil((deadline - Date.now()) / 1000)));
+    const callbacks = await call("samp.webhub.pullCallbacks", client.key, String(wait));
+    for (const cb of callbacks || []) {
+      if (!String(cb["samp.methodName"] || "").endsWith("receiveResponse")) continue;
+      const [from, msgTag, response] = cb["samp.params"] || [];
+      if (msgTag === tag) answers.set(from, response || {});
+    }
+  }
+  const out = [];
+  for (const id of ids) {
+    const r = answers.get(id);
+    const err = r && r["samp.error"];
+    out.push({ name: await appName(id), status: r ? r["samp.status"] || "" : null, text: (err && (err["samp.errortxt"] || err["samp.usertxt"])) || "" });
+  }
+  return out;
 }
 
 // Tables up to this size travel inside the message when the site cannot hold them.
@@ -145,13 +192,23 @@ async function sendTable() {
     const r = await window.xcat.everything();
     const { url, inline } = await publish(window.xcat.toVotable(r, state().q));
     const id = inline ? `xcat-${Date.now()}` : url;
-    const to = await notifyAll("table.load.votable", { url, "table-id": id, name: `xcat: ${state().q}`.slice(0, 200) });
-    const n = Array.isArray(to) ? to.length : Object.keys(to || {}).length;
+    say(`Sending ${r.count.toLocaleString("en")} rows…`);
+    const replies = await callAll("table.load.votable", { url, "table-id": id, name: `xcat: ${state().q}`.slice(0, 200) }, 30000);
     box.dataset.sent = String(r.count);
     box.dataset.url = inline ? "data:" : url;
-    const how = inline ? " The table travels inside the message (a data: URL), as this site is static files; if an application reports that it cannot read it, use “Export all rows: VOTable” instead." : "";
-    say(n ? `Sent ${r.count.toLocaleString("en")} rows to ${n} SAMP ${n === 1 ? "application" : "applications"}.${how}` :
-      `Sent ${r.count.toLocaleString("en")} rows, but no application connected to the hub accepts tables (table.load.votable).`);
+    box.dataset.replies = JSON.stringify(replies);
+    const rows = `${r.count.toLocaleString("en")} rows`;
+    if (!replies.length) {
+      say(`No application connected to the hub accepts tables (table.load.votable); ${rows} not sent.`, true);
+      return;
+    }
+    const each = replies.map((a) => a.status === null ? `${a.name} has not answered yet (a big table may still be loading)` :
+      a.status === "samp.error" ? `${a.name} could not load it (${a.text || "no reason given"})` :
+        `${a.name} loaded it`).join("; ");
+    const failed = replies.filter((a) => a.status === "samp.error").length;
+    const loaded = replies.filter((a) => a.status !== null && a.status !== "samp.error").length;
+    const hint = failed && inline ? " This site is static files, so the table travelled inside the message as a data: URL, which some applications (TOPCAT 4.8, Aladin Desktop 12) cannot read: use “Export all rows: VOTable” and open the file in the application." : "";
+    say(`Sent ${rows} to ${replies.length} SAMP ${replies.length === 1 ? "application" : "applications"}: ${each}.${hint}`, !loaded && failed > 0);
   } catch (e) {
     say(e.message || String(e), true);
   } finally {

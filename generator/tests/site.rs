@@ -365,6 +365,32 @@ fn source_page_has_everything_the_catalogue_knows() {
 }
 
 #[test]
+fn light_curves_are_drawn_for_sources_detected_more_than_once() {
+    let root = ngc_site();
+    let (mut drawn, mut single) = (0, 0);
+    for page in html_files(&root.join("source")) {
+        let html = std::fs::read_to_string(root.join("source").join(&page)).unwrap();
+        let rows = html.matches("<td><a href=\"../../observation/").count();
+        if html.contains("<svg class=\"plot lc\"") {
+            assert!(
+                rows >= 2,
+                "{}: a light curve of {rows} detection",
+                page.display()
+            );
+            drawn += 1;
+        } else if rows == 1 {
+            assert!(
+                html.contains("a light curve needs two"),
+                "{}: says why there is no light curve",
+                page.display()
+            );
+            single += 1;
+        }
+    }
+    assert!(drawn > 0 && single > 0, "{drawn} drawn, {single} single");
+}
+
+#[test]
 fn neighbours_are_listed_with_separations() {
     let root = ngc_site();
     let sel = scraper::Selector::parse("#neighbours + div tbody tr").unwrap();

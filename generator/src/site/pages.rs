@@ -273,8 +273,14 @@ impl<'a> Catalog<'a> {
         c["fluxes"] = Json::Array(fluxes);
         c["hrs"] = Json::Array(hrs);
         c["detections"] = Json::Array(detections);
-        c["light_curve"] =
-            svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)").map_or(Json::Null, Json::String);
+        // A light curve needs two points; one detection's flux is in the table of detections.
+        let drawable = lc.iter().filter(|p| p.flux > 0.0).count();
+        c["lc_points"] = json!(drawable);
+        c["light_curve"] = if drawable >= 2 {
+            svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)").map_or(Json::Null, Json::String)
+        } else {
+            Json::Null
+        };
         c["neighbours"] = Json::Array(neighbours);
         c["neighbour_radius"] = json!(cell(&xcat_core::Value::Float(self.neighbour_radius_arcmin)));
         c["extra"] = Json::Array(extra);

@@ -98,9 +98,9 @@ fn properties(hips: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The FIELD names of `metadata.xml`, in order.
+/// The FIELD names of `Metadata.xml`, in order.
 fn metadata_fields(hips: &Path) -> Vec<String> {
-    let xml = std::fs::read_to_string(hips.join("metadata.xml")).unwrap();
+    let xml = std::fs::read_to_string(hips.join("Metadata.xml")).unwrap();
     assert!(
         xml.starts_with("<?xml") && xml.contains("<VOTABLE"),
         "{xml}"
@@ -202,7 +202,7 @@ fn hips_catalogue_is_valid_and_holds_every_source_once() {
         let (shown, total): (usize, usize) = (shown.parse().unwrap(), total.parse().unwrap());
         assert!(shown <= total, "{path}");
         let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-        assert_eq!(header, fields, "{path}: header differs from metadata.xml");
+        assert_eq!(header, fields, "{path}: header differs from Metadata.xml");
         let mut n = 0;
         for line in lines {
             let f: Vec<&str> = line.split('\t').collect();

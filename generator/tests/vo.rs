@@ -51,7 +51,7 @@ fn hips_tree_is_valid_and_complete() {
     assert_eq!(keys["dataproduct_type"], "catalog");
     assert_eq!(keys["hips_cat_nrows"], "4000");
     assert_eq!(keys["hips_order"], summary.max_order.to_string());
-    assert!(by_path.contains_key("metadata.xml") && by_path.contains_key("Moc.fits"));
+    assert!(by_path.contains_key("Metadata.xml") && by_path.contains_key("Moc.fits"));
     assert!(by_path.contains_key("Norder1/Allsky.tsv"));
 
     let mut seen = Vec::new();

@@ -5,6 +5,8 @@
 // Usage: node tests/browser/sky.test.mjs <site URL>
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { launchChromium } from "./chromium.mjs";
 
 const base = process.argv[2] || process.env.XCAT_SITE_URL;
@@ -135,7 +137,7 @@ test("with Aladin Lite, the query result and the HiPS catalogue are overlaid", a
   await page.waitForFunction((n) => document.getElementById("sky-result").dataset.markers === String(n), count);
   let rec = await page.evaluate(() => window.__aladin);
   assert.equal(rec.views.length, 1);
-  assert.deepEqual(rec.hips.map((h) => h.url), [new URL("hips/", base).href]);
+  assert.deepEqual(rec.hips.map((h) => h.url), [new URL("hips", base).href]);
   assert.equal(rec.catalogs.length, 1);
   assert.equal(rec.catalogs[0].sources.length, count);
   assert.match(await page.textContent("#sky-result .sky-note"), new RegExp(`All ${count.toLocaleString("en")} sources`));
@@ -178,12 +180,56 @@ test("with Aladin Lite, an observation page draws its MOC", async () => {
   await page.waitForSelector(".skyview[data-sky=ready]", { timeout: 30000 });
   const rec = await page.evaluate(() => window.__aladin);
   assert.deepEqual(rec.mocs.map((m) => m.url), [new URL("moc.json", obsUrl).href]);
-  assert.deepEqual(rec.hips.map((h) => h.url), [new URL("hips/", base).href]);
+  assert.deepEqual(rec.hips.map((h) => h.url), [new URL("hips", base).href]);
   // The MOC file it points at is served.
   const r = await page.request.get(new URL("moc.json", obsUrl).href);
   assert.equal(r.status(), 200);
   const moc = await r.json();
   assert.ok(Object.keys(moc).length > 0);
   assert.deepEqual(log.errors, []);
+  await page.context().close();
+});
+
+// The real Aladin Lite: npm's aladin-lite is the CDS build as an ES module (its last statement
+// exports the A object); the CDS serves it as a classic script defining the global A.
+function realAladin() {
+  const file = fileURLToPath(new URL("../../node_modules/aladin-lite/dist/aladin.js", import.meta.url));
+  const src = readFileSync(file, "utf8");
+  const classic = src.replace(/export\s*\{\s*(\w+)\s+as\s+default\s*\};?\s*$/, "window.A=$1;");
+  assert.notEqual(classic, src, `${file} no longer ends with its default export`);
+  return classic;
+}
+
+test("the real Aladin Lite (npm aladin-lite) draws the view and reads the site's HiPS catalogue", async () => {
+  const js = realAladin();
+  // Aladin Lite is served; the image surveys of the CDS stay unreachable.
+  const { page, log } = await newPage((route) => (route.request().url() === ALADIN
+    ? route.fulfill({ status: 200, contentType: "application/javascript", body: js })
+    : route.abort("internetdisconnected")));
+  const hips = new Map();
+  page.on("response", (r) => {
+    const u = new URL(r.url());
+    if (u.host === siteHost && u.pathname.includes("/hips")) hips.set(u.pathname, r.status());
+  });
+  const src = await sourceWithObservation(page);
+  await page.goto(src);
+  const allsky = page.waitForResponse((r) => r.url().endsWith("/hips/Norder1/Allsky.tsv"), { timeout: 60000 });
+  await page.locator(".skyview").scrollIntoViewIfNeeded();
+  await page.waitForSelector(".skyview[data-sky=ready]", { timeout: 60000 });
+  await allsky;
+  // Aladin Lite draws into canvases (WebGL2).
+  assert.ok((await page.locator(".skyview canvas").count()) > 0);
+  // The HiPS catalogue is read at the URLs Aladin asks for: properties, Metadata.xml (with a
+  // capital M, as HiPS 1.0 names it) and the all-sky tiles; no doubled slash.
+  for (const f of ["properties", "Metadata.xml", "Norder1/Allsky.tsv"]) {
+    assert.equal(hips.get(`/hips/${f}`), 200, `hips/${f}: ${JSON.stringify([...hips])}`);
+  }
+  assert.ok([...hips.keys()].every((p) => !p.includes("//")), JSON.stringify([...hips.keys()]));
+  assert.ok([...hips.values()].every((s) => s === 200), JSON.stringify([...hips]));
+  // Offline, Aladin Lite reports the unreachable optical survey (P/DSS2/color) itself and
+  // then looks for it under the page's folder; nothing else may fail.
+  const ours = log.errors.filter((e) => !/P\/DSS2|Failed to fetch|Failed to load resource/.test(e));
+  assert.deepEqual(ours, []);
+  assert.equal(await page.textContent(".skyview .sky-msg").catch(() => null), null, "no failure message");
   await page.context().close();
 });

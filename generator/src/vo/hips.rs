@@ -3,7 +3,7 @@
 //! scheme (Górski et al. 2005), each holding up to a budget of the most significant sources of
 //! its cell that lower orders did not show, so Aladin overlays the catalogue progressively;
 //! `Norder1/Allsky.tsv` and `Norder2/Allsky.tsv` pack the low orders, `properties`,
-//! `metadata.xml` (the columns as a VOTable) and `Moc.fits` (the coverage) describe it.
+//! `Metadata.xml` (the columns as a VOTable; the name HiPS clients such as Aladin ask for) and `Moc.fits` (the coverage) describe it.
 //!
 //! Output is deterministic: sources are ranked by SC_DET_ML, ties by SRCID, and the release
 //! date is the end of the catalogue's last observation, not the build date.
@@ -281,7 +281,7 @@ pub fn write<E>(
         p.push_str(&format!("{k:<20} = {v}\n"));
     }
     sink("properties", p.as_bytes())?;
-    sink("metadata.xml", metadata_xml(t).as_bytes())?;
+    sink("Metadata.xml", metadata_xml(t).as_bytes())?;
     sink("Moc.fits", &moc::to_fits(coverage, "xcat-coverage"))?;
     Ok(summary)
 }

@@ -168,7 +168,8 @@
         aladin.addMOC(A.MOCFromURL(absolute(view.dataset.moc), { name: view.dataset.mocName || "Coverage", color: "#ffa500", opacity: 0.15, lineWidth: 2 }));
       }
       if (view.dataset.hips) {
-        aladin.addCatalog(A.catalogHiPS(absolute(view.dataset.hips), { name: view.dataset.hipsName || "XMM-Newton sources", color: "#3dd9ff", sourceSize: 10 }));
+        // Without the trailing slash: Aladin appends "/properties" and the rest itself.
+        aladin.addCatalog(A.catalogHiPS(absolute(view.dataset.hips).replace(/\/+$/, ""), { name: view.dataset.hipsName || "XMM-Newton sources", color: "#3dd9ff", sourceSize: 10 }));
       }
       aladin.on("objectClicked", (obj) => {
         const href = sourceHref(view, obj);

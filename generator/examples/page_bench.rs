@@ -6,8 +6,10 @@
 //! ```sh
 //! xcat demo-catalogue --out /tmp/pages/demo.fits --sources 100000
 //! cargo build --release -p xcat --example page_bench
-//! target/release/examples/page_bench /tmp/pages/demo.fits [PAGES]
+//! target/release/examples/page_bench /tmp/pages/demo.fits [PAGES] [observation]
 //! ```
+//!
+//! With `observation`, the observation pages instead.
 
 use serde_json::json;
 use std::path::PathBuf;
@@ -24,16 +26,22 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let Some(fits) = args.next() else {
-        anyhow::bail!("usage: page_bench <catalogue.fits> [pages]");
+        anyhow::bail!("usage: page_bench <catalogue.fits> [pages] [observation]");
     };
     let limit: Option<usize> = args.next().map(|n| n.parse()).transpose()?;
+    let observations = args.next().is_some_and(|a| a == "observation");
     let cat = Catalogue::load(&xcat::Config::default(), &[PathBuf::from(fits)], &Quiet)?;
     let theme = Theme::load(None)?;
     let tera = render::templates(&theme)?;
     let site = json!({"title": "bench", "base_url": "https://xcat.example.org/",
         "fit_server_url": "", "has_query": true, "default_radius_arcmin": 10.0});
     let catalog = Catalog::new(&cat, site, 1.0, false);
-    let n = limit.unwrap_or(usize::MAX).min(cat.sources.rows());
+    let (rows, template, what) = if observations {
+        (cat.observations.rows(), "observation.html", "observation")
+    } else {
+        (cat.sources.rows(), "source.html", "source")
+    };
+    let n = limit.unwrap_or(usize::MAX).min(rows);
     let (mut context, mut rendering) = (Duration::ZERO, Duration::ZERO);
     let mut bytes = 0usize;
     // Twice: the first pass warms the caches and the allocator; the second is reported.
@@ -41,11 +49,14 @@ fn main() -> anyhow::Result<()> {
         (context, rendering, bytes) = (Duration::ZERO, Duration::ZERO, 0);
         for i in 0..n {
             let t = Instant::now();
-            let ctx = catalog.source(i);
-            let path = catalog.source_path(i);
+            let (ctx, path) = if observations {
+                (catalog.observation(i), catalog.observation_path(i))
+            } else {
+                (catalog.source(i), catalog.source_path(i))
+            };
             context += t.elapsed();
             let t = Instant::now();
-            let html = render::render(&tera, "source.html", ctx, &path)?;
+            let html = render::render(&tera, template, ctx, &path)?;
             rendering += t.elapsed();
             bytes += html.len();
         }
@@ -55,7 +66,7 @@ fn main() -> anyhow::Result<()> {
     }
     let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
     println!(
-        "{n} source pages: context {:.1} µs/page, rendering {:.1} µs/page, total {:.1} µs/page; {:.0} bytes/page",
+        "{n} {what} pages: context {:.1} µs/page, rendering {:.1} µs/page, total {:.1} µs/page; {:.0} bytes/page",
         per(context),
         per(rendering),
         per(context + rendering),

@@ -26,6 +26,10 @@ cat >> "$site/xcat.toml" <<TOML
 [site]
 content = "content"
 TOML
+# The speed of the machine at the time: the CPU cost of a source page alone (page_bench, one
+# thread, nothing written), to compare builds measured at different times.
+cargo build --release -q -p xcat --example page_bench
+"$(dirname "$xcat")/examples/page_bench" "$cat_file" 20000 2>/dev/null | sed 's/^/speed probe: /'
 /usr/bin/time -v "$xcat" build --config "$site/xcat.toml" --out "$site/dist" 2> "$site/build.time"
 grep -E "^Built" "$site/build.time" || true
 wall=$(grep -E "Elapsed \(wall clock\)" "$site/build.time" | awk '{print $NF}')

@@ -18,8 +18,6 @@ if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
 fi
 scripts/build-wasm.sh
 scripts/vendor.sh
-# The sky test runs the real Aladin Lite from npm (a node_modules from before it was added lacks it).
-[ -f node_modules/aladin-lite/dist/aladin.js ] || npm ci --no-audit --no-fund --loglevel=error
 target_dir=${CARGO_TARGET_DIR:-target}
 # The debug build is the one `cargo test` already made: no extra release compile in CI.
 cargo build -q -p xcat -p xcat-fit

@@ -24,9 +24,8 @@ if [ "$have" != "$want" ]; then
   cargo install -q wasm-bindgen-cli --version "$want"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+. scripts/npm-lib.sh
+ensure_npm
 
 cargo build -q -p xcat-wasm --target wasm32-unknown-unknown --profile wasm-release
 tmp=$(mktemp -d)

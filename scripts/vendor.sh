@@ -7,11 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=themes/default/static/vendor
-want=$(node -p 'require("./package.json").devDependencies.uplot')
-have=$(node -p 'try { require("./node_modules/uplot/package.json").version } catch (e) { "" }' 2>/dev/null || true)
-if [ "$have" != "$want" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+. scripts/npm-lib.sh
+ensure_npm
 mkdir -p "$out"
 # uPlot: charts of the fit panel (source pages) and of the diagrams page.
 cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css "$out/"

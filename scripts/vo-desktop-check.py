@@ -53,7 +53,7 @@ def answer(r):
     return r.get("samp.status", "?") + (" — " + err.get("samp.errortxt", "") if err else "")
 
 
-def check(app, hub, cli, home, http_url):
+def check(app, cli, home, http_url):
     env = dict(os.environ, HOME=home, SAMP_HUB="std-lockurl:file://" + os.path.join(home, ".samp"))
     log = open(os.path.join(home, app + ".log"), "w")
     # A session of its own, so that the application, Java and Xvfb stop together.
@@ -125,7 +125,7 @@ def main():
     cli.connect(hub=hub)
     try:
         for app in apps:
-            check(app, hub, cli, home, "http://127.0.0.1:%d/check.vot" % server.server_port)
+            check(app, cli, home, "http://127.0.0.1:%d/check.vot" % server.server_port)
     finally:
         cli.disconnect()
         hub.stop()

@@ -124,33 +124,50 @@ pub fn xml_escape(s: &str) -> String {
     o
 }
 
-/// Percent-encoding of a URL query value.
-pub fn url_encode(s: &str) -> String {
-    percent_encode(s.as_bytes(), b"-._~")
+/// The bytes a percent-encoding leaves as they are: ASCII letters, digits and a few more.
+pub struct Unreserved([bool; 256]);
+
+impl Unreserved {
+    /// Letters, digits and the ASCII bytes of `extra`; built at compile time.
+    pub const fn new(extra: &[u8]) -> Self {
+        let mut keep = [false; 256];
+        let mut b = 0;
+        while b < 128 {
+            keep[b] = (b as u8).is_ascii_alphanumeric();
+            b += 1;
+        }
+        let mut i = 0;
+        while i < extra.len() {
+            assert!(extra[i].is_ascii(), "only ASCII bytes are left unencoded");
+            keep[extra[i] as usize] = true;
+            i += 1;
+        }
+        Unreserved(keep)
+    }
 }
 
-/// `bytes` with every byte other than ASCII letters, digits and those of `keep` written as
-/// `%XX`.
-pub fn percent_encode(bytes: &[u8], keep: &[u8]) -> String {
+/// The unreserved characters of RFC 3986, for URL query values.
+pub const URL_QUERY: Unreserved = Unreserved::new(b"-._~");
+
+/// Percent-encoding of a URL query value.
+pub fn url_encode(s: &str) -> String {
+    percent_encode(s.as_bytes(), &URL_QUERY)
+}
+
+/// `bytes` with every byte not in `keep` written as `%XX`.
+pub fn percent_encode(bytes: &[u8], keep: &Unreserved) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut kept = [false; 256];
-    for b in (b'0'..=b'9').chain(b'A'..=b'Z').chain(b'a'..=b'z') {
-        kept[usize::from(b)] = true;
-    }
-    for &b in keep {
-        kept[usize::from(b)] = true;
-    }
     let mut o = Vec::with_capacity(bytes.len() + bytes.len() / 4);
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if !kept[usize::from(b)] {
+        if !keep.0[usize::from(b)] {
             o.extend_from_slice(&bytes[run..i]);
             o.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
             run = i + 1;
         }
     }
     o.extend_from_slice(&bytes[run..]);
-    // Only ASCII went in: the kept bytes of `keep` (ASCII, as callers pass) and the escapes.
+    // ASCII only: the unreserved bytes (ASCII by construction) and the escapes.
     String::from_utf8(o).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 

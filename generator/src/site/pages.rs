@@ -274,7 +274,7 @@ impl<'a> Catalog<'a> {
         c["hrs"] = Json::Array(hrs);
         c["detections"] = Json::Array(detections);
         // A light curve needs two points; one detection's flux is in the table of detections.
-        let drawable = lc.iter().filter(|p| p.flux > 0.0).count();
+        let drawable = lc.iter().filter(|p| p.drawable()).count();
         c["lc_points"] = json!(drawable);
         c["light_curve"] = if drawable >= 2 {
             svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)").map_or(Json::Null, Json::String)

@@ -19,6 +19,13 @@ pub struct LcPoint {
     pub label: String,
 }
 
+impl LcPoint {
+    /// Whether the point can be drawn: a time and a positive flux (log axis).
+    pub fn drawable(&self) -> bool {
+        self.mjd.is_finite() && self.flux.is_finite() && self.flux > 0.0
+    }
+}
+
 /// A plot coordinate with one decimal, written from its integer number of tenths (cheaper
 /// than formatting the float; half a tenth rounds away from zero).
 struct P1(f64);
@@ -46,10 +53,7 @@ const B: f64 = 40.0;
 /// The light curve of `points` (non-positive fluxes are left out) as an `<svg>` element, or
 /// `None` when no point can be drawn.
 pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
-    let pts: Vec<&LcPoint> = points
-        .iter()
-        .filter(|p| p.mjd.is_finite() && p.flux.is_finite() && p.flux > 0.0)
-        .collect();
+    let pts: Vec<&LcPoint> = points.iter().filter(|p| p.drawable()).collect();
     if pts.is_empty() {
         return None;
     }

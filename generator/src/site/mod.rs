@@ -225,7 +225,18 @@ pub fn build(
     let tera = render::templates(&theme)?;
     let before = read_state(&out);
     let known = before.as_ref().map_or(&[][..], |s| &s.inputs[..]);
-    let (digest, stamps) = fingerprint(config, files, &theme, known)?;
+    // Without a previous build's state the catalogue is read whatever its digest: both at
+    // once, the digest of a DR14-size file takes seconds.
+    let (fingerprinted, mut preloaded) = if before.is_none() {
+        let (f, c) = rayon::join(
+            || fingerprint(config, files, &theme, known),
+            || Catalogue::load(config, files, progress),
+        );
+        (f, Some(c))
+    } else {
+        (fingerprint(config, files, &theme, known), None)
+    };
+    let (digest, stamps) = fingerprinted?;
     let previous = before.filter(|s| s.catalogue == digest && out.is_dir());
     let mut output = Output::new(&out)?;
     let site = json!({
@@ -252,7 +263,10 @@ pub fn build(
                 }
             }
             None => {
-                let mut cat = Catalogue::load(config, files, progress)?;
+                let mut cat = match preloaded.take() {
+                    Some(loaded) => loaded?,
+                    None => Catalogue::load(config, files, progress)?,
+                };
                 report.warnings = cat.warnings.clone();
                 // The column reference lists every column; the pages need far fewer of the
                 // detections' (at DR14 scale the others hold over a gigabyte).

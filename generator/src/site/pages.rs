@@ -8,8 +8,8 @@ use super::render;
 use super::svg::{self, LcPoint, SkyPoint};
 use crate::catalog::Catalogue;
 use serde_json::{Value as Json, json};
-use xcat_core::Table;
 use xcat_core::coords::{equatorial_to_galactic, format_dec_dms, format_ra_hms};
+use xcat_core::{Column, Table};
 
 /// The bands of the 4XMM fluxes: number and energy range.
 pub const BANDS: [(u8, &str); 7] = [
@@ -22,9 +22,169 @@ pub const BANDS: [(u8, &str); 7] = [
     (9, "0.5–4.5 keV"),
 ];
 
+/// A column of a table resolved once by name (absent columns read as nulls), so that a page
+/// does not look its columns up by name again and again.
+#[derive(Clone, Copy)]
+struct Col<'a>(Option<&'a Column>);
+
+impl<'a> Col<'a> {
+    fn of(t: &'a Table, name: &str) -> Self {
+        Col(t.column(name))
+    }
+
+    /// A finite number.
+    fn f(self, i: usize) -> Option<f64> {
+        self.0.and_then(|c| c.f64(i)).filter(|x| x.is_finite())
+    }
+
+    fn s(self, i: usize) -> Option<&'a str> {
+        self.0.and_then(|c| c.str(i))
+    }
+
+    fn txt(self, i: usize) -> String {
+        cell(&self.0.map_or(xcat_core::Value::Null, |c| c.value(i)))
+    }
+
+    fn flag(self, i: usize) -> bool {
+        self.0.and_then(|c| c.bool(i)).unwrap_or(false)
+    }
+
+    /// `{"v": value, "e": error}` with `decimals` decimals.
+    fn pm(self, err: Col<'_>, i: usize, decimals: usize) -> Json {
+        json!({"v": fixed(self.f(i), decimals), "e": fixed(err.f(i), decimals)})
+    }
+
+    /// `{"v": value, "e": error}` in scientific notation.
+    fn pm_sci(self, err: Col<'_>, i: usize) -> Json {
+        json!({"v": sci_or_null(self.f(i)), "e": sci_or_null(err.f(i))})
+    }
+}
+
+/// The source columns of the source pages.
+struct SourceCols<'a> {
+    ra: Col<'a>,
+    dec: Col<'a>,
+    iauname: Col<'a>,
+    poserr: Col<'a>,
+    det_ml: Col<'a>,
+    extent: Col<'a>,
+    ext_err: Col<'a>,
+    ext_ml: Col<'a>,
+    sum_flag: Col<'a>,
+    confused: Col<'a>,
+    high_background: Col<'a>,
+    n_detections: Col<'a>,
+    n_observations: Col<'a>,
+    mjd_first: Col<'a>,
+    mjd_last: Col<'a>,
+    has_spectrum: Col<'a>,
+    chi2prob: Col<'a>,
+    fvar: Col<'a>,
+    fvar_err: Col<'a>,
+    var_flag: Col<'a>,
+    fmin: Col<'a>,
+    fmin_err: Col<'a>,
+    fmax: Col<'a>,
+    fmax_err: Col<'a>,
+    ep8: Col<'a>,
+    /// SC_EP_<n>_FLUX and its error for each of [`BANDS`].
+    fluxes: Vec<(Col<'a>, Col<'a>)>,
+    /// SC_HR<n> and its error, n = 1…4.
+    hrs: Vec<(Col<'a>, Col<'a>)>,
+}
+
+impl<'a> SourceCols<'a> {
+    fn new(t: &'a Table) -> Self {
+        let c = |n: &str| Col::of(t, n);
+        SourceCols {
+            ra: c("SC_RA"),
+            dec: c("SC_DEC"),
+            iauname: c("IAUNAME"),
+            poserr: c("SC_POSERR"),
+            det_ml: c("SC_DET_ML"),
+            extent: c("SC_EXTENT"),
+            ext_err: c("SC_EXT_ERR"),
+            ext_ml: c("SC_EXT_ML"),
+            sum_flag: c("SC_SUM_FLAG"),
+            confused: c("CONFUSED"),
+            high_background: c("HIGH_BACKGROUND"),
+            n_detections: c("N_DETECTIONS"),
+            n_observations: c("N_OBSERVATIONS"),
+            mjd_first: c("MJD_FIRST"),
+            mjd_last: c("MJD_LAST"),
+            has_spectrum: c("HAS_SPECTRUM"),
+            chi2prob: c("SC_CHI2PROB"),
+            fvar: c("SC_FVAR"),
+            fvar_err: c("SC_FVARERR"),
+            var_flag: c("SC_VAR_FLAG"),
+            fmin: c("SC_EP_8_FMIN"),
+            fmin_err: c("SC_EP_8_FMIN_ERR"),
+            fmax: c("SC_EP_8_FMAX"),
+            fmax_err: c("SC_EP_8_FMAX_ERR"),
+            ep8: c("SC_EP_8_FLUX"),
+            fluxes: BANDS
+                .iter()
+                .map(|(n, _)| {
+                    (
+                        c(&format!("SC_EP_{n}_FLUX")),
+                        c(&format!("SC_EP_{n}_FLUX_ERR")),
+                    )
+                })
+                .collect(),
+            hrs: (1..=4)
+                .map(|n| (c(&format!("SC_HR{n}")), c(&format!("SC_HR{n}_ERR"))))
+                .collect(),
+        }
+    }
+}
+
+/// The detection columns of the source pages.
+struct DetectionCols<'a> {
+    detid: Col<'a>,
+    obs_id: Col<'a>,
+    src_num: Col<'a>,
+    mjd_start: Col<'a>,
+    ep8: Col<'a>,
+    ep8_err: Col<'a>,
+    pn8: Col<'a>,
+    m18: Col<'a>,
+    m28: Col<'a>,
+    det_ml: Col<'a>,
+    offax: Col<'a>,
+    sum_flag: Col<'a>,
+    spectra: Col<'a>,
+    inst: Col<'a>,
+    exp: Col<'a>,
+}
+
+impl<'a> DetectionCols<'a> {
+    fn new(t: &'a Table) -> Self {
+        let c = |n: &str| Col::of(t, n);
+        DetectionCols {
+            detid: c("DETID"),
+            obs_id: c("OBS_ID"),
+            src_num: c("SRC_NUM"),
+            mjd_start: c("MJD_START"),
+            ep8: c("EP_8_FLUX"),
+            ep8_err: c("EP_8_FLUX_ERR"),
+            pn8: c("PN_8_FLUX"),
+            m18: c("M1_8_FLUX"),
+            m28: c("M2_8_FLUX"),
+            det_ml: c("EP_8_DET_ML"),
+            offax: c("EP_OFFAX"),
+            sum_flag: c("SUM_FLAG"),
+            spectra: c("SPECTRA"),
+            inst: c("VAR_INST_ID"),
+            exp: c("VAR_EXP_ID"),
+        }
+    }
+}
+
 /// What the catalogue pages share.
 pub struct Catalog<'a> {
     cat: &'a Catalogue,
+    sc: SourceCols<'a>,
+    dc: DetectionCols<'a>,
     site: Json,
     neighbours: ZoneIndex,
     neighbour_radius_arcmin: f64,
@@ -52,10 +212,6 @@ fn s<'t>(t: &'t Table, name: &str, i: usize) -> Option<&'t str> {
 
 fn txt(t: &Table, name: &str, i: usize) -> String {
     cell(&t.value(name, i))
-}
-
-fn pm(t: &Table, name: &str, err: &str, i: usize, decimals: usize) -> Json {
-    json!({"v": fixed(f(t, name, i), decimals), "e": fixed(f(t, err, i), decimals)})
 }
 
 fn flag_text(v: Option<f64>) -> String {
@@ -98,6 +254,8 @@ impl<'a> Catalog<'a> {
         );
         Catalog {
             cat,
+            sc: SourceCols::new(&cat.sources),
+            dc: DetectionCols::new(&cat.detections),
             site,
             neighbours,
             neighbour_radius_arcmin,
@@ -135,7 +293,7 @@ impl<'a> Catalog<'a> {
     fn source_downloads(&self, i: usize) -> Json {
         let rows = self.cat.source_detections.members(i);
         let id = self.srcids[i];
-        let name = s(&self.cat.sources, "IAUNAME", i).unwrap_or("");
+        let name = self.sc.iauname.s(i).unwrap_or("");
         let csv = self.exporter.csv(&self.cat.detections, rows);
         json!({
             "csv": export::data_url("text/csv;charset=utf-8", &csv),
@@ -148,35 +306,36 @@ impl<'a> Catalog<'a> {
 
     /// Context of the page of source row `i`.
     pub fn source(&self, i: usize) -> Json {
-        let t = &self.cat.sources;
-        let d = &self.cat.detections;
+        let (sc, dc) = (&self.sc, &self.dc);
         let path = self.source_path(i);
         let mut c = render::base(&self.site, &path);
-        let ra = f(t, "SC_RA", i).unwrap_or(f64::NAN);
-        let dec = f(t, "SC_DEC", i).unwrap_or(f64::NAN);
+        let ra = sc.ra.f(i).unwrap_or(f64::NAN);
+        let dec = sc.dec.f(i).unwrap_or(f64::NAN);
         let (l, b) = equatorial_to_galactic(ra, dec);
         let fluxes: Vec<Json> = BANDS
             .iter()
-            .map(|(n, range)| {
+            .zip(&sc.fluxes)
+            .map(|((n, range), (v, e))| {
                 json!({"band": n, "range": range,
-                    "v": sci_or_null(f(t, &format!("SC_EP_{n}_FLUX"), i)),
-                    "e": sci_or_null(f(t, &format!("SC_EP_{n}_FLUX_ERR"), i))})
+                    "v": sci_or_null(v.f(i)), "e": sci_or_null(e.f(i))})
             })
             .collect();
-        let hrs: Vec<Json> = (1..=4)
-            .map(|n| {
-                let mut v = pm(t, &format!("SC_HR{n}"), &format!("SC_HR{n}_ERR"), i, 3);
-                v["n"] = json!(n);
-                v["bands"] = json!(format!("{} / {}", BANDS[n - 1].1, BANDS[n].1));
-                v
+        let hrs: Vec<Json> = sc
+            .hrs
+            .iter()
+            .enumerate()
+            .map(|(k, (v, e))| {
+                let mut h = v.pm(*e, i, 3);
+                h["n"] = json!(k + 1);
+                h["bands"] = json!(format!("{} / {}", BANDS[k].1, BANDS[k + 1].1));
+                h
             })
             .collect();
         let rows = self.cat.source_detections.members(i);
         let mut det_rows: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
         det_rows.sort_by(|&a, &b| {
-            f(d, "MJD_START", a)
-                .unwrap_or(0.0)
-                .total_cmp(&f(d, "MJD_START", b).unwrap_or(0.0))
+            (dc.mjd_start.f(a).unwrap_or(0.0))
+                .total_cmp(&dc.mjd_start.f(b).unwrap_or(0.0))
                 .then(a.cmp(&b))
         });
         let root = c["root"].as_str().unwrap_or("").to_string();
@@ -184,21 +343,21 @@ impl<'a> Catalog<'a> {
             .iter()
             .map(|&r| {
                 json!({
-                    "detid": txt(d, "DETID", r),
-                    "obs_id": s(d, "OBS_ID", r).unwrap_or(""),
-                    "src_num": txt(d, "SRC_NUM", r),
-                    "date": mjd_date(f(d, "MJD_START", r)),
-                    "mjd": fixed(f(d, "MJD_START", r), 3),
-                    "ep": sci_or_null(f(d, "EP_8_FLUX", r)),
-                    "ep_err": sci_or_null(f(d, "EP_8_FLUX_ERR", r)),
-                    "pn": sci_or_null(f(d, "PN_8_FLUX", r)),
-                    "m1": sci_or_null(f(d, "M1_8_FLUX", r)),
-                    "m2": sci_or_null(f(d, "M2_8_FLUX", r)),
-                    "det_ml": fixed(f(d, "EP_8_DET_ML", r), 1),
-                    "offax": fixed(f(d, "EP_OFFAX", r), 2),
-                    "flag": txt(d, "SUM_FLAG", r),
-                    "spectra": d.column("SPECTRA").and_then(|c| c.bool(r)).unwrap_or(false),
-                    "inst": spectrum_inst(d, r),
+                    "detid": dc.detid.txt(r),
+                    "obs_id": dc.obs_id.s(r).unwrap_or(""),
+                    "src_num": dc.src_num.txt(r),
+                    "date": mjd_date(dc.mjd_start.f(r)),
+                    "mjd": fixed(dc.mjd_start.f(r), 3),
+                    "ep": sci_or_null(dc.ep8.f(r)),
+                    "ep_err": sci_or_null(dc.ep8_err.f(r)),
+                    "pn": sci_or_null(dc.pn8.f(r)),
+                    "m1": sci_or_null(dc.m18.f(r)),
+                    "m2": sci_or_null(dc.m28.f(r)),
+                    "det_ml": fixed(dc.det_ml.f(r), 1),
+                    "offax": fixed(dc.offax.f(r), 2),
+                    "flag": dc.sum_flag.txt(r),
+                    "spectra": dc.spectra.flag(r),
+                    "inst": json!({"inst": dc.inst.s(r).unwrap_or(""), "expid": dc.exp.s(r).unwrap_or("")}),
                 })
             })
             .collect();
@@ -206,10 +365,10 @@ impl<'a> Catalog<'a> {
             .iter()
             .filter_map(|&r| {
                 Some(LcPoint {
-                    mjd: f(d, "MJD_START", r)?,
-                    flux: f(d, "EP_8_FLUX", r)?,
-                    err: f(d, "EP_8_FLUX_ERR", r).unwrap_or(0.0),
-                    label: s(d, "OBS_ID", r).unwrap_or("").to_string(),
+                    mjd: dc.mjd_start.f(r)?,
+                    flux: dc.ep8.f(r)?,
+                    err: dc.ep8_err.f(r).unwrap_or(0.0),
+                    label: dc.obs_id.s(r).unwrap_or("").to_string(),
                 })
             })
             .collect();
@@ -220,13 +379,14 @@ impl<'a> Catalog<'a> {
             .map(|(j, sep)| {
                 json!({
                     "srcid": self.srcids[j],
-                    "iauname": s(t, "IAUNAME", j).unwrap_or(""),
+                    "iauname": sc.iauname.s(j).unwrap_or(""),
                     "sep": format!("{:.1}", sep * 3600.0),
-                    "flux": sci_or_null(f(t, "SC_EP_8_FLUX", j)),
-                    "n": txt(t, "N_DETECTIONS", j),
+                    "flux": sci_or_null(sc.ep8.f(j)),
+                    "n": sc.n_detections.txt(j),
                 })
             })
             .collect();
+        let t = &self.cat.sources;
         let extra: Vec<Json> = self
             .extra_sources
             .iter()
@@ -237,38 +397,35 @@ impl<'a> Catalog<'a> {
             })
             .collect();
         let pos = format!("{ra:.6} {dec:+.6}");
-        let has_spectrum = t
-            .column("HAS_SPECTRUM")
-            .and_then(|c| c.bool(i))
-            .unwrap_or(false);
+        let has_spectrum = sc.has_spectrum.flag(i);
         c["s"] = json!({
             "srcid": self.srcids[i],
-            "iauname": s(t, "IAUNAME", i).unwrap_or(""),
+            "iauname": sc.iauname.s(i).unwrap_or(""),
             "ra": format!("{ra:.6}"),
             "dec": format!("{dec:+.6}"),
             "ra_hms": format_ra_hms(ra, 2, ':'),
             "dec_dms": format_dec_dms(dec, 1, ':'),
             "l": format!("{l:.5}"),
             "b": format!("{b:+.5}"),
-            "poserr": fixed(f(t, "SC_POSERR", i), 2),
-            "det_ml": fixed(f(t, "SC_DET_ML", i), 1),
-            "extent": pm(t, "SC_EXTENT", "SC_EXT_ERR", i, 2),
-            "ext_ml": fixed(f(t, "SC_EXT_ML", i), 1),
-            "sum_flag": flag_text(f(t, "SC_SUM_FLAG", i)),
-            "confused": txt(t, "CONFUSED", i),
-            "high_background": txt(t, "HIGH_BACKGROUND", i),
-            "n_detections": txt(t, "N_DETECTIONS", i),
-            "n_observations": txt(t, "N_OBSERVATIONS", i),
-            "first": mjd_date(f(t, "MJD_FIRST", i)),
-            "last": mjd_date(f(t, "MJD_LAST", i)),
-            "mjd_first": fixed(f(t, "MJD_FIRST", i), 3),
-            "mjd_last": fixed(f(t, "MJD_LAST", i), 3),
+            "poserr": fixed(sc.poserr.f(i), 2),
+            "det_ml": fixed(sc.det_ml.f(i), 1),
+            "extent": sc.extent.pm(sc.ext_err, i, 2),
+            "ext_ml": fixed(sc.ext_ml.f(i), 1),
+            "sum_flag": flag_text(sc.sum_flag.f(i)),
+            "confused": sc.confused.txt(i),
+            "high_background": sc.high_background.txt(i),
+            "n_detections": sc.n_detections.txt(i),
+            "n_observations": sc.n_observations.txt(i),
+            "first": mjd_date(sc.mjd_first.f(i)),
+            "last": mjd_date(sc.mjd_last.f(i)),
+            "mjd_first": fixed(sc.mjd_first.f(i), 3),
+            "mjd_last": fixed(sc.mjd_last.f(i), 3),
             "has_spectrum": has_spectrum,
-            "chi2prob": sci_or_null(f(t, "SC_CHI2PROB", i)),
-            "fvar": pm(t, "SC_FVAR", "SC_FVARERR", i, 3),
-            "var_flag": txt(t, "SC_VAR_FLAG", i),
-            "fmin": json!({"v": sci_or_null(f(t, "SC_EP_8_FMIN", i)), "e": sci_or_null(f(t, "SC_EP_8_FMIN_ERR", i))}),
-            "fmax": json!({"v": sci_or_null(f(t, "SC_EP_8_FMAX", i)), "e": sci_or_null(f(t, "SC_EP_8_FMAX_ERR", i))}),
+            "chi2prob": sci_or_null(sc.chi2prob.f(i)),
+            "fvar": sc.fvar.pm(sc.fvar_err, i, 3),
+            "var_flag": sc.var_flag.txt(i),
+            "fmin": sc.fmin.pm_sci(sc.fmin_err, i),
+            "fmax": sc.fmax.pm_sci(sc.fmax_err, i),
         });
         c["fluxes"] = Json::Array(fluxes);
         c["hrs"] = Json::Array(hrs);
@@ -399,13 +556,6 @@ impl<'a> Catalog<'a> {
         c["sky"] = svg::sky_plot(ra, dec, &sky, 16.0).map_or(Json::Null, Json::String);
         c
     }
-}
-
-/// The instrument and exposure of a detection's spectrum for the fit server, when known.
-fn spectrum_inst(d: &Table, r: usize) -> Json {
-    let inst = s(d, "VAR_INST_ID", r).unwrap_or("");
-    let exp = s(d, "VAR_EXP_ID", r).unwrap_or("");
-    json!({"inst": inst, "expid": exp})
 }
 
 /// Links to other archives by position.

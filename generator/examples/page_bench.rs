@@ -50,13 +50,16 @@ fn main() -> anyhow::Result<()> {
         for i in 0..n {
             let t = Instant::now();
             let (ctx, path) = if observations {
-                (catalog.observation(i), catalog.observation_path(i))
+                (
+                    render::context(catalog.observation(i)),
+                    catalog.observation_path(i),
+                )
             } else {
                 (catalog.source(i), catalog.source_path(i))
             };
             context += t.elapsed();
             let t = Instant::now();
-            let html = render::render(&tera, template, ctx, &path)?;
+            let html = render::render_context(&tera, template, &ctx, &path)?;
             rendering += t.elapsed();
             bytes += html.len();
         }

@@ -666,9 +666,9 @@ fn pages_from_minified_templates_equal_minified_pages() {
     let site = serde_json::json!({"title": "t <&> \"q\"", "base_url": "https://x.example/", "fit_server_url": "", "has_query": true, "default_radius_arcmin": 10.0});
     let catalog = Catalog::new(&cat, site, 1.0, false);
     let cfg = render::minify_cfg();
-    let same = |template: &str, ctx: &serde_json::Value, path: &str| {
-        let a = render::render(&fast, template, ctx.clone(), path).unwrap();
-        let b = render::render(&slow, template, ctx.clone(), path).unwrap();
+    let same = |template: &str, ctx: &tera::Context, path: &str| {
+        let a = render::render_context(&fast, template, ctx, path).unwrap();
+        let b = render::render_context(&slow, template, ctx, path).unwrap();
         assert_eq!(
             String::from_utf8(render::minify(&a, &cfg)).unwrap(),
             String::from_utf8(render::minify(&b, &cfg)).unwrap(),
@@ -686,7 +686,7 @@ fn pages_from_minified_templates_equal_minified_pages() {
     for i in 0..cat.observations.rows() {
         same(
             "observation.html",
-            &catalog.observation(i),
+            &render::context(catalog.observation(i)),
             &catalog.observation_path(i),
         );
     }

@@ -98,16 +98,21 @@ pub fn mjd_year(mjd: f64) -> f64 {
 pub fn xml_escape(s: &str) -> String {
     // Most values (numbers, names, the pages' inline CSV) need no escaping: copied whole, and
     // otherwise the runs between special characters are copied as slices.
-    let Some(first) = s
-        .bytes()
-        .position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
-    else {
-        return s.to_string();
-    };
-    let mut o = String::with_capacity(s.len() + 16);
-    o.push_str(&s[..first]);
-    let mut run = first;
-    for (i, b) in s.bytes().enumerate().skip(first) {
+    let mut o = String::new();
+    let _ = xml_escape_to(s, &mut |part: &str| {
+        if o.is_empty() {
+            o.reserve(s.len() + 16);
+        }
+        o.push_str(part);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    o
+}
+
+/// [`xml_escape`] written out in parts through `out`.
+pub fn xml_escape_to<E>(s: &str, out: &mut dyn FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
         let entity = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
@@ -116,12 +121,16 @@ pub fn xml_escape(s: &str) -> String {
             b'\'' => "&apos;",
             _ => continue,
         };
-        o.push_str(&s[run..i]);
-        o.push_str(entity);
+        if run < i {
+            out(&s[run..i])?;
+        }
+        out(entity)?;
         run = i + 1;
     }
-    o.push_str(&s[run..]);
-    o
+    if run < s.len() {
+        out(&s[run..])?;
+    }
+    Ok(())
 }
 
 /// The bytes a percent-encoding leaves as they are: ASCII letters, digits and a few more.

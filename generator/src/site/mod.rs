@@ -510,7 +510,8 @@ fn catalogue_pages(
                 progress,
                 &|i| {
                     let path = catalog.source_path(i);
-                    let html = render::render(tera, "source.html", catalog.source(i), &path)?;
+                    let html =
+                        render::render_context(tera, "source.html", &catalog.source(i), &path)?;
                     output.write(&path, &finish("source.html", html))
                 },
             )?;

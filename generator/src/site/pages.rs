@@ -11,6 +11,16 @@ use serde_json::{Value as Json, json};
 use xcat_core::coords::{equatorial_to_galactic, format_dec_dms, format_ra_hms};
 use xcat_core::{Column, Table};
 
+/// A tera map from `"key": value` pairs: static keys, values anything `Into<tera::Value>`.
+/// The source pages' contexts are built as tera values directly (no JSON in between).
+macro_rules! map {
+    ({ $($k:literal : $v:expr),* $(,)? }) => {{
+        let mut m = tera::Map::default();
+        $( m.insert(tera::value::Key::Str($k), tera::Value::from($v)); )*
+        tera::Value::from(m)
+    }};
+}
+
 /// The bands of the 4XMM fluxes: number and energy range.
 pub const BANDS: [(u8, &str); 7] = [
     (1, "0.2–0.5 keV"),
@@ -50,13 +60,13 @@ impl<'a> Col<'a> {
     }
 
     /// `{"v": value, "e": error}` with `decimals` decimals.
-    fn pm(self, err: Col<'_>, i: usize, decimals: usize) -> Json {
-        json!({"v": fixed(self.f(i), decimals), "e": fixed(err.f(i), decimals)})
+    fn pm(self, err: Col<'_>, i: usize, decimals: usize) -> tera::Value {
+        map!({"v": fixed(self.f(i), decimals), "e": fixed(err.f(i), decimals)})
     }
 
     /// `{"v": value, "e": error}` in scientific notation.
-    fn pm_sci(self, err: Col<'_>, i: usize) -> Json {
-        json!({"v": sci_or_null(self.f(i)), "e": sci_or_null(err.f(i))})
+    fn pm_sci(self, err: Col<'_>, i: usize) -> tera::Value {
+        map!({"v": sci_or_null(self.f(i)), "e": sci_or_null(err.f(i))})
     }
 }
 
@@ -183,6 +193,8 @@ impl<'a> DetectionCols<'a> {
 /// What the catalogue pages share.
 pub struct Catalog<'a> {
     cat: &'a Catalogue,
+    /// `site` as a tera value, shared by every source page's context.
+    site_value: tera::Value,
     sc: SourceCols<'a>,
     dc: DetectionCols<'a>,
     site: Json,
@@ -254,6 +266,7 @@ impl<'a> Catalog<'a> {
         );
         Catalog {
             cat,
+            site_value: render::value(site.clone()),
             sc: SourceCols::new(&cat.sources),
             dc: DetectionCols::new(&cat.detections),
             site,
@@ -290,12 +303,12 @@ impl<'a> Catalog<'a> {
     /// The downloads of source row `i`'s detections, for its page: the CSV inline (a `data:`
     /// URL, so that it needs neither a file of its own nor JavaScript) and what the page's
     /// script needs to make the VOTable from it.
-    fn source_downloads(&self, i: usize) -> Json {
+    fn source_downloads(&self, i: usize) -> tera::Value {
         let rows = self.cat.source_detections.members(i);
         let id = self.srcids[i];
         let name = self.sc.iauname.s(i).unwrap_or("");
         let csv = self.exporter.csv(&self.cat.detections, rows);
-        json!({
+        map!({
             "csv": export::data_url("text/csv;charset=utf-8", &csv),
             "csv_name": format!("xmm_detections_{id}.csv"),
             "vot_name": format!("xmm_detections_{id}.vot"),
@@ -305,30 +318,32 @@ impl<'a> Catalog<'a> {
     }
 
     /// Context of the page of source row `i`.
-    pub fn source(&self, i: usize) -> Json {
+    pub fn source(&self, i: usize) -> tera::Context {
         let (sc, dc) = (&self.sc, &self.dc);
         let path = self.source_path(i);
-        let mut c = render::base(&self.site, &path);
+        let (mut c, root) = render::base_context(&self.site_value, &path);
         let ra = sc.ra.f(i).unwrap_or(f64::NAN);
         let dec = sc.dec.f(i).unwrap_or(f64::NAN);
         let (l, b) = equatorial_to_galactic(ra, dec);
-        let fluxes: Vec<Json> = BANDS
+        let fluxes: Vec<tera::Value> = BANDS
             .iter()
             .zip(&sc.fluxes)
             .map(|((n, range), (v, e))| {
-                json!({"band": n, "range": range,
+                map!({"band": *n, "range": *range,
                     "v": sci_or_null(v.f(i)), "e": sci_or_null(e.f(i))})
             })
             .collect();
-        let hrs: Vec<Json> = sc
+        let hrs: Vec<tera::Value> = sc
             .hrs
             .iter()
             .enumerate()
             .map(|(k, (v, e))| {
-                let mut h = v.pm(*e, i, 3);
-                h["n"] = json!(k + 1);
-                h["bands"] = json!(format!("{} / {}", BANDS[k].1, BANDS[k + 1].1));
-                h
+                map!({
+                    "n": k + 1,
+                    "bands": format!("{} / {}", BANDS[k].1, BANDS[k + 1].1),
+                    "v": fixed(v.f(i), 3),
+                    "e": fixed(e.f(i), 3),
+                })
             })
             .collect();
         let rows = self.cat.source_detections.members(i);
@@ -338,11 +353,10 @@ impl<'a> Catalog<'a> {
                 .total_cmp(&dc.mjd_start.f(b).unwrap_or(0.0))
                 .then(a.cmp(&b))
         });
-        let root = c["root"].as_str().unwrap_or("").to_string();
-        let detections: Vec<Json> = det_rows
+        let detections: Vec<tera::Value> = det_rows
             .iter()
             .map(|&r| {
-                json!({
+                map!({
                     "detid": dc.detid.txt(r),
                     "obs_id": dc.obs_id.s(r).unwrap_or(""),
                     "src_num": dc.src_num.txt(r),
@@ -357,7 +371,7 @@ impl<'a> Catalog<'a> {
                     "offax": fixed(dc.offax.f(r), 2),
                     "flag": dc.sum_flag.txt(r),
                     "spectra": dc.spectra.flag(r),
-                    "inst": json!({"inst": dc.inst.s(r).unwrap_or(""), "expid": dc.exp.s(r).unwrap_or("")}),
+                    "inst": map!({"inst": dc.inst.s(r).unwrap_or(""), "expid": dc.exp.s(r).unwrap_or("")}),
                 })
             })
             .collect();
@@ -372,12 +386,12 @@ impl<'a> Catalog<'a> {
                 })
             })
             .collect();
-        let neighbours: Vec<Json> = self
+        let neighbours: Vec<tera::Value> = self
             .neighbours
             .near(ra, dec, Some(i))
             .into_iter()
             .map(|(j, sep)| {
-                json!({
+                map!({
                     "srcid": self.srcids[j],
                     "iauname": sc.iauname.s(j).unwrap_or(""),
                     "sep": format!("{:.1}", sep * 3600.0),
@@ -387,67 +401,82 @@ impl<'a> Catalog<'a> {
             })
             .collect();
         let t = &self.cat.sources;
-        let extra: Vec<Json> = self
+        let extra: Vec<tera::Value> = self
             .extra_sources
             .iter()
             .map(|n| {
                 let field = t.schema().get(n);
-                json!({"name": n, "v": txt(t, n, i),
+                map!({"name": n.as_str(), "v": txt(t, n, i),
                     "description": field.map_or("", |f| f.description.as_str())})
             })
             .collect();
         let pos = format!("{ra:.6} {dec:+.6}");
         let has_spectrum = sc.has_spectrum.flag(i);
-        c["s"] = json!({
-            "srcid": self.srcids[i],
-            "iauname": sc.iauname.s(i).unwrap_or(""),
-            "ra": format!("{ra:.6}"),
-            "dec": format!("{dec:+.6}"),
-            "ra_hms": format_ra_hms(ra, 2, ':'),
-            "dec_dms": format_dec_dms(dec, 1, ':'),
-            "l": format!("{l:.5}"),
-            "b": format!("{b:+.5}"),
-            "poserr": fixed(sc.poserr.f(i), 2),
-            "det_ml": fixed(sc.det_ml.f(i), 1),
-            "extent": sc.extent.pm(sc.ext_err, i, 2),
-            "ext_ml": fixed(sc.ext_ml.f(i), 1),
-            "sum_flag": flag_text(sc.sum_flag.f(i)),
-            "confused": sc.confused.txt(i),
-            "high_background": sc.high_background.txt(i),
-            "n_detections": sc.n_detections.txt(i),
-            "n_observations": sc.n_observations.txt(i),
-            "first": mjd_date(sc.mjd_first.f(i)),
-            "last": mjd_date(sc.mjd_last.f(i)),
-            "mjd_first": fixed(sc.mjd_first.f(i), 3),
-            "mjd_last": fixed(sc.mjd_last.f(i), 3),
-            "has_spectrum": has_spectrum,
-            "chi2prob": sci_or_null(sc.chi2prob.f(i)),
-            "fvar": sc.fvar.pm(sc.fvar_err, i, 3),
-            "var_flag": sc.var_flag.txt(i),
-            "fmin": sc.fmin.pm_sci(sc.fmin_err, i),
-            "fmax": sc.fmax.pm_sci(sc.fmax_err, i),
-        });
-        c["fluxes"] = Json::Array(fluxes);
-        c["hrs"] = Json::Array(hrs);
-        c["detections"] = Json::Array(detections);
+        c.insert_value(
+            "s",
+            map!({
+                "srcid": self.srcids[i],
+                "iauname": sc.iauname.s(i).unwrap_or(""),
+                "ra": format!("{ra:.6}"),
+                "dec": format!("{dec:+.6}"),
+                "ra_hms": format_ra_hms(ra, 2, ':'),
+                "dec_dms": format_dec_dms(dec, 1, ':'),
+                "l": format!("{l:.5}"),
+                "b": format!("{b:+.5}"),
+                "poserr": fixed(sc.poserr.f(i), 2),
+                "det_ml": fixed(sc.det_ml.f(i), 1),
+                "extent": sc.extent.pm(sc.ext_err, i, 2),
+                "ext_ml": fixed(sc.ext_ml.f(i), 1),
+                "sum_flag": flag_text(sc.sum_flag.f(i)),
+                "confused": sc.confused.txt(i),
+                "high_background": sc.high_background.txt(i),
+                "n_detections": sc.n_detections.txt(i),
+                "n_observations": sc.n_observations.txt(i),
+                "first": mjd_date(sc.mjd_first.f(i)),
+                "last": mjd_date(sc.mjd_last.f(i)),
+                "mjd_first": fixed(sc.mjd_first.f(i), 3),
+                "mjd_last": fixed(sc.mjd_last.f(i), 3),
+                "has_spectrum": has_spectrum,
+                "chi2prob": sci_or_null(sc.chi2prob.f(i)),
+                "fvar": sc.fvar.pm(sc.fvar_err, i, 3),
+                "var_flag": sc.var_flag.txt(i),
+                "fmin": sc.fmin.pm_sci(sc.fmin_err, i),
+                "fmax": sc.fmax.pm_sci(sc.fmax_err, i),
+            }),
+        );
+        c.insert_value("fluxes", fluxes.into());
+        c.insert_value("hrs", hrs.into());
+        c.insert_value("detections", detections.into());
         // A light curve needs two points; one detection's flux is in the table of detections.
         let drawable = lc.iter().filter(|p| p.drawable()).count();
-        c["lc_points"] = json!(drawable);
-        c["light_curve"] = if drawable >= 2 {
-            svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)").map_or(Json::Null, Json::String)
+        c.insert_value("lc_points", drawable.into());
+        let light_curve = if drawable >= 2 {
+            svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)")
         } else {
-            Json::Null
+            None
         };
-        c["neighbours"] = Json::Array(neighbours);
-        c["neighbour_radius"] = json!(cell(&xcat_core::Value::Float(self.neighbour_radius_arcmin)));
-        c["extra"] = Json::Array(extra);
-        c["links"] = Json::Array(external_links(ra, dec));
-        c["downloads"] = self.source_downloads(i);
-        c["fit"] = json!(self.fit && has_spectrum);
-        c["query_near"] = json!(format!(
-            "{root}query/?q={}",
-            url_encode(&format!("cone('{pos}', '1arcmin')"))
-        ));
+        c.insert_value("light_curve", light_curve.into());
+        c.insert_value("neighbours", neighbours.into());
+        c.insert_value(
+            "neighbour_radius",
+            cell(&xcat_core::Value::Float(self.neighbour_radius_arcmin)).into(),
+        );
+        c.insert_value("extra", extra.into());
+        let links: Vec<tera::Value> = external_link_list(ra, dec)
+            .into_iter()
+            .map(|(name, what, url)| map!({"name": name, "what": what, "url": url}))
+            .collect();
+        c.insert_value("links", links.into());
+        c.insert_value("downloads", self.source_downloads(i));
+        c.insert_value("fit", (self.fit && has_spectrum).into());
+        c.insert_value(
+            "query_near",
+            format!(
+                "{root}query/?q={}",
+                url_encode(&format!("cone('{pos}', '1arcmin')"))
+            )
+            .into(),
+        );
         c
     }
 
@@ -558,15 +587,51 @@ impl<'a> Catalog<'a> {
     }
 }
 
+/// Links to other archives by position: name, what the link shows, URL.
+fn external_link_list(ra: f64, dec: f64) -> [(&'static str, &'static str, String); 6] {
+    let pos = url_encode(&format!("{ra:.6} {dec:+.6}"));
+    [
+        (
+            "SIMBAD",
+            "objects within 10″",
+            format!(
+                "https://simbad.cds.unistra.fr/simbad/sim-coo?Coord={pos}&Radius=10&Radius.unit=arcsec"
+            ),
+        ),
+        (
+            "NED",
+            "objects within 10″",
+            format!(
+                "https://ned.ipac.caltech.edu/conesearch?search_type=Near%20Position%20Search&coordinates={pos}&radius=0.1667&in_csys=Equatorial&in_equinox=J2000"
+            ),
+        ),
+        (
+            "VizieR",
+            "catalogue entries within 10″",
+            format!("https://vizier.cds.unistra.fr/viz-bin/VizieR-4?-c={pos}&-c.rs=10"),
+        ),
+        (
+            "ESASky",
+            "all-mission sky view",
+            format!("https://sky.esa.int/esasky/?target={pos}&fov=0.1&cooframe=J2000"),
+        ),
+        (
+            "XMM-Newton Science Archive",
+            "observations covering the position",
+            format!("https://nxsa.esac.esa.int/nxsa-web/#search?target={pos}"),
+        ),
+        (
+            "HEASARC",
+            "Xamin query of all HEASARC tables within 1′",
+            format!("https://heasarc.gsfc.nasa.gov/xamin/?position={pos}&radius=1"),
+        ),
+    ]
+}
+
 /// Links to other archives by position.
 pub fn external_links(ra: f64, dec: f64) -> Vec<Json> {
-    let pos = url_encode(&format!("{ra:.6} {dec:+.6}"));
-    vec![
-        json!({"name": "SIMBAD", "what": "objects within 10″", "url": format!("https://simbad.cds.unistra.fr/simbad/sim-coo?Coord={pos}&Radius=10&Radius.unit=arcsec")}),
-        json!({"name": "NED", "what": "objects within 10″", "url": format!("https://ned.ipac.caltech.edu/conesearch?search_type=Near%20Position%20Search&coordinates={pos}&radius=0.1667&in_csys=Equatorial&in_equinox=J2000")}),
-        json!({"name": "VizieR", "what": "catalogue entries within 10″", "url": format!("https://vizier.cds.unistra.fr/viz-bin/VizieR-4?-c={pos}&-c.rs=10")}),
-        json!({"name": "ESASky", "what": "all-mission sky view", "url": format!("https://sky.esa.int/esasky/?target={pos}&fov=0.1&cooframe=J2000")}),
-        json!({"name": "XMM-Newton Science Archive", "what": "observations covering the position", "url": format!("https://nxsa.esac.esa.int/nxsa-web/#search?target={pos}")}),
-        json!({"name": "HEASARC", "what": "Xamin query of all HEASARC tables within 1′", "url": format!("https://heasarc.gsfc.nasa.gov/xamin/?position={pos}&radius=1")}),
-    ]
+    external_link_list(ra, dec)
+        .into_iter()
+        .map(|(name, what, url)| json!({"name": name, "what": what, "url": url}))
+        .collect()
 }

@@ -10,15 +10,17 @@ use super::format;
 use super::theme::Theme;
 use crate::error::{Error, Result};
 use serde_json::{Value as Json, json};
-use std::collections::HashMap;
 
-fn sci_filter(v: &Json, _: &HashMap<String, Json>) -> tera::Result<Json> {
-    Ok(Json::String(match v {
-        Json::Number(n) => format::sci_or_null(n.as_f64()),
-        Json::Null => format::NULL.into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }))
+fn sci_filter(v: &tera::Value, _: tera::Kwargs, _: &tera::State) -> String {
+    if let Some(x) = v.as_f64().filter(|_| v.is_number()) {
+        format::sci_or_null(Some(x))
+    } else if let Some(s) = v.as_str() {
+        s.to_string()
+    } else if v.is_none() || v.is_undefined() {
+        format::NULL.into()
+    } else {
+        v.to_string()
+    }
 }
 
 /// HTML escaping of template values: `&`, `<`, `>`, `"` and `'` (enough for text and quoted
@@ -26,6 +28,11 @@ fn sci_filter(v: &Json, _: &HashMap<String, Json>) -> tera::Result<Json> {
 /// escaping as the hand-built SVG and XML ([`format::xml_escape`]).
 pub fn escape_html(s: &str) -> String {
     format::xml_escape(s)
+}
+
+/// [`escape_html`] as tera's escape function.
+fn escape_to(s: &str, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    format::xml_escape_to(s, &mut |part: &str| w.write_all(part.as_bytes()))
 }
 
 /// Puts a space inside every template delimiter (`{{x}}` → `{{ x }}`, whitespace control
@@ -177,8 +184,8 @@ pub fn templates_with(theme: &Theme, minified: bool) -> Result<tera::Tera> {
                 chain(&e)
             ),
         })?;
-    t.autoescape_on(vec![".html", ".xml"]);
-    t.set_escape_fn(escape_html);
+    t.autoescape_on([".html", ".xml"]);
+    t.set_escape_fn(escape_to);
     t.register_filter("sci", sci_filter);
     Ok(t)
 }
@@ -197,16 +204,51 @@ pub fn chain(e: &dyn std::error::Error) -> String {
 
 /// Renders template `name` with `ctx`; errors name the template and the page.
 pub fn render(t: &tera::Tera, name: &str, ctx: Json, page: &str) -> Result<String> {
-    // Taken by value: `from_value` adopts the object, where `from_serialize` would copy it
-    // whole (a tenth of a source page's CPU time).
-    let ctx = tera::Context::from_value(ctx).map_err(|e| Error::Render {
-        what: format!("{page} (template {name})"),
-        detail: chain(&e),
-    })?;
-    t.render(name, &ctx).map_err(|e| Error::Render {
+    render_context(t, name, &context(ctx), page)
+}
+
+/// Renders template `name` with a context already in tera's values (see [`context`]).
+pub fn render_context(
+    t: &tera::Tera,
+    name: &str,
+    ctx: &tera::Context,
+    page: &str,
+) -> Result<String> {
+    t.render(name, ctx).map_err(|e| Error::Render {
         what: format!("{page} (template {name})"),
         detail: format!("{}; check the template in your theme", chain(&e)),
     })
+}
+
+/// A JSON object as a tera context: each top-level entry one variable.
+pub fn context(ctx: Json) -> tera::Context {
+    let mut c = tera::Context::new();
+    if let Json::Object(m) = ctx {
+        for (k, v) in m {
+            c.insert_value(k, value(v));
+        }
+    }
+    c
+}
+
+/// A JSON value as a tera value (taken by value: strings and maps move over).
+pub fn value(v: Json) -> tera::Value {
+    match v {
+        Json::Null => tera::Value::none(),
+        Json::Bool(b) => b.into(),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into(),
+            (None, Some(u)) => u.into(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into(),
+        },
+        Json::String(s) => s.into(),
+        Json::Array(a) => a.into_iter().map(value).collect::<Vec<_>>().into(),
+        Json::Object(m) => m
+            .into_iter()
+            .map(|(k, v)| (tera::value::Key::from(k), value(v)))
+            .collect::<tera::Map>()
+            .into(),
+    }
 }
 
 /// The minifier settings: whitespace, comments and optional quotes go; closing tags, `<html>`
@@ -238,19 +280,39 @@ pub fn minify(html: &str, cfg: &minify_html::Cfg) -> Vec<u8> {
     minify_html::minify(html.as_bytes(), cfg)
 }
 
-/// What every page's context holds: the site settings, the relative path to the site root and
-/// the canonical URL (when `base_url` is set).
-pub fn base(site: &Json, path: &str) -> Json {
-    let depth = path.matches('/').count();
-    let root = "../".repeat(depth);
-    let base_url = site["base_url"].as_str().unwrap_or("");
+/// A page's `root` (the relative path to the site root, `../../` for `source/12/index.html`)
+/// and canonical URL (empty without a base URL).
+fn root_and_canonical(base_url: &str, path: &str) -> (String, String) {
+    let root = "../".repeat(path.matches('/').count());
     let canonical = if base_url.is_empty() {
         String::new()
     } else {
         let page = path.strip_suffix("index.html").unwrap_or(path);
         format!("{}/{page}", base_url.trim_end_matches('/'))
     };
+    (root, canonical)
+}
+
+/// What every page's context holds: the site settings, the relative path to the site root and
+/// the canonical URL (when `base_url` is set).
+pub fn base(site: &Json, path: &str) -> Json {
+    let (root, canonical) = root_and_canonical(site["base_url"].as_str().unwrap_or(""), path);
     json!({"site": site, "root": root, "canonical": canonical, "path": path})
+}
+
+/// [`base`] as a tera context for `site` as a tera value, with the page's `root`.
+pub fn base_context(site: &tera::Value, path: &str) -> (tera::Context, String) {
+    let base_url = site
+        .get_from_path("base_url")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let (root, canonical) = root_and_canonical(base_url, path);
+    let mut c = tera::Context::new();
+    c.insert_value("site", site.clone());
+    c.insert_value("root", root.as_str().into());
+    c.insert_value("canonical", canonical.into());
+    c.insert_value("path", path.into());
+    (c, root)
 }
 
 #[cfg(test)]
@@ -286,7 +348,8 @@ mod tests {
         assert!(!out.contains('\n'), "{out}");
         let mut t = tera::Tera::default();
         t.add_raw_template("t.html", &out).unwrap();
-        t.set_escape_fn(escape_html);
+        t.autoescape_on([".html"]);
+        t.set_escape_fn(escape_to);
         let mut c = tera::Context::new();
         c.insert("root", "../");
         c.insert("name", "a \"b\" <c> & d");

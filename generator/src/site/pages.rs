@@ -15,7 +15,7 @@ use xcat_core::{Column, Table};
 /// The source pages' contexts are built as tera values directly (no JSON in between).
 macro_rules! map {
     ({ $($k:literal : $v:expr),* $(,)? }) => {{
-        let mut m = tera::Map::default();
+        let mut m = tera::Map::with_capacity([$($k),*].len());
         $( m.insert(tera::value::Key::Str($k), tera::Value::from($v)); )*
         tera::Value::from(m)
     }};

@@ -164,6 +164,10 @@ pub fn templates(theme: &Theme) -> Result<tera::Tera> {
 /// from either, minified whole, is the same page.
 pub fn templates_with(theme: &Theme, minified: bool) -> Result<tera::Tera> {
     let mut t = tera::Tera::default();
+    // Filters first: Tera checks at load that every filter a template uses exists.
+    t.register_filter("sci", sci_filter);
+    t.autoescape_on([".html", ".xml"]);
+    t.set_escape_fn(escape_to);
     let sources: Vec<(String, String)> = theme
         .templates
         .iter()
@@ -184,9 +188,6 @@ pub fn templates_with(theme: &Theme, minified: bool) -> Result<tera::Tera> {
                 chain(&e)
             ),
         })?;
-    t.autoescape_on([".html", ".xml"]);
-    t.set_escape_fn(escape_to);
-    t.register_filter("sci", sci_filter);
     Ok(t)
 }
 
@@ -370,6 +371,25 @@ mod tests {
         assert_eq!(
             template_tags("a {{ x|safe }} {%  if y\n%}{#c#}"),
             ["{{ x|safe }}", "{% if y %}", "{#c#}"]
+        );
+    }
+
+    #[test]
+    fn the_sci_filter_writes_numbers_in_scientific_notation() {
+        let theme = Theme {
+            templates: [(
+                "t.html".to_string(),
+                "{{ a | sci }} {{ b | sci }} {{ c | sci }} {{ d | sci }}".to_string(),
+            )]
+            .into(),
+            statics: Default::default(),
+        };
+        let t = templates(&theme).unwrap();
+        let ctx = json!({"a": 1.2345e-14, "b": 0.0, "c": null, "d": "<x>"});
+        // Three significant digits (format::sci); null as the null mark; strings escaped as they are.
+        assert_eq!(
+            render(&t, "t.html", ctx, "t").unwrap(),
+            "1.23e-14 0 — &lt;x&gt;"
         );
     }
 

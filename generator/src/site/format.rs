@@ -98,11 +98,8 @@ pub fn mjd_year(mjd: f64) -> f64 {
 pub fn xml_escape(s: &str) -> String {
     // Most values (numbers, names, the pages' inline CSV) need no escaping: copied whole, and
     // otherwise the runs between special characters are copied as slices.
-    let mut o = String::new();
+    let mut o = String::with_capacity(s.len());
     let _ = xml_escape_to(s, &mut |part: &str| {
-        if o.is_empty() {
-            o.reserve(s.len() + 16);
-        }
         o.push_str(part);
         Ok::<(), std::convert::Infallible>(())
     });

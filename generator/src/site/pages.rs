@@ -201,7 +201,8 @@ pub struct Catalog<'a> {
     neighbours: ZoneIndex,
     neighbour_radius_arcmin: f64,
     srcids: Vec<i64>,
-    extra_sources: Vec<String>,
+    /// Joined source columns shown on the source pages: name, column, description.
+    extra_sources: Vec<(String, Col<'a>, String)>,
     exporter: export::Exporter,
     fit: bool,
 }
@@ -258,7 +259,11 @@ impl<'a> Catalog<'a> {
         let extra_sources = cat
             .extra_columns
             .iter()
-            .filter_map(|c| c.strip_prefix("sources.").map(str::to_string))
+            .filter_map(|c| c.strip_prefix("sources."))
+            .map(|n| {
+                let description = t.schema().get(n).map_or("", |f| f.description.as_str());
+                (n.to_string(), Col::of(t, n), description.to_string())
+            })
             .collect();
         let exporter = export::Exporter::new(
             &cat.detections,
@@ -400,14 +405,11 @@ impl<'a> Catalog<'a> {
                 })
             })
             .collect();
-        let t = &self.cat.sources;
         let extra: Vec<tera::Value> = self
             .extra_sources
             .iter()
-            .map(|n| {
-                let field = t.schema().get(n);
-                map!({"name": n.as_str(), "v": txt(t, n, i),
-                    "description": field.map_or("", |f| f.description.as_str())})
+            .map(|(name, col, description)| {
+                map!({"name": name.as_str(), "v": col.txt(i), "description": description.as_str()})
             })
             .collect();
         let pos = format!("{ra:.6} {dec:+.6}");
@@ -462,7 +464,7 @@ impl<'a> Catalog<'a> {
             cell(&xcat_core::Value::Float(self.neighbour_radius_arcmin)).into(),
         );
         c.insert_value("extra", extra.into());
-        let links: Vec<tera::Value> = external_link_list(ra, dec)
+        let links: Vec<tera::Value> = external_links(ra, dec)
             .into_iter()
             .map(|(name, what, url)| map!({"name": name, "what": what, "url": url}))
             .collect();
@@ -588,7 +590,7 @@ impl<'a> Catalog<'a> {
 }
 
 /// Links to other archives by position: name, what the link shows, URL.
-fn external_link_list(ra: f64, dec: f64) -> [(&'static str, &'static str, String); 6] {
+fn external_links(ra: f64, dec: f64) -> [(&'static str, &'static str, String); 6] {
     let pos = url_encode(&format!("{ra:.6} {dec:+.6}"));
     [
         (
@@ -626,12 +628,4 @@ fn external_link_list(ra: f64, dec: f64) -> [(&'static str, &'static str, String
             format!("https://heasarc.gsfc.nasa.gov/xamin/?position={pos}&radius=1"),
         ),
     ]
-}
-
-/// Links to other archives by position.
-pub fn external_links(ra: f64, dec: f64) -> Vec<Json> {
-    external_link_list(ra, dec)
-        .into_iter()
-        .map(|(name, what, url)| json!({"name": name, "what": what, "url": url}))
-        .collect()
 }

@@ -61,6 +61,10 @@ pub struct CatalogConfig {
     /// Optional observation list (one row per OBS_ID, CSV or FITS); its columns take precedence.
     #[serde(default)]
     pub observations: Option<PathBuf>,
+    /// Layout of the catalogue file (`detections` or `stacked`); default: detected from the
+    /// file's columns and header.
+    #[serde(default)]
+    pub layout: Option<crate::catalog::Layout>,
     /// Prefix of IAU names (`4XMM`, `3XMM`, …), used when names are built from positions.
     #[serde(default = "default_prefix")]
     pub iau_prefix: String,
@@ -75,6 +79,7 @@ impl Default for CatalogConfig {
         CatalogConfig {
             detections: Vec::new(),
             hdu: None,
+            layout: None,
             sources: None,
             observations: None,
             iau_prefix: default_prefix(),

@@ -74,6 +74,20 @@ pub enum Error {
         /// Second row (1-based).
         second: usize,
     },
+    /// Two summary rows of a stacked catalogue share a SRCID.
+    #[error("two summary rows for SRCID {srcid} in HDU {hdu} of {}: rows {first} and {second}\n  hint: a stacked catalogue has one summary row (N_OBS set) per source; were two releases or two copies of a selection concatenated?", path.display())]
+    DuplicateSource {
+        /// File.
+        path: PathBuf,
+        /// HDU number.
+        hdu: usize,
+        /// The repeated identifier.
+        srcid: i64,
+        /// First row (1-based).
+        first: usize,
+        /// Second row (1-based).
+        second: usize,
+    },
     /// A value is outside its physical range, or null where a value is required.
     #[error("column {column}, row {row} of HDU {hdu} in {}: {value} is outside {range}\n  hint: {hint}", path.display())]
     BadValue {

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use xcat::catalog::{Catalogue, Progress};
+use xcat::catalog::{Catalogue, Layout, Progress};
 use xcat::config::{Config, ExtraTable, JoinKey, NameFormat, NameTable};
 use xcat::demo::{self, DemoOptions};
 
@@ -291,11 +291,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            println!("detections: {}", d.rows());
+            let kind = match cat.layout {
+                Layout::Detections => "detections",
+                Layout::Stacked => "measurements",
+            };
+            println!("layout: {}", cat.layout.name());
+            match cat.layout {
+                Layout::Detections => println!("detections: {}", d.rows()),
+                Layout::Stacked => {
+                    let flag = d.column(xcat::catalog::stacked::DETECTED);
+                    let count = |want: bool| {
+                        (0..d.rows())
+                            .filter(|&i| flag.and_then(|c| c.bool(i)) == Some(want))
+                            .count()
+                    };
+                    println!("measurements: {} (observation-specific rows)", d.rows());
+                    match cat.detection_marker {
+                        Some(m) => println!(
+                            "  detections: {}, upper limits: {} (a detection has {m} set)",
+                            count(true),
+                            count(false)
+                        ),
+                        None => println!(
+                            "  detections and upper limits: unknown (no PPS_SRCNUM, SRC_NUM or DETID column)"
+                        ),
+                    }
+                }
+            }
             println!("sources: {}", cat.sources.rows());
             println!("observations: {}", cat.observations.rows());
+            let positions = xcat::catalog::roles::find(&cat.sources, xcat::catalog::roles::RA).zip(
+                xcat::catalog::roles::find(&cat.sources, xcat::catalog::roles::DEC),
+            );
+            match positions {
+                Some((ra, dec)) => println!("positions: {ra}, {dec}"),
+                None => println!("positions: none (no RA/DEC columns: `xcat build` needs them)"),
+            }
             println!(
-                "columns: {} (detections), {} (sources), {} (observations)",
+                "columns: {} ({kind}), {} (sources), {} (observations)",
                 d.schema().len(),
                 cat.sources.schema().len(),
                 cat.observations.schema().len()
@@ -304,7 +337,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("extra columns: {}", cat.extra_columns.join(", "));
             }
             println!(
-                "null cells: {nulls} of {} in detections",
+                "null cells: {nulls} of {} in {kind}",
                 d.rows() * d.schema().len()
             );
             let mut by_col: Vec<(usize, &str)> = d

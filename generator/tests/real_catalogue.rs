@@ -156,13 +156,84 @@ fn stacked_slice_nulls_are_real_nulls() {
 }
 
 #[test]
-fn stacked_slice_is_rejected_as_detection_catalogue_with_a_hint() {
+fn stacked_slice_is_described_as_a_stacked_catalogue() {
+    // The real 4XMM-DR11s slice: 54 summary rows (N_CONTRIB set, OBS_ID blank) and 47
+    // observation-specific rows in 11 observations (counts read with astropy 8.0.2). All 47
+    // carry SRC_NUM of the matching single-observation detection: 47 detections, no upper limit.
     let path = common::shared("catalogs/xmm_4xmm_stacked_slice/test_catalogue.fits");
-    let e = Catalogue::load(&Config::default(), &[path], &Quiet)
+    let c = Catalogue::load(&Config::default(), &[path], &Quiet).unwrap();
+    assert_eq!(c.layout, xcat::catalog::Layout::Stacked);
+    assert_eq!(c.sources.rows(), 54);
+    assert_eq!(c.detections.rows(), 47);
+    assert_eq!(c.observations.rows(), 11);
+    assert_eq!(c.detection_marker, Some("SRC_NUM"));
+    let detected = c.detections.column("DETECTED").unwrap();
+    assert!((0..47).all(|i| detected.bool(i) == Some(true)));
+    // Nulls as astropy reads them, split by row kind: PN_BG is NaN in 11 of the 54 summary
+    // rows and 14 of the 47 observation rows; M1_BG 10 and 7; M2_BG 3 and 2.
+    let nulls = |t: &xcat_core::Table, n: &str| t.column(n).unwrap().null_count();
+    assert_eq!(nulls(&c.sources, "PN_BG"), 11);
+    assert_eq!(nulls(&c.detections, "PN_BG"), 14);
+    assert_eq!(nulls(&c.sources, "M1_BG"), 10);
+    assert_eq!(nulls(&c.detections, "M1_BG"), 7);
+    assert_eq!(nulls(&c.sources, "M2_BG"), 3);
+    assert_eq!(nulls(&c.detections, "M2_BG"), 2);
+    // Columns blank on every summary row stay with the observation rows, and N_CONTRIB with
+    // the summary rows.
+    assert!(c.sources.column("OBS_ID").is_none());
+    assert!(c.sources.column("SRC_NUM").is_none());
+    assert!(c.detections.column("N_CONTRIB").is_none());
+    // Sources are in SRCID order; SRCID 3030408050100122 has N_CONTRIB 9 but 5 rows here.
+    let ids: Vec<i64> = (0..54)
+        .map(|i| c.sources.column("SRCID").unwrap().i64(i).unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    let k = ids.binary_search(&3030408050100122).unwrap();
+    assert_eq!(c.sources.value("N_CONTRIB", k), Value::Int(9));
+    assert_eq!(c.source_detections.members(k).len(), 5);
+    assert_eq!(c.sources.value("N_DETECTIONS", k), Value::Int(5));
+    assert_eq!(c.sources.value("N_UPPER_LIMITS", k), Value::Int(0));
+    // The slice is a selection: 25 sources have fewer rows than N_CONTRIB, one counted warning.
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].contains("25 source(s) have fewer"),
+        "{:?}",
+        c.warnings
+    );
+    assert!(
+        c.warnings[0].contains("SRCID 3030408050100122, row 34"),
+        "{:?}",
+        c.warnings
+    );
+    // 16 observation rows have a spectrum (SPECTRA T), in 16 sources.
+    let has = c.sources.column("HAS_SPECTRUM").unwrap();
+    assert_eq!((0..54).filter(|&i| has.bool(i) == Some(true)).count(), 16);
+    let e = c
+        .check_buildable(std::path::Path::new("slice.fits"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("columns RA and DEC missing"), "{e}");
+}
+
+#[test]
+fn the_layout_can_be_forced_in_the_configuration() {
+    // Forced to the detection layout, the slice is read as 4XMM detections and refused for its
+    // missing positions, as before stacked catalogues were understood.
+    let path = common::shared("catalogs/xmm_4xmm_stacked_slice/test_catalogue.fits");
+    let cfg = Config::parse(
+        "[catalog]\nlayout = \"detections\"\n",
+        std::path::Path::new("."),
+    )
+    .unwrap();
+    let e = Catalogue::load(&cfg, &[path], &Quiet)
         .unwrap_err()
         .to_string();
     assert!(e.contains("column RA missing from HDU 1"), "{e}");
-    assert!(e.contains("[columns] RA ="), "{e}");
+    // And the real 4XMM-DR10 extract is detected as a detection catalogue.
+    assert_eq!(load().layout, xcat::catalog::Layout::Detections);
+    let cfg = Config::parse("[catalog]\nlayout = \"5xmm\"\n", std::path::Path::new(".")).unwrap();
+    assert_eq!(cfg.catalog.layout, Some(xcat::catalog::Layout::Stacked));
+    assert!(Config::parse("[catalog]\nlayout = \"stack\"\n", std::path::Path::new(".")).is_err());
 }
 
 #[test]

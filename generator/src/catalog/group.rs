@@ -115,7 +115,25 @@ pub fn group(det: &Table, iau_prefix: &str) -> Grouping {
         .collect();
     let source_detections = Groups::from_keys(&keys, ids.len());
 
-    let obs = det.column("OBS_ID").expect("checked at load");
+    let observation_detections = by_observation(det);
+    let mut warnings = Vec::new();
+    let sources = sources_table(det, &source_detections, iau_prefix, &mut warnings);
+    let observations = observations_table(det, &observation_detections);
+    Grouping {
+        sources,
+        observations,
+        source_detections,
+        observation_detections,
+        warnings,
+    }
+}
+
+/// Rows of `det` grouped by OBS_ID, observations in OBS_ID order.
+fn by_observation(det: &Table) -> Groups {
+    // Only a stacked catalogue of summary rows alone (no measurement) may lack OBS_ID.
+    let Some(obs) = det.column("OBS_ID").filter(|_| det.rows() > 0) else {
+        return Groups::from_keys(&[], 0);
+    };
     let mut names: Vec<&str> = (0..det.rows()).map(|i| obs.str(i).unwrap_or("")).collect();
     names.sort_unstable();
     names.dedup();
@@ -127,17 +145,54 @@ pub fn group(det: &Table, iau_prefix: &str) -> Grouping {
     let okeys: Vec<u32> = (0..det.rows())
         .map(|i| oindex[obs.str(i).unwrap_or("")])
         .collect();
-    let observation_detections = Groups::from_keys(&okeys, names.len());
+    Groups::from_keys(&okeys, names.len())
+}
 
-    let mut warnings = Vec::new();
-    let sources = sources_table(det, &source_detections, iau_prefix, &mut warnings);
-    let observations = observations_table(det, &observation_detections);
+/// Groups the measurements of a stacked catalogue (whose sources are its summary rows) by
+/// source and by observation, and adds the IAU names when the file has none.
+pub fn group_stacked(
+    mut sources: Table,
+    measurements: &Table,
+    source_of: &[u32],
+    iau_prefix: &str,
+) -> Grouping {
+    let source_detections = Groups::from_keys(source_of, sources.rows());
+    let observation_detections = by_observation(measurements);
+    if sources.column("IAUNAME").is_none()
+        && let (Some(ra), Some(dec)) = (
+            super::roles::find(&sources, super::roles::RA),
+            super::roles::find(&sources, super::roles::DEC),
+        )
+    {
+        let (r, d) = (
+            sources.column(ra).expect("found"),
+            sources.column(dec).expect("found"),
+        );
+        let names: Vec<String> = (0..sources.rows())
+            .map(|g| {
+                xcat_core::coords::iau_name(
+                    iau_prefix,
+                    r.f64(g).unwrap_or(0.0),
+                    d.f64(g).unwrap_or(0.0),
+                )
+            })
+            .collect();
+        let f = Field::new("IAUNAME", DataType::Str)
+            .with_width(22)
+            .with_ucd("meta.id")
+            .with_description("IAU designation built from the source position (derived).");
+        let names: StrColumn = names.iter().map(String::as_str).collect();
+        sources
+            .push(f, Column::from_data(ColumnData::Str(names)))
+            .expect("one row per source");
+    }
+    let observations = observations_table(measurements, &observation_detections);
     Grouping {
         sources,
         observations,
         source_detections,
         observation_detections,
-        warnings,
+        warnings: Vec::new(),
     }
 }
 
@@ -339,27 +394,51 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
         t.push(f, Column::new(ColumnData::F64(values), validity))
             .expect("one row per observation");
     }
-    let (r, d) = centroids(det, groups);
-    let f = Field::new("RA_CENTRE", DataType::F64)
-        .with_unit("deg")
-        .with_ucd("pos.eq.ra")
-        .with_description(
-            "Mean right ascension of the observation's detections (close to the pointing).",
-        );
-    t.push(f, float_column(r)).expect("one row per observation");
-    let f = Field::new("DEC_CENTRE", DataType::F64)
-        .with_unit("deg")
-        .with_ucd("pos.eq.dec")
-        .with_description(
-            "Mean declination of the observation's detections (close to the pointing).",
-        );
-    t.push(f, float_column(d)).expect("one row per observation");
-    let counts: Vec<i32> = (0..n).map(|g| groups.members(g).len() as i32).collect();
+    if det.column("RA").is_some() && det.column("DEC").is_some() {
+        let (r, d) = centroids(det, groups);
+        let f = Field::new("RA_CENTRE", DataType::F64)
+            .with_unit("deg")
+            .with_ucd("pos.eq.ra")
+            .with_description(
+                "Mean right ascension of the observation's detections (close to the pointing).",
+            );
+        t.push(f, float_column(r)).expect("one row per observation");
+        let f = Field::new("DEC_CENTRE", DataType::F64)
+            .with_unit("deg")
+            .with_ucd("pos.eq.dec")
+            .with_description(
+                "Mean declination of the observation's detections (close to the pointing).",
+            );
+        t.push(f, float_column(d)).expect("one row per observation");
+    }
+    // Measurements of a stacked catalogue are detections or upper limits; count each kind.
+    let detected = det.column(super::stacked::DETECTED);
+    let count = |want: bool| -> Vec<i32> {
+        (0..n)
+            .map(|g| {
+                let m = groups.members(g);
+                match detected {
+                    None => m.len() as i32,
+                    Some(c) => m
+                        .iter()
+                        .filter(|&&r| c.bool(r as usize) == Some(want))
+                        .count() as i32,
+                }
+            })
+            .collect()
+    };
     let f = Field::new("N_DETECTIONS", DataType::I32)
         .with_ucd("meta.number")
         .with_description("Number of catalogue detections in the observation.");
-    t.push(f, Column::from_data(ColumnData::I32(counts)))
+    t.push(f, Column::from_data(ColumnData::I32(count(true))))
         .expect("one row per observation");
+    if detected.is_some() {
+        let f = Field::new("N_UPPER_LIMITS", DataType::I32)
+            .with_ucd("meta.number")
+            .with_description("Number of catalogue sources in the field of the observation that it did not detect (upper limits measured at their positions).");
+        t.push(f, Column::from_data(ColumnData::I32(count(false))))
+            .expect("one row per observation");
+    }
     t
 }
 

@@ -3,8 +3,8 @@
 
 use super::describe::describe;
 use crate::error::{Error, Result};
+use crate::fits::FitsTable;
 use crate::fits::layout::BinColumn;
-use crate::fits::{FitsTable, HduSelector};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use xcat_core::{Column, ColumnData, DataType, Field, StrColumn, Table, Validity};
@@ -77,12 +77,11 @@ fn kind_ok(col: &BinColumn, canonical: &str) -> std::result::Result<(), &'static
 /// Reads one detection catalogue into a table with canonical column names, descriptions and
 /// UCDs, and checks it. Returns the table and warnings.
 pub fn read_detections(
-    path: &Path,
-    hdu: &HduSelector,
+    mut ft: FitsTable,
     map: &ColumnMap,
     progress: &dyn Fn(usize),
 ) -> Result<(Table, Vec<String>)> {
-    let mut ft = FitsTable::open(path, hdu)?;
+    let path = &ft.path().to_path_buf();
     for (canonical, needed_for) in REQUIRED.iter().chain(&[("DETID", "")]) {
         let file_name = map.file_name_of(canonical).unwrap_or(canonical).to_string();
         match ft.column(&file_name) {
@@ -111,6 +110,33 @@ pub fn read_detections(
             }
         }
     }
+    let (mut table, mut warnings) = read_columns(&mut ft, map, progress)?;
+    let rows = table.rows();
+    if table.column("DETID").is_none() {
+        warnings.push(format!(
+            "{}: no DETID column; detections are numbered by row",
+            path.display()
+        ));
+        let ids: Vec<i64> = (1..=rows as i64).collect();
+        table
+            .push(
+                Field::new("DETID", DataType::I64),
+                Column::from_data(ColumnData::I64(ids)),
+            )
+            .expect("same row count");
+    }
+    check_rows(path, ft.hdu, &table)?;
+    Ok((table, warnings))
+}
+
+/// Reads every column of an open catalogue table under its canonical name, with the
+/// description and UCD of known columns; integer OBS_IDs become the archive's 10-digit strings.
+pub fn read_columns(
+    ft: &mut FitsTable,
+    map: &ColumnMap,
+    progress: &dyn Fn(usize),
+) -> Result<(Table, Vec<String>)> {
+    let path = ft.path().to_path_buf();
     let (raw, mut warnings) = ft.read(&|_| true, progress)?;
     let rows = raw.rows();
     let (fields, columns) = raw.into_parts();
@@ -135,20 +161,6 @@ pub fn read_detections(
         }
         table.push(field, column).expect("same row count");
     }
-    if table.column("DETID").is_none() {
-        warnings.push(format!(
-            "{}: no DETID column; detections are numbered by row",
-            path.display()
-        ));
-        let ids: Vec<i64> = (1..=rows as i64).collect();
-        table
-            .push(
-                Field::new("DETID", DataType::I64),
-                Column::from_data(ColumnData::I64(ids)),
-            )
-            .expect("same row count");
-    }
-    check_rows(path, ft.hdu, &table)?;
     Ok((table, warnings))
 }
 

@@ -1,5 +1,6 @@
-//! The catalogue model: three tables — detections, sources (by SRCID) and observations
-//! (by OBS_ID) — built from the 4XMM detection catalogue, plus the optional inputs of
+//! The catalogue model: three tables — measurements (the detections of a 4XMM detection
+//! catalogue; detections and upper limits of a stacked catalogue), sources (by SRCID) and
+//! observations (by OBS_ID) — built from the catalogue file, plus the optional inputs of
 //! `xcat.toml` (slim source catalogue, observation list, extra-column tables).
 
 pub mod describe;
@@ -7,20 +8,69 @@ pub mod extra;
 pub mod group;
 pub mod layout_4xmm;
 pub mod load;
+pub mod roles;
+pub mod stacked;
 
 pub use group::Groups;
 pub use load::ColumnMap;
 
 use crate::config::{Config, HduSpec, JoinKey};
 use crate::error::{Error, Result};
-use crate::fits::HduSelector;
-use std::path::PathBuf;
+use crate::fits::{FitsTable, HduSelector};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
 use xcat_core::Table;
+
+/// How the rows of a catalogue file are organised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One row per detection, sources by SRCID (4XMM-DR9…DR14, 3XMM).
+    #[serde(alias = "4xmm", alias = "3xmm")]
+    Detections,
+    /// One summary row per source plus one row per source × observation, detections and
+    /// upper limits (5XMM-DR15, 4XMM-DR11s…DR14s).
+    #[serde(alias = "5xmm")]
+    Stacked,
+}
+
+impl Layout {
+    /// The layout of an open table: stacked when it has N_OBS or N_CONTRIB, or when its
+    /// header names a stacked release (`CATALOG`, `EXTNAME`, …); else detections.
+    pub fn detect(ft: &mut FitsTable, map: &ColumnMap) -> crate::error::Result<Layout> {
+        if stacked::has_stacked_columns(ft, map) {
+            return Ok(Layout::Stacked);
+        }
+        for key in [
+            "CATALOG", "CATNAME", "CAT_NAME", "CATVERS", "EXTNAME", "TITLE",
+        ] {
+            if ft
+                .key(key)?
+                .is_some_and(|v| stacked::names_stacked_release(&v))
+            {
+                return Ok(Layout::Stacked);
+            }
+        }
+        Ok(Layout::Detections)
+    }
+
+    /// Name in `xcat.toml` and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Detections => "detections",
+            Layout::Stacked => "stacked",
+        }
+    }
+}
 
 /// The whole catalogue in memory.
 #[derive(Debug)]
 pub struct Catalogue {
-    /// One row per detection, in input order.
+    /// Layout of the catalogue file.
+    pub layout: Layout,
+    /// The measurements, in input order: one row per detection of a detection catalogue, one
+    /// row per source × observation (a detection or an upper limit, see `DETECTED`) of a stacked
+    /// catalogue.
     pub detections: Table,
     /// One row per source, ordered by SRCID.
     pub sources: Table,
@@ -34,6 +84,10 @@ pub struct Catalogue {
     pub warnings: Vec<String>,
     /// Columns joined from extra-column tables (`is_ulx`, …), as `TABLE.COLUMN`.
     pub extra_columns: Vec<String>,
+    /// The column that told detections from upper limits (stacked catalogues), if any.
+    pub detection_marker: Option<&'static str>,
+    /// HDU of the catalogue table in its file (0 = primary).
+    pub hdu: usize,
 }
 
 /// Callbacks for progress reporting while loading.
@@ -57,7 +111,7 @@ impl Progress for Quiet {
 }
 
 impl Catalogue {
-    /// Loads the detection catalogue file(s) and every optional input of `config`.
+    /// Loads the catalogue file(s) and every optional input of `config`.
     pub fn load(config: &Config, files: &[PathBuf], progress: &dyn Progress) -> Result<Self> {
         let map = ColumnMap::new(&config.columns);
         let hdu = match &config.catalog.hdu {
@@ -65,8 +119,6 @@ impl Catalogue {
             Some(HduSpec::Index(i)) => HduSelector::Index(*i),
             Some(HduSpec::Name(n)) => HduSelector::Name(n.clone()),
         };
-        let mut warnings = Vec::new();
-        let mut detections: Option<Table> = None;
         if files.is_empty() {
             return Err(Error::Config {
                 path: config.file.clone().unwrap_or_default(),
@@ -74,9 +126,41 @@ impl Catalogue {
                 hint: "set catalog.detections in xcat.toml or pass --catalog FILE".into(),
             });
         }
+        let mut first = FitsTable::open(&files[0], &hdu)?;
+        let hdu_number = first.hdu;
+        let layout = match config.catalog.layout {
+            Some(l) => l,
+            None => Layout::detect(&mut first, &map)?,
+        };
+        let mut cat = match layout {
+            Layout::Detections => {
+                Self::load_detections(config, files, first, &hdu, &map, progress)?
+            }
+            Layout::Stacked => Self::load_stacked(config, files, first, &map, progress)?,
+        };
+        cat.hdu = hdu_number;
+        cat.join_inputs(config)?;
+        Ok(cat)
+    }
+
+    fn load_detections(
+        config: &Config,
+        files: &[PathBuf],
+        first: FitsTable,
+        hdu: &HduSelector,
+        map: &ColumnMap,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        let mut warnings = Vec::new();
+        let mut detections: Option<Table> = None;
+        let mut first = Some(first);
         for f in files {
             progress.start(&format!("reading {}", f.display()), None);
-            let (t, w) = load::read_detections(f, &hdu, &map, &|n| progress.advance(n))?;
+            let ft = match first.take() {
+                Some(ft) => ft,
+                None => FitsTable::open(f, hdu)?,
+            };
+            let (t, w) = load::read_detections(ft, map, &|n| progress.advance(n))?;
             progress.finish();
             warnings.extend(w);
             detections = Some(match detections {
@@ -92,7 +176,8 @@ impl Catalogue {
         let g = group::group(&detections, &config.catalog.iau_prefix);
         progress.finish();
         warnings.extend(g.warnings);
-        let mut cat = Catalogue {
+        Ok(Catalogue {
+            layout: Layout::Detections,
             detections,
             sources: g.sources,
             observations: g.observations,
@@ -100,9 +185,78 @@ impl Catalogue {
             observation_detections: g.observation_detections,
             warnings,
             extra_columns: Vec::new(),
-        };
-        cat.join_inputs(config)?;
-        Ok(cat)
+            detection_marker: None,
+            hdu: 1,
+        })
+    }
+
+    fn load_stacked(
+        config: &Config,
+        files: &[PathBuf],
+        mut ft: FitsTable,
+        map: &ColumnMap,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        if files.len() > 1 {
+            return Err(Error::Config {
+                path: config.file.clone().unwrap_or_default(),
+                detail: format!(
+                    "{} files given for a stacked catalogue ({}); a stacked catalogue is read from one file",
+                    files.len(),
+                    files[0].display()
+                ),
+                hint: "join the parts first (e.g. `stilts tcat`), or build each release separately"
+                    .into(),
+            });
+        }
+        progress.start(&format!("reading {}", files[0].display()), None);
+        let s = stacked::read(&mut ft, map, &|n| progress.advance(n))?;
+        progress.finish();
+        progress.start("grouping measurements by source and observation", None);
+        let g = group::group_stacked(
+            s.sources,
+            &s.measurements,
+            &s.source_of,
+            &config.catalog.iau_prefix,
+        );
+        progress.finish();
+        let mut warnings = s.warnings;
+        warnings.extend(g.warnings);
+        Ok(Catalogue {
+            layout: Layout::Stacked,
+            detections: s.measurements,
+            sources: g.sources,
+            observations: g.observations,
+            source_detections: g.source_detections,
+            observation_detections: g.observation_detections,
+            warnings,
+            extra_columns: Vec::new(),
+            detection_marker: s.detection_marker,
+            hdu: 1,
+        })
+    }
+
+    /// Checks that the catalogue has what a site needs beyond what `xcat check` describes:
+    /// source positions. `file` names the catalogue in the error.
+    pub fn check_buildable(&self, file: &Path) -> Result<()> {
+        let missing: Vec<&str> = [roles::RA, roles::DEC]
+            .iter()
+            .filter(|c| roles::find(&self.sources, c).is_none())
+            .map(|c| c[c.len() - 1])
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Fits {
+            path: file.to_path_buf(),
+            detail: format!(
+                "HDU {}: the sources have no positions: column{} {} missing (a site needs them for the pages, sky tiles and cone searches)",
+                self.hdu,
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(" and ")
+            ),
+            hint: "export the catalogue with its position columns (RA and DEC in degrees; SC_RA and SC_DEC in a 4XMM detection catalogue), or map other names in xcat.toml: [columns] RA = \"NAME_IN_FILE\"; `xcat check` describes the file as it is".into(),
+        })
     }
 
     fn join_inputs(&mut self, config: &Config) -> Result<()> {

@@ -145,7 +145,8 @@ impl FitsTable {
         Ok(t)
     }
 
-    fn key(&mut self, name: &str) -> Result<Option<String>> {
+    /// The value of header keyword `name` of the table's HDU (strings without their quotes).
+    pub fn key(&mut self, name: &str) -> Result<Option<String>> {
         let (path, hdu) = (self.path.clone(), self.hdu);
         self.file.key(name).map_err(|e| {
             fits_err(

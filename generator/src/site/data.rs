@@ -7,7 +7,7 @@
 //! does not change with its content). Every chunk is stored gzip-compressed; browsers inflate
 //! it with their built-in `DecompressionStream`.
 
-use crate::catalog::Catalogue;
+use crate::catalog::{Catalogue, roles};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use flate2::Compression;
@@ -15,6 +15,7 @@ use flate2::write::GzEncoder;
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
+use xcat_core::Table;
 use xcat_core::chunk::{LinkedKeys, WriteOptions, write_catalogue_linked};
 
 /// What [`write`] produced.
@@ -40,12 +41,31 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().expect("in-memory gzip")
 }
 
-/// Layout of the site's chunks: the default display columns in tile chunks, indexes on SRCID
-/// and IAUNAME, the configured default cone radius.
-pub fn options(config: &Config) -> WriteOptions {
+/// Layout of the site's chunks: the default display columns in tile chunks (by the names the
+/// catalogue's layout gives them, see [`roles`]), indexes on SRCID and IAUNAME, the configured
+/// default cone radius.
+pub fn options(config: &Config, sources: &Table) -> WriteOptions {
+    let defaults = WriteOptions::default();
+    let display: Vec<String> = [
+        &["SRCID"][..],
+        &["IAUNAME"],
+        roles::RA,
+        roles::DEC,
+        roles::POSERR,
+        roles::DET_ML,
+        roles::FLUX,
+        &["N_DETECTIONS"],
+    ]
+    .iter()
+    .map(|c| roles::pick(sources, c).to_string())
+    .collect();
     WriteOptions {
         default_radius_deg: config.site.default_radius_arcmin / 60.0,
-        ..WriteOptions::default()
+        ra_column: roles::pick(sources, roles::RA).into(),
+        dec_column: roles::pick(sources, roles::DEC).into(),
+        tile_columns: display.clone(),
+        default_columns: display,
+        ..defaults
     }
 }
 
@@ -54,11 +74,11 @@ pub fn write(config: &Config, cat: &Catalogue, out: &Path) -> Result<DataReport>
     let (names, _skipped) = crate::names::build(config)?;
     let links = detid_link(cat).into_iter().collect::<Vec<_>>();
     let written =
-        write_catalogue_linked(&cat.sources, Some(&names), &links, &options(config), &gzip)
+        write_catalogue_linked(&cat.sources, Some(&names), &links, &options(config, &cat.sources), &gzip)
             .map_err(|e| Error::Config {
                 path: config.file.clone().unwrap_or_default(),
                 detail: format!("cannot write the query engine's data: {e}"),
-                hint: "the sources table needs SC_RA and SC_DEC in degrees".into(),
+                hint: "the sources need positions in degrees (SC_RA and SC_DEC, or RA and DEC of a stacked catalogue)".into(),
             })?;
     let dir = out.join("data");
     let dirs = [dir.clone(), dir.join("chunks")];

@@ -176,7 +176,7 @@ fn fingerprint(
         s.neighbour_radius_arcmin,
         s.fit_server_url,
         config.catalog.iau_prefix,
-        config.catalog.hdu,
+        (config.catalog.hdu.clone(), config.catalog.layout),
         config.columns,
         config
             .extra
@@ -267,6 +267,7 @@ pub fn build(
                     Some(loaded) => loaded?,
                     None => Catalogue::load(config, files, progress)?,
                 };
+                cat.check_buildable(&files[0])?;
                 report.warnings = cat.warnings.clone();
                 // The column reference lists every column; the pages need far fewer of the
                 // detections' (at DR14 scale the others hold over a gigabyte).
@@ -358,6 +359,7 @@ pub fn build_query(
     }
     let tera = render::templates(&theme)?;
     let cat = Catalogue::load(config, files, progress)?;
+    cat.check_buildable(&files[0])?;
     let report = data::write(config, &cat, &out)?;
     let site = json!({
         "title": config.title,

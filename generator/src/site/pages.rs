@@ -6,7 +6,7 @@ use super::format::{NULL, cell, fixed, mjd_date, mjd_iso, sci_or_null, url_encod
 use super::neighbours::ZoneIndex;
 use super::render;
 use super::svg::{self, LcPoint, SkyPoint};
-use crate::catalog::Catalogue;
+use crate::catalog::{Catalogue, roles};
 use serde_json::{Value as Json, json};
 use xcat_core::coords::{equatorial_to_galactic, format_dec_dms, format_ra_hms};
 use xcat_core::{Column, Table};
@@ -106,16 +106,17 @@ struct SourceCols<'a> {
 impl<'a> SourceCols<'a> {
     fn new(t: &'a Table) -> Self {
         let c = |n: &str| Col::of(t, n);
+        let r = |candidates: &[&str]| Col::of(t, roles::pick(t, candidates));
         SourceCols {
-            ra: c("SC_RA"),
-            dec: c("SC_DEC"),
+            ra: r(roles::RA),
+            dec: r(roles::DEC),
             iauname: c("IAUNAME"),
-            poserr: c("SC_POSERR"),
-            det_ml: c("SC_DET_ML"),
-            extent: c("SC_EXTENT"),
-            ext_err: c("SC_EXT_ERR"),
-            ext_ml: c("SC_EXT_ML"),
-            sum_flag: c("SC_SUM_FLAG"),
+            poserr: r(roles::POSERR),
+            det_ml: r(roles::DET_ML),
+            extent: r(roles::EXTENT),
+            ext_err: r(roles::EXT_ERR),
+            ext_ml: r(roles::EXT_ML),
+            sum_flag: r(roles::SUM_FLAG),
             confused: c("CONFUSED"),
             high_background: c("HIGH_BACKGROUND"),
             n_detections: c("N_DETECTIONS"),
@@ -123,26 +124,37 @@ impl<'a> SourceCols<'a> {
             mjd_first: c("MJD_FIRST"),
             mjd_last: c("MJD_LAST"),
             has_spectrum: c("HAS_SPECTRUM"),
-            chi2prob: c("SC_CHI2PROB"),
-            fvar: c("SC_FVAR"),
-            fvar_err: c("SC_FVARERR"),
-            var_flag: c("SC_VAR_FLAG"),
+            chi2prob: r(roles::CHI2PROB),
+            fvar: r(roles::FVAR),
+            fvar_err: r(roles::FVAR_ERR),
+            var_flag: r(roles::VAR_FLAG),
             fmin: c("SC_EP_8_FMIN"),
             fmin_err: c("SC_EP_8_FMIN_ERR"),
             fmax: c("SC_EP_8_FMAX"),
             fmax_err: c("SC_EP_8_FMAX_ERR"),
-            ep8: c("SC_EP_8_FLUX"),
+            ep8: r(roles::FLUX),
             fluxes: BANDS
                 .iter()
-                .map(|(n, _)| {
-                    (
-                        c(&format!("SC_EP_{n}_FLUX")),
-                        c(&format!("SC_EP_{n}_FLUX_ERR")),
-                    )
+                .map(|&(n, _)| {
+                    if n == 8 {
+                        (r(roles::FLUX), r(roles::FLUX_ERR))
+                    } else {
+                        let [a, b] = roles::band_flux(n);
+                        (
+                            r(&[a.as_str(), b.as_str()]),
+                            r(&[format!("{a}_ERR").as_str(), format!("{b}_ERR").as_str()]),
+                        )
+                    }
                 })
                 .collect(),
             hrs: (1..=4)
-                .map(|n| (c(&format!("SC_HR{n}")), c(&format!("SC_HR{n}_ERR"))))
+                .map(|n| {
+                    let [a, b] = roles::hardness_ratio(n);
+                    (
+                        r(&[a.as_str(), b.as_str()]),
+                        r(&[format!("{a}_ERR").as_str(), format!("{b}_ERR").as_str()]),
+                    )
+                })
                 .collect(),
         }
     }
@@ -246,8 +258,8 @@ impl<'a> Catalog<'a> {
         let neighbours = ZoneIndex::new(
             (0..t.rows()).map(|i| {
                 (
-                    f(t, "SC_RA", i).unwrap_or(f64::NAN),
-                    f(t, "SC_DEC", i).unwrap_or(f64::NAN),
+                    f(t, roles::pick(t, roles::RA), i).unwrap_or(f64::NAN),
+                    f(t, roles::pick(t, roles::DEC), i).unwrap_or(f64::NAN),
                 )
             }),
             neighbour_radius_arcmin / 60.0,

@@ -5,11 +5,11 @@
 //! `Norder1/Allsky.tsv` and `Norder2/Allsky.tsv` pack the low orders, `properties`,
 //! `Metadata.xml` (the columns as a VOTable; the name HiPS clients such as Aladin ask for) and `Moc.fits` (the coverage) describe it.
 //!
-//! Output is deterministic: sources are ranked by SC_DET_ML, ties by SRCID, and the release
+//! Output is deterministic: sources are ranked by their detection likelihood (SC_DET_ML, or STACK_DET_ML of a stacked catalogue), ties by SRCID, and the release
 //! date is the end of the catalogue's last observation, not the build date.
 
 use super::moc::{self, SkyMoc};
-use crate::catalog::Catalogue;
+use crate::catalog::{Catalogue, roles};
 use std::collections::BTreeMap;
 use xcat_core::{Column, DataType, Table};
 
@@ -20,20 +20,21 @@ pub const MIN_ORDER: u8 = 1;
 /// Deepest order; every remaining source goes into the tiles of this order.
 pub const MAX_ORDER: u8 = 11;
 
-/// Columns of the tiles: (name in the tile, column of the sources table).
-const COLUMNS: [(&str, &str); 12] = [
-    ("IAUNAME", "IAUNAME"),
-    ("SRCID", "SRCID"),
-    ("RA", "SC_RA"),
-    ("DEC", "SC_DEC"),
-    ("POSERR", "SC_POSERR"),
-    ("DET_ML", "SC_DET_ML"),
-    ("EP_8_FLUX", "SC_EP_8_FLUX"),
-    ("EP_8_FLUX_ERR", "SC_EP_8_FLUX_ERR"),
-    ("HR2", "SC_HR2"),
-    ("EXTENT", "SC_EXTENT"),
-    ("VAR_FLAG", "SC_VAR_FLAG"),
-    ("N_DETECTIONS", "N_DETECTIONS"),
+/// Columns of the tiles: (name in the tile, the sources-table columns that can play it, see
+/// [`roles`]).
+const COLUMNS: [(&str, &[&str]); 12] = [
+    ("IAUNAME", &["IAUNAME"]),
+    ("SRCID", &["SRCID"]),
+    ("RA", roles::RA),
+    ("DEC", roles::DEC),
+    ("POSERR", roles::POSERR),
+    ("DET_ML", roles::DET_ML),
+    ("EP_8_FLUX", roles::FLUX),
+    ("EP_8_FLUX_ERR", roles::FLUX_ERR),
+    ("HR2", &["SC_HR2", "EP_HR2"]),
+    ("EXTENT", roles::EXTENT),
+    ("VAR_FLAG", roles::VAR_FLAG),
+    ("N_DETECTIONS", &["N_DETECTIONS"]),
 ];
 
 /// One file of the HiPS tree: path relative to the HiPS root, and its bytes.
@@ -74,7 +75,7 @@ fn header() -> String {
 fn row(t: &Table, i: usize) -> String {
     let mut s = COLUMNS
         .iter()
-        .map(|(_, src)| cell_text(t.column(src), i))
+        .map(|(_, src)| cell_text(t.column(roles::pick(t, src)), i))
         .collect::<Vec<_>>()
         .join("\t");
     s.push('\n');
@@ -84,9 +85,13 @@ fn row(t: &Table, i: usize) -> String {
 /// Places every source: `(order, cell) → source rows`, most significant first.
 pub fn place(sources: &Table) -> BTreeMap<(u8, u64), Vec<usize>> {
     let n = sources.rows();
-    let ra = sources.column("SC_RA").expect("sources have SC_RA");
-    let dec = sources.column("SC_DEC").expect("sources have SC_DEC");
-    let ml = sources.column("SC_DET_ML");
+    let ra = sources
+        .column(roles::pick(sources, roles::RA))
+        .expect("sources have positions");
+    let dec = sources
+        .column(roles::pick(sources, roles::DEC))
+        .expect("sources have positions");
+    let ml = sources.column(roles::pick(sources, roles::DET_ML));
     let id = sources.column("SRCID").expect("sources have SRCID");
     let mut order: Vec<usize> = (0..n).collect();
     let key = |i: usize| ml.and_then(|c| c.f64(i)).unwrap_or(f64::NEG_INFINITY);
@@ -152,7 +157,7 @@ fn metadata_xml(t: &Table) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\n<RESOURCE>\n<TABLE name=\"sources\">\n",
     );
     for (name, src) in COLUMNS {
-        let f = t.schema().get(src);
+        let f = t.schema().get(roles::pick(t, src));
         let (datatype, extra) = match f.map(|f| f.dtype) {
             Some(DataType::Str) => ("char", " arraysize=\"*\""),
             Some(DataType::Bool) => ("boolean", ""),
@@ -183,8 +188,10 @@ fn placement_index(
     deepest: u8,
 ) -> Vec<(u64, u8)> {
     let (ra, dec) = (
-        t.column("SC_RA").expect("sources have SC_RA"),
-        t.column("SC_DEC").expect("sources have SC_DEC"),
+        t.column(roles::pick(t, roles::RA))
+            .expect("sources have positions"),
+        t.column(roles::pick(t, roles::DEC))
+            .expect("sources have positions"),
     );
     let mut v: Vec<(u64, u8)> = Vec::with_capacity(t.rows());
     for (&(order, _), rows) in tiles {

@@ -1,0 +1,362 @@
+//! Stacked catalogues (5XMM-DR15 layout): summary rows and observation-specific rows,
+//! detections and upper limits, inconsistent inputs, exports with few columns, and a site
+//! built from one. The fixtures are small FITS files written here in the 5XMM column names.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+use xcat::Config;
+use xcat::catalog::{Catalogue, Layout, Quiet};
+use xcat_core::{Column, ColumnData, DataType, Field, StrColumn, Table, Validity, Value};
+
+/// One row of the fixture: SRCID, OBS_ID ("" on summary rows), PPS_SRCNUM, N_OBS (= N_CONTRIB),
+/// RA, DEC, EP_FLUX.
+type Row = (i64, &'static str, Option<i32>, Option<i32>, f64, f64, f64);
+
+const A: i64 = 3_010_000_010_100_001;
+const B: i64 = 3_020_000_010_100_002;
+const C: i64 = 3_030_000_010_100_003;
+
+/// Three sources: A seen in three observations (two detections, one upper limit), B near the
+/// north pole once, C across RA = 0 in two observations (one detection, one upper limit).
+/// Rows are deliberately not in SRCID order.
+fn rows() -> Vec<Row> {
+    vec![
+        (B, "", None, Some(1), 359.9, 89.9, 2e-14),
+        (B, "0200000101", Some(3), None, 359.9, 89.9, 2e-14),
+        (A, "", None, Some(3), 10.0, 20.0, 1e-13),
+        (A, "0100000101", Some(5), None, 10.0, 20.0, 1.2e-13),
+        (A, "0100000201", None, None, 10.0, 20.0, 3e-14),
+        (A, "0100000301", Some(7), None, 10.0, 20.0, 0.9e-13),
+        (C, "", None, Some(2), 0.001, -30.0, 5e-15),
+        (C, "0100000201", None, None, 0.001, -30.0, 1e-15),
+        (C, "0300000101", Some(12), None, 0.001, -30.0, 6e-15),
+    ]
+}
+
+fn int_col(v: Vec<Option<i32>>) -> Column {
+    let mut valid = Validity::all_valid(v.len());
+    for (i, x) in v.iter().enumerate() {
+        valid.set(i, x.is_some());
+    }
+    Column::new(
+        ColumnData::I32(v.iter().map(|x| x.unwrap_or(0)).collect()),
+        valid,
+    )
+}
+
+/// The fixture as a table with the 5XMM names; `only` keeps a subset of the columns.
+fn table(rows: &[Row], only: Option<&[&str]>) -> Table {
+    let n = rows.len();
+    let mut t = Table::with_rows(n);
+    let mut push = |f: Field, c: Column| {
+        if only.is_none_or(|o| o.contains(&f.name.as_str())) {
+            t.push(f, c).unwrap();
+        }
+    };
+    push(
+        Field::new("SRCID", DataType::I64),
+        Column::from_data(ColumnData::I64(rows.iter().map(|r| r.0).collect())),
+    );
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| xcat_core::coords::iau_name("5XMM", r.4, r.5))
+        .collect();
+    push(
+        Field::new("IAUNAME", DataType::Str).with_width(21),
+        Column::from_data(ColumnData::Str(
+            names.iter().map(String::as_str).collect::<StrColumn>(),
+        )),
+    );
+    push(
+        Field::new("OBS_ID", DataType::Str).with_width(10),
+        Column::from_data(ColumnData::Str(rows.iter().map(|r| r.1).collect())),
+    );
+    push(
+        Field::new("PPS_SRCNUM", DataType::I32),
+        int_col(rows.iter().map(|r| r.2).collect()),
+    );
+    push(
+        Field::new("N_OBS", DataType::I32),
+        int_col(rows.iter().map(|r| r.3).collect()),
+    );
+    push(
+        Field::new("N_CONTRIB", DataType::I32),
+        int_col(rows.iter().map(|r| r.3).collect()),
+    );
+    push(
+        Field::new("RA", DataType::F64).with_unit("deg"),
+        Column::from_data(ColumnData::F64(rows.iter().map(|r| r.4).collect())),
+    );
+    push(
+        Field::new("DEC", DataType::F64).with_unit("deg"),
+        Column::from_data(ColumnData::F64(rows.iter().map(|r| r.5).collect())),
+    );
+    push(
+        Field::new("STACK_DET_ML", DataType::F32),
+        Column::from_data(ColumnData::F32(vec![42.0; n])),
+    );
+    push(
+        Field::new("EP_FLUX", DataType::F32).with_unit("erg/cm**2/s"),
+        Column::from_data(ColumnData::F32(rows.iter().map(|r| r.6 as f32).collect())),
+    );
+    t
+}
+
+fn write(dir: &Path, name: &str, t: &Table) -> PathBuf {
+    let p = dir.join(name);
+    xcat::fits::write_table(&p, "SRCLIST", t, &[]).unwrap();
+    p
+}
+
+/// Loads a catalogue; errors as their message.
+fn load(path: &Path) -> Result<Catalogue, String> {
+    Catalogue::load(&Config::default(), &[path.to_path_buf()], &Quiet).map_err(|e| e.to_string())
+}
+
+fn xcat() -> Command {
+    Command::cargo_bin("xcat").unwrap()
+}
+
+#[test]
+fn summary_rows_become_sources_and_the_others_measurements() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = load(&write(dir.path(), "s.fits", &table(&rows(), None))).unwrap();
+    assert_eq!(c.layout, Layout::Stacked);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(c.detection_marker, Some("PPS_SRCNUM"));
+    // Sources in SRCID order.
+    let s = &c.sources;
+    assert_eq!(s.rows(), 3);
+    assert_eq!(
+        (0..3).map(|i| s.value("SRCID", i)).collect::<Vec<_>>(),
+        [A, B, C].map(Value::Int)
+    );
+    assert_eq!(s.value("N_DETECTIONS", 0), Value::Int(2));
+    assert_eq!(s.value("N_UPPER_LIMITS", 0), Value::Int(1));
+    assert_eq!(s.value("N_DETECTIONS", 1), Value::Int(1));
+    assert_eq!(s.value("N_UPPER_LIMITS", 1), Value::Int(0));
+    assert_eq!(s.value("N_DETECTIONS", 2), Value::Int(1));
+    assert_eq!(s.value("N_UPPER_LIMITS", 2), Value::Int(1));
+    // The summary row's own values, not a mean of the observations'.
+    assert_eq!(s.value("EP_FLUX", 0), Value::Float(1e-13f32 as f64));
+    assert!(s.column("OBS_ID").is_none() && s.column("PPS_SRCNUM").is_none());
+    // Measurements in file order with DETECTED; summary-only columns left out.
+    let m = &c.detections;
+    assert_eq!(m.rows(), 6);
+    assert!(m.column("N_OBS").is_none() && m.column("N_CONTRIB").is_none());
+    let detected: Vec<Value> = (0..6).map(|i| m.value("DETECTED", i)).collect();
+    assert_eq!(
+        detected,
+        [true, true, false, true, false, true].map(Value::Bool)
+    );
+    // A's measurements are rows 1–3 of the measurements table.
+    assert_eq!(c.source_detections.members(0), &[1, 2, 3]);
+    assert_eq!(c.source_detections.members(2), &[4, 5]);
+    // Observations: 0100000201 holds the two upper limits.
+    let o = &c.observations;
+    assert_eq!(o.rows(), 5);
+    assert_eq!(o.value("OBS_ID", 1), Value::Str("0100000201".into()));
+    assert_eq!(o.value("N_DETECTIONS", 1), Value::Int(0));
+    assert_eq!(o.value("N_UPPER_LIMITS", 1), Value::Int(2));
+    assert_eq!(o.value("N_DETECTIONS", 0), Value::Int(1));
+}
+
+#[test]
+fn two_summary_rows_for_one_srcid_are_an_error_naming_both_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rows();
+    r.push((A, "", None, Some(3), 10.0, 20.0, 1e-13));
+    let e = load(&write(dir.path(), "dup.fits", &table(&r, None))).unwrap_err();
+    assert!(
+        e.contains(&format!("two summary rows for SRCID {A} in HDU 1")),
+        "{e}"
+    );
+    assert!(e.contains("rows 3 and 10"), "{e}");
+}
+
+#[test]
+fn a_measurement_without_its_summary_row_is_a_counted_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rows();
+    r.push((9_999, "0100000101", Some(9), None, 10.0, 20.0, 1e-14));
+    r.push((9_999, "0100000201", None, None, 10.0, 20.0, 1e-14));
+    let c = load(&write(dir.path(), "orphan.fits", &table(&r, None))).unwrap();
+    assert_eq!(c.detections.rows(), 6);
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    let w = &c.warnings[0];
+    assert!(
+        w.contains("2 observation-specific row(s) have no summary row"),
+        "{w}"
+    );
+    assert!(w.contains("row 10, SRCID 9999"), "{w}");
+}
+
+#[test]
+fn more_rows_than_the_summary_row_counts_is_an_error_fewer_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rows();
+    r.push((B, "0200000201", Some(4), None, 359.9, 89.9, 2e-14));
+    let e = load(&write(dir.path(), "more.fits", &table(&r, None))).unwrap_err();
+    assert!(
+        e.contains(&format!(
+            "row 1: SRCID {B} has 2 observation-specific rows but its summary row says N_CONTRIB = 1"
+        )),
+        "{e}"
+    );
+    // A selection that lost A's upper limit row: one counted warning, A keeps 2 measurements.
+    let r: Vec<Row> = rows()
+        .into_iter()
+        .filter(|r| r.1 != "0100000201" || r.0 != A)
+        .collect();
+    let c = load(&write(dir.path(), "fewer.fits", &table(&r, None))).unwrap();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].contains(&format!(
+            "1 source(s) have fewer observation-specific rows than N_CONTRIB says (e.g. SRCID {A}, row 3: N_CONTRIB = 3, 2 present)"
+        )),
+        "{:?}",
+        c.warnings
+    );
+}
+
+#[test]
+fn bad_rows_are_errors_with_column_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut r = rows();
+    r[2].5 = 95.0; // A's summary row: DEC off the sky
+    let e = load(&write(dir.path(), "dec.fits", &table(&r, None))).unwrap_err();
+    assert!(e.contains("column DEC, row 3 of HDU 1"), "{e}");
+    let mut r = rows();
+    r[4].1 = ""; // a measurement (no N_OBS) without an observation
+    let mut t = table(&r, None);
+    // Blank OBS_ID with null N_OBS: the row is neither a summary nor a measurement.
+    t.remove("N_CONTRIB");
+    let e = load(&write(dir.path(), "obs.fits", &t)).unwrap_err();
+    assert!(e.contains("column OBS_ID, row 5 of HDU 1"), "{e}");
+    // No summary row at all: a measurement-only export.
+    let r: Vec<Row> = rows().into_iter().filter(|r| !r.1.is_empty()).collect();
+    let e = load(&write(dir.path(), "none.fits", &table(&r, None))).unwrap_err();
+    assert!(e.contains("none of the 6 rows is a summary row"), "{e}");
+    assert!(e.contains("N_OBS > 0"), "{e}");
+}
+
+#[test]
+fn exports_with_few_columns_and_summary_rows_only_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    // A selection of summary rows only (N_OBS > 0) with identification and position alone.
+    let r: Vec<Row> = rows().into_iter().filter(|r| r.1.is_empty()).collect();
+    let only: &[&str] = &["SRCID", "N_OBS", "RA", "DEC"];
+    let c = load(&write(dir.path(), "few.fits", &table(&r, Some(only)))).unwrap();
+    assert_eq!(c.sources.rows(), 3);
+    assert_eq!(c.detections.rows(), 0);
+    // IAU names are made from the positions; the summary rows' N_OBS exceeds the 0 rows present.
+    assert_eq!(
+        c.sources.value("IAUNAME", 0),
+        Value::Str(xcat_core::coords::iau_name("4XMM", 10.0, 20.0))
+    );
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    c.check_buildable(Path::new("few.fits")).unwrap();
+}
+
+#[test]
+fn check_describes_and_build_writes_a_stacked_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let fits = write(dir.path(), "s.fits", &table(&rows(), None));
+    xcat()
+        .args(["check", "--catalog"])
+        .arg(&fits)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("layout: stacked"))
+        .stdout(predicate::str::contains(
+            "measurements: 6 (observation-specific rows)",
+        ))
+        .stdout(predicate::str::contains(
+            "detections: 4, upper limits: 2 (a detection has PPS_SRCNUM set)",
+        ))
+        .stdout(predicate::str::contains("sources: 3"))
+        .stdout(predicate::str::contains("observations: 5"))
+        .stdout(predicate::str::contains("positions: RA, DEC"));
+    let out = dir.path().join("site");
+    xcat()
+        .args(["build", "--quiet", "--catalog"])
+        .arg(&fits)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    for id in [A, B, C] {
+        let page = std::fs::read_to_string(out.join(format!("source/{id}/index.html"))).unwrap();
+        assert!(page.contains(&id.to_string()));
+    }
+    let page = std::fs::read_to_string(out.join(format!("source/{A}/index.html"))).unwrap();
+    assert!(
+        page.contains(&xcat_core::coords::iau_name("5XMM", 10.0, 20.0)),
+        "the page names the source by its 5XMM IAU name"
+    );
+    for obs in [
+        "0100000101",
+        "0100000201",
+        "0100000301",
+        "0200000101",
+        "0300000101",
+    ] {
+        assert!(
+            out.join(format!("observation/{obs}/index.html")).is_file(),
+            "{obs}"
+        );
+    }
+    assert!(out.join("data/manifest.txt").is_file());
+}
+
+#[test]
+fn a_stacked_file_without_positions_is_refused_by_build_naming_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let only: &[&str] = &["SRCID", "OBS_ID", "N_OBS", "PPS_SRCNUM", "EP_FLUX"];
+    let fits = write(dir.path(), "nopos.fits", &table(&rows(), Some(only)));
+    xcat()
+        .args(["check", "--catalog"])
+        .arg(&fits)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("positions: none"));
+    let out = dir.path().join("site");
+    xcat()
+        .args(["build", "--quiet", "--catalog"])
+        .arg(&fits)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "HDU 1: the sources have no positions: columns RA and DEC missing",
+        ));
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn the_real_dr11s_slice_is_described_by_check_and_refused_by_build() {
+    let slice = common::shared("catalogs/xmm_4xmm_stacked_slice/test_catalogue.fits");
+    xcat()
+        .args(["check", "--catalog"])
+        .arg(&slice)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("layout: stacked"))
+        .stdout(predicate::str::contains("measurements: 47"))
+        .stdout(predicate::str::contains("detections: 47, upper limits: 0"))
+        .stdout(predicate::str::contains("sources: 54"))
+        .stdout(predicate::str::contains("observations: 11"));
+    let dir = tempfile::tempdir().unwrap();
+    xcat()
+        .args(["build", "--quiet", "--catalog"])
+        .arg(&slice)
+        .arg("--out")
+        .arg(dir.path().join("site"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("columns RA and DEC missing"));
+}

@@ -94,6 +94,13 @@ fn table(rows: &[Row], only: Option<&[&str]>) -> Table {
         Field::new("DEC", DataType::F64).with_unit("deg"),
         Column::from_data(ColumnData::F64(rows.iter().map(|r| r.5).collect())),
     );
+    // Start of each observation (summary rows: of the first); MJD 53000 + the row number.
+    push(
+        Field::new("MJD_FIRST", DataType::F64).with_unit("d"),
+        Column::from_data(ColumnData::F64(
+            (0..n).map(|i| 53_000.0 + 100.0 * i as f64).collect(),
+        )),
+    );
     push(
         Field::new("STACK_DET_ML", DataType::F32),
         Column::from_data(ColumnData::F32(vec![42.0; n])),
@@ -310,6 +317,15 @@ fn check_describes_and_build_writes_a_stacked_site() {
         );
     }
     assert!(out.join("data/manifest.txt").is_file());
+    // The table of A's measurements marks the upper limit, and its download says which is which.
+    assert_eq!(page.matches("<td>detection</td>").count(), 2, "{page}");
+    assert_eq!(page.matches("<td>upper limit</td>").count(), 1);
+    assert!(
+        page.contains("DETECTED"),
+        "the CSV download has the DETECTED column"
+    );
+    // The light curve shows the two detections only.
+    assert_eq!(page.matches("class=\"pt\"").count(), 2);
 }
 
 #[test]

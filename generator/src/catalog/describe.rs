@@ -32,7 +32,7 @@ fn instrument(code: &str) -> Option<&'static str> {
 /// Description and UCD of a column, or `None` for a name the project does not know.
 pub fn describe(name: &str) -> Option<(String, &'static str)> {
     let upper = name.to_ascii_uppercase();
-    if let Some(d) = fixed(&upper) {
+    if let Some(d) = fixed(&upper).or_else(|| stacked(&upper)) {
         return Some((d.0.to_string(), d.1));
     }
     if let Some(rest) = upper.strip_prefix("SC_") {
@@ -280,6 +280,120 @@ fn fixed(name: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
+/// Columns of the stacked catalogues (5XMM-DR15 Catalogue User Guide, section 4; 4XMM-DRns):
+/// identification of summary and observation-specific rows, the stack's fit, counterparts.
+fn stacked(name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match name {
+        "N_OBS" => (
+            "Number of observations in the stack of the source; set on its summary row only (N_OBS > 0 selects one row per source).",
+            "meta.number;obs",
+        ),
+        "N_CONTRIB" => (
+            "Number of observations that contribute to the source: those with the source in their field of view; set on the summary row only.",
+            "meta.number;obs",
+        ),
+        "N_EXP" => (
+            "Number of exposures (EPIC cameras) that contribute to the row.",
+            "meta.number;obs.exposure",
+        ),
+        "PPS_SRCNUM" => (
+            "Source number the pipeline gave the detection in this observation; null on upper-limit rows and summary rows.",
+            "meta.id.part",
+        ),
+        "STACK_DET_ML" => (
+            "Detection likelihood of the simultaneous fit of all observations of the source (−ln of the chance probability; the catalogue keeps ≥ 6).",
+            "stat.likelihood;em.X-ray",
+        ),
+        "STACK_FLUX" => (
+            "Flux of the source from the simultaneous fit of all its observations.",
+            "phot.flux;em.X-ray",
+        ),
+        "STACK_GAMMA" => (
+            "Photon index of the absorbed power law fitted to the band count rates of the stack.",
+            "spect.index;em.X-ray",
+        ),
+        "STACK_NH" => (
+            "Absorbing column density of that power-law fit.",
+            "phys.columnDensity",
+        ),
+        "STACK_FLAG" => (
+            "Quality flag of the stacked detection (4XMM-DRns): 0 clean, 1 reduced quality in an image, 2 possibly spurious, 3 spurious in every observation.",
+            "meta.code.qual",
+        ),
+        "EXTENT" => (
+            "Extent (core radius) of the source; 0 for point-like sources.",
+            "phys.angSize;src",
+        ),
+        "EXTENT_ERR" => ("1σ error of EXTENT.", "stat.error;phys.angSize;src"),
+        "EXTENT_ERR_LO" => (
+            "Lower bound of the EXTENT interval.",
+            "stat.error;phys.angSize;src",
+        ),
+        "EXTENT_ERR_UP" => (
+            "Upper bound of the EXTENT interval.",
+            "stat.error;phys.angSize;src",
+        ),
+        "EXTENT_ML" => (
+            "Likelihood that the source is extended.",
+            "stat.likelihood;phys.angSize",
+        ),
+        "RADEC_ERR" => (
+            "Statistical 1σ position error of the source (RA and DEC errors added in quadrature).",
+            "stat.error;pos.eq",
+        ),
+        "ELL_MAJOR" => (
+            "Semi-major axis of the 68 % position error ellipse.",
+            "stat.error;pos.errorEllipse",
+        ),
+        "ELL_MINOR" => (
+            "Semi-minor axis of the 68 % position error ellipse.",
+            "stat.error;pos.errorEllipse",
+        ),
+        "ELL_PA" => (
+            "Position angle of the position error ellipse.",
+            "pos.posAng;pos.errorEllipse",
+        ),
+        "CHI2PROB" => (
+            "Smallest χ² probability, over cameras and exposures, that a light curve of the source is constant.",
+            "stat.probability;src.var",
+        ),
+        "FVAR" => (
+            "Fractional rms variability amplitude of the most variable light curve.",
+            "src.var",
+        ),
+        "FVARERR" => ("Error of FVAR.", "stat.error;src.var"),
+        "VAR_CHI" => (
+            "Reduced χ² of the total-band fluxes between observations, for a constant flux.",
+            "stat.fit.chi2;src.var",
+        ),
+        "VAR_PROB" => (
+            "Probability that the total-band fluxes between observations are constant.",
+            "stat.probability;src.var",
+        ),
+        "GAIADR3_SOURCE_ID" => (
+            "Gaia DR3 source_id of the most probable optical counterpart.",
+            "meta.id.cross",
+        ),
+        "GAIA_MATCH_PROB" => (
+            "Probability of the association with that Gaia DR3 source.",
+            "stat.probability;meta.id.cross",
+        ),
+        "WISE_NAME" => (
+            "Designation of the most probable WISE counterpart.",
+            "meta.id.cross",
+        ),
+        "WISE_MATCH_PROB" => (
+            "Probability of the association with that WISE source.",
+            "stat.probability;meta.id.cross",
+        ),
+        "INFO_COUNTERPARTS" => (
+            "Web page listing every counterpart of the source.",
+            "meta.ref.url",
+        ),
+        _ => return None,
+    })
+}
+
 /// Columns named `<instrument>_<band>_<quantity>` or `<instrument>_<quantity>`.
 fn patterned(name: &str) -> Option<(String, &'static str)> {
     let (inst, rest) = name.split_once('_')?;
@@ -353,6 +467,37 @@ fn patterned(name: &str) -> Option<(String, &'static str)> {
                 "phot.color;em.X-ray",
             )
         }
+        // Stacked catalogues (5XMM-DR15) name the total band without a number.
+        (None, "FLUX") => (
+            format!("Flux in the total band (0.2–12.0 keV) from {who}."),
+            "phot.flux;em.X-ray",
+        ),
+        (None, "FLUX_ERR") => (
+            format!("1σ error of the total-band (0.2–12.0 keV) flux from {who}."),
+            "stat.error;phot.flux;em.X-ray",
+        ),
+        (None, "RATE") => (
+            format!("Count rate in the total band (0.2–12.0 keV) in {who}."),
+            "arith.rate;phot.count;em.X-ray",
+        ),
+        (None, "RATE_ERR") => (
+            format!("1σ error of the total-band count rate in {who}."),
+            "stat.error;phot.count;em.X-ray",
+        ),
+        (None, "CTS") => (
+            format!("Source counts in the total band (0.2–12.0 keV) in {who}."),
+            "phot.count;em.X-ray",
+        ),
+        (None, "CTS_ERR") => (
+            format!("1σ error of the total-band counts in {who}."),
+            "stat.error;phot.count;em.X-ray",
+        ),
+        (None, "DET_ML") => (
+            format!(
+                "Detection likelihood in the total band in {who} (−ln of the chance probability)."
+            ),
+            "stat.likelihood;em.X-ray",
+        ),
         (None, q) if q.starts_with("HR") && q.ends_with("_ERR") => (
             format!("1σ error of hardness ratio {} from {who}.", &q[2..3]),
             "stat.error;phot.color;em.X-ray",
@@ -471,5 +616,18 @@ mod tests {
         let (d, _) = describe("EP_HR2").unwrap();
         assert!(d.contains("(R3 − R2) / (R3 + R2)"), "{d}");
         assert!(describe("NOT_A_COLUMN").is_none());
+        // 5XMM-DR15's unsuffixed total band and stack columns.
+        let (d, _) = describe("EP_FLUX").unwrap();
+        assert_eq!(
+            d,
+            "Flux in the total band (0.2–12.0 keV) from all EPIC cameras combined."
+        );
+        assert!(
+            describe("stack_det_ml")
+                .unwrap()
+                .0
+                .contains("simultaneous fit")
+        );
+        assert!(describe("N_OBS").unwrap().0.contains("N_OBS > 0"));
     }
 }

@@ -14,14 +14,20 @@ use xcat_core::schema::vo_unit;
 use xcat_core::{DataType, Table};
 
 /// Detection columns of the per-source downloads (the identifiers, position, fluxes, rates,
-/// likelihoods, hardness ratios, extent, variability and quality of each detection); the
-/// query page exports any other column.
+/// likelihoods, hardness ratios, extent, variability and quality of each detection; of a
+/// stacked catalogue also whether the row is a detection or an upper limit); the query page
+/// exports any other column.
 pub const EXPORT_COLUMNS: &[&str] = &[
     "DETID",
     "SRCID",
     "IAUNAME",
     "SRC_NUM",
+    "PPS_SRCNUM",
     "OBS_ID",
+    "DETECTED",
+    "EP_FLUX",
+    "EP_FLUX_ERR",
+    "EP_DET_ML",
     "REVOLUT",
     "MJD_START",
     "MJD_STOP",

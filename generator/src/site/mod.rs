@@ -398,8 +398,18 @@ pub fn build_query(
     Ok(report)
 }
 
-/// Detection columns the catalogue pages show besides those of the downloads.
-const PAGE_DETECTION_COLUMNS: [&str; 19] = [
+/// Detection (measurement) columns the catalogue pages show besides those of the downloads,
+/// by their 4XMM and their stacked-catalogue names.
+const PAGE_DETECTION_COLUMNS: [&str; 28] = [
+    "DETECTED",
+    "PPS_SRCNUM",
+    "MJD_FIRST",
+    "EP_FLUX",
+    "EP_FLUX_ERR",
+    "PN_FLUX",
+    "M1_FLUX",
+    "M2_FLUX",
+    "EP_DET_ML",
     "DETID",
     "SRCID",
     "SRC_NUM",

@@ -120,7 +120,8 @@ impl<'a> SourceCols<'a> {
             confused: c("CONFUSED"),
             high_background: c("HIGH_BACKGROUND"),
             n_detections: c("N_DETECTIONS"),
-            n_observations: c("N_OBSERVATIONS"),
+            // Stacked catalogues: the observations covering the source.
+            n_observations: r(&["N_OBSERVATIONS", "N_CONTRIB", "N_OBS"]),
             mjd_first: c("MJD_FIRST"),
             mjd_last: c("MJD_LAST"),
             has_spectrum: c("HAS_SPECTRUM"),
@@ -160,7 +161,8 @@ impl<'a> SourceCols<'a> {
     }
 }
 
-/// The detection columns of the source pages.
+/// The detection (measurement) columns of the source pages, by the names of the catalogue's
+/// layout (4XMM `EP_8_FLUX`, 5XMM `EP_FLUX`, …).
 struct DetectionCols<'a> {
     detid: Col<'a>,
     obs_id: Col<'a>,
@@ -177,27 +179,39 @@ struct DetectionCols<'a> {
     spectra: Col<'a>,
     inst: Col<'a>,
     exp: Col<'a>,
+    /// Detection (true) or upper limit (false) of a stacked catalogue; absent otherwise.
+    detected: Col<'a>,
 }
 
 impl<'a> DetectionCols<'a> {
     fn new(t: &'a Table) -> Self {
-        let c = |n: &str| Col::of(t, n);
+        let c = |n: &[&str]| Col::of(t, roles::pick(t, n));
         DetectionCols {
-            detid: c("DETID"),
-            obs_id: c("OBS_ID"),
-            src_num: c("SRC_NUM"),
-            mjd_start: c("MJD_START"),
-            ep8: c("EP_8_FLUX"),
-            ep8_err: c("EP_8_FLUX_ERR"),
-            pn8: c("PN_8_FLUX"),
-            m18: c("M1_8_FLUX"),
-            m28: c("M2_8_FLUX"),
-            det_ml: c("EP_8_DET_ML"),
-            offax: c("EP_OFFAX"),
-            sum_flag: c("SUM_FLAG"),
-            spectra: c("SPECTRA"),
-            inst: c("VAR_INST_ID"),
-            exp: c("VAR_EXP_ID"),
+            detid: c(&["DETID"]),
+            obs_id: c(&["OBS_ID"]),
+            src_num: c(&["SRC_NUM", "PPS_SRCNUM"]),
+            mjd_start: c(&["MJD_START", "MJD_FIRST"]),
+            ep8: c(&["EP_8_FLUX", "EP_FLUX"]),
+            ep8_err: c(&["EP_8_FLUX_ERR", "EP_FLUX_ERR"]),
+            pn8: c(&["PN_8_FLUX", "PN_FLUX"]),
+            m18: c(&["M1_8_FLUX", "M1_FLUX"]),
+            m28: c(&["M2_8_FLUX", "M2_FLUX"]),
+            det_ml: c(&["EP_8_DET_ML", "EP_DET_ML"]),
+            offax: c(&["EP_OFFAX"]),
+            sum_flag: c(&["SUM_FLAG"]),
+            spectra: c(&["SPECTRA"]),
+            inst: c(&["VAR_INST_ID"]),
+            exp: c(&["VAR_EXP_ID"]),
+            detected: c(&[crate::catalog::stacked::DETECTED]),
+        }
+    }
+
+    /// `detection`, `upper limit`, or `` where the catalogue does not tell (4XMM detections).
+    fn kind(&self, r: usize) -> &'static str {
+        match self.detected.0.and_then(|c| c.bool(r)) {
+            Some(true) => "detection",
+            Some(false) => "upper limit",
+            None => "",
         }
     }
 }
@@ -389,11 +403,14 @@ impl<'a> Catalog<'a> {
                     "flag": dc.sum_flag.txt(r),
                     "spectra": dc.spectra.flag(r),
                     "inst": map!({"inst": dc.inst.s(r).unwrap_or(""), "expid": dc.exp.s(r).unwrap_or("")}),
+                    "kind": dc.kind(r),
                 })
             })
             .collect();
+        // Upper limits of a stacked catalogue are not detections: the curve shows detections.
         let lc: Vec<LcPoint> = det_rows
             .iter()
+            .filter(|&&r| dc.kind(r) != "upper limit")
             .filter_map(|&r| {
                 Some(LcPoint {
                     mjd: dc.mjd_start.f(r)?,
@@ -461,6 +478,10 @@ impl<'a> Catalog<'a> {
         c.insert_value("fluxes", fluxes.into());
         c.insert_value("hrs", hrs.into());
         c.insert_value("detections", detections.into());
+        c.insert_value(
+            "stacked",
+            (self.cat.layout == crate::catalog::Layout::Stacked).into(),
+        );
         // A light curve needs two points; one detection's flux is in the table of detections.
         let drawable = lc.iter().filter(|p| p.drawable()).count();
         c.insert_value("lc_points", drawable.into());

@@ -3,6 +3,7 @@
 //! observations (by OBS_ID) — built from the catalogue file, plus the optional inputs of
 //! `xcat.toml` (slim source catalogue, observation list, extra-column tables).
 
+pub mod crossmatch;
 pub mod describe;
 pub mod extra;
 pub mod group;

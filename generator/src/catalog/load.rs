@@ -180,57 +180,92 @@ fn obs_id_strings(c: &Column) -> Column {
     Column::new(ColumnData::Str(s), validity)
 }
 
-/// Identifiers present and unique, positions on the sky.
-fn check_rows(path: &Path, hdu: usize, t: &Table) -> Result<()> {
-    let bad = |column: &str, row: usize, value: String, range: &'static str, hint: &'static str| {
+/// Where a table came from, to name a bad cell in an error.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Origin<'a> {
+    /// File.
+    pub path: &'a Path,
+    /// HDU number.
+    pub hdu: usize,
+}
+
+impl Origin<'_> {
+    /// The error for cell (`column`, 0-based `row`) holding `value`.
+    pub fn bad(
+        &self,
+        column: &str,
+        row: usize,
+        value: String,
+        range: &'static str,
+        hint: &'static str,
+    ) -> Error {
         Error::BadValue {
-            path: path.to_path_buf(),
-            hdu,
+            path: self.path.to_path_buf(),
+            hdu: self.hdu,
             column: column.to_string(),
             row: row + 1,
             value,
             range,
             hint,
         }
-    };
-    let ra = t.column("RA").expect("checked");
-    let dec = t.column("DEC").expect("checked");
-    for i in 0..t.rows() {
-        match ra.f64(i) {
-            Some(x) if (0.0..=360.0).contains(&x) => {}
-            v => {
-                return Err(bad(
-                    "RA",
-                    i,
-                    v.map_or("null".into(), |x| x.to_string()),
-                    "[0, 360] degrees",
-                    "positions must be ICRS degrees; is the column in hours or radians?",
-                ));
-            }
-        }
-        match dec.f64(i) {
-            Some(x) if (-90.0..=90.0).contains(&x) => {}
-            v => {
-                return Err(bad(
-                    "DEC",
-                    i,
-                    v.map_or("null".into(), |x| x.to_string()),
-                    "[-90, 90] degrees",
-                    "positions must be ICRS degrees; is the column in radians?",
-                ));
+    }
+}
+
+/// RA and DEC (where the table has them) of `rows` are ICRS degrees on the sky.
+pub(super) fn check_positions(
+    at: Origin<'_>,
+    t: &Table,
+    rows: impl Iterator<Item = usize>,
+) -> Result<()> {
+    let checks = [
+        (
+            "RA",
+            0.0..=360.0,
+            "[0, 360] degrees",
+            "positions must be ICRS degrees; is the column in hours or radians?",
+        ),
+        (
+            "DEC",
+            -90.0..=90.0,
+            "[-90, 90] degrees",
+            "positions must be ICRS degrees; is the column in radians?",
+        ),
+    ];
+    let columns: Vec<_> = checks
+        .iter()
+        .filter_map(|c| t.column(c.0).map(|col| (col, c)))
+        .collect();
+    for i in rows {
+        for (col, (name, range, text, hint)) in &columns {
+            match col.f64(i) {
+                Some(x) if range.contains(&x) => {}
+                v => {
+                    let v = v.map_or("null".into(), |x| x.to_string());
+                    return Err(at.bad(name, i, v, text, hint));
+                }
             }
         }
     }
+    Ok(())
+}
+
+/// Every row has a SRCID.
+pub(super) fn check_srcids(at: Origin<'_>, t: &Table, hint: &'static str) -> Result<()> {
     let srcid = t.column("SRCID").expect("checked");
-    if let Some(i) = (0..t.rows()).find(|&i| srcid.is_null(i)) {
-        return Err(bad(
-            "SRCID",
-            i,
-            "null".into(),
-            "non-null identifiers",
-            "every detection must belong to a source",
-        ));
+    match (0..t.rows()).find(|&i| srcid.is_null(i)) {
+        Some(i) => Err(at.bad("SRCID", i, "null".into(), "non-null identifiers", hint)),
+        None => Ok(()),
     }
+}
+
+/// Identifiers present and unique, positions on the sky.
+fn check_rows(path: &Path, hdu: usize, t: &Table) -> Result<()> {
+    let at = Origin { path, hdu };
+    let bad = |column: &str, row: usize, value: String, range: &'static str, hint: &'static str| {
+        at.bad(column, row, value, range, hint)
+    };
+    check_positions(at, t, 0..t.rows())?;
+    check_srcids(at, t, "every detection must belong to a source")?;
     let detid = t.column("DETID").expect("present or generated");
     let mut ids: Vec<(i64, usize)> = Vec::with_capacity(t.rows());
     for i in 0..t.rows() {

@@ -176,9 +176,26 @@ impl Catalogue {
         progress.start("grouping sources and observations", None);
         let g = group::group(&detections, &config.catalog.iau_prefix);
         progress.finish();
+        Ok(Self::from_grouping(
+            Layout::Detections,
+            detections,
+            g,
+            warnings,
+            None,
+        ))
+    }
+
+    /// The catalogue of measurements `detections` grouped by `g`.
+    fn from_grouping(
+        layout: Layout,
+        detections: Table,
+        g: group::Grouping,
+        mut warnings: Vec<String>,
+        detection_marker: Option<&'static str>,
+    ) -> Self {
         warnings.extend(g.warnings);
-        Ok(Catalogue {
-            layout: Layout::Detections,
+        Catalogue {
+            layout,
             detections,
             sources: g.sources,
             observations: g.observations,
@@ -186,9 +203,9 @@ impl Catalogue {
             observation_detections: g.observation_detections,
             warnings,
             extra_columns: Vec::new(),
-            detection_marker: None,
+            detection_marker,
             hdu: 1,
-        })
+        }
     }
 
     fn load_stacked(
@@ -221,20 +238,13 @@ impl Catalogue {
             &config.catalog.iau_prefix,
         );
         progress.finish();
-        let mut warnings = s.warnings;
-        warnings.extend(g.warnings);
-        Ok(Catalogue {
-            layout: Layout::Stacked,
-            detections: s.measurements,
-            sources: g.sources,
-            observations: g.observations,
-            source_detections: g.source_detections,
-            observation_detections: g.observation_detections,
-            warnings,
-            extra_columns: Vec::new(),
-            detection_marker: s.detection_marker,
-            hdu: 1,
-        })
+        Ok(Self::from_grouping(
+            Layout::Stacked,
+            s.measurements,
+            g,
+            s.warnings,
+            s.detection_marker,
+        ))
     }
 
     /// Checks that the catalogue has what a site needs beyond what `xcat check` describes:

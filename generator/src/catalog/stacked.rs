@@ -18,7 +18,7 @@
 //! source position in an observation where the source was not detected. A file with none of
 //! these columns leaves the kind unknown (null), and says so.
 
-use super::load::{ColumnMap, read_columns};
+use super::load::{ColumnMap, Origin, check_positions, check_srcids, read_columns};
 use crate::error::{Error, Result};
 use crate::fits::FitsTable;
 use std::collections::HashMap;
@@ -105,26 +105,12 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
     let (table, mut warnings) = read_columns(ft, map, progress)?;
     let summary = summary_rows(&table, &path, hdu)?;
     let srcid = table.column("SRCID").expect("checked above");
-    let bad = |column: &str, row: usize, value: String, range: &'static str, hint: &'static str| {
-        Error::BadValue {
-            path: path.clone(),
-            hdu,
-            column: column.to_string(),
-            row: row + 1,
-            value,
-            range,
-            hint,
-        }
-    };
-    if let Some(i) = (0..table.rows()).find(|&i| srcid.is_null(i)) {
-        return Err(bad(
-            "SRCID",
-            i,
-            "null".into(),
-            "non-null identifiers",
-            "every row of a stacked catalogue belongs to a source",
-        ));
-    }
+    let at = Origin { path: &path, hdu };
+    check_srcids(
+        at,
+        &table,
+        "every row of a stacked catalogue belongs to a source",
+    )?;
     // Sources in SRCID order (as the site's pages and indexes expect), ties by row.
     let mut source_rows: Vec<usize> = (0..table.rows()).filter(|&i| summary[i]).collect();
     source_rows.sort_by_key(|&i| (srcid.i64(i), i));
@@ -152,7 +138,7 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
         }
         index.insert(id, k);
     }
-    check_positions(&table, &source_rows, &bad)?;
+    check_positions(at, &table, source_rows.iter().copied())?;
     let obs = table.column("OBS_ID");
     let mut measurement_rows = Vec::with_capacity(table.rows() - source_rows.len());
     let mut source_of = Vec::with_capacity(measurement_rows.capacity());
@@ -164,7 +150,7 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
             continue;
         };
         if obs.is_none_or(|c| c.str(i).is_none_or(|s| s.trim().is_empty())) {
-            return Err(bad(
+            return Err(at.bad(
                 "OBS_ID",
                 i,
                 "blank".into(),
@@ -201,51 +187,6 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
         detection_marker: marker,
         warnings,
     })
-}
-
-/// Source positions, where the file has them, are ICRS degrees on the sky.
-fn check_positions(
-    t: &Table,
-    rows: &[usize],
-    bad: &dyn Fn(&str, usize, String, &'static str, &'static str) -> Error,
-) -> Result<()> {
-    let checks: [(
-        &str,
-        std::ops::RangeInclusive<f64>,
-        &'static str,
-        &'static str,
-    ); 2] = [
-        (
-            "RA",
-            0.0..=360.0,
-            "[0, 360] degrees",
-            "positions must be ICRS degrees; is the column in hours or radians?",
-        ),
-        (
-            "DEC",
-            -90.0..=90.0,
-            "[-90, 90] degrees",
-            "positions must be ICRS degrees; is the column in radians?",
-        ),
-    ];
-    for (name, range, text, hint) in checks {
-        let Some(c) = t.column(name) else { continue };
-        for &i in rows {
-            match c.f64(i) {
-                Some(x) if range.contains(&x) => {}
-                v => {
-                    return Err(bad(
-                        name,
-                        i,
-                        v.map_or("null".into(), |x| x.to_string()),
-                        text,
-                        hint,
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Which rows are summary rows: N_OBS set (else N_CONTRIB set, else OBS_ID blank).

@@ -73,10 +73,25 @@ enum Command {
         /// Number of sources (700000 ≈ 4XMM-DR14 scale).
         #[arg(long, default_value_t = demo::DEFAULT_SOURCES)]
         sources: u32,
-        /// Random seed.
+        /// Random seed: the same seed describes the same sky in both layouts.
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
+        /// Catalogue layout: `4xmm` (detections) or `5xmm` (5XMM-DR15 stacked, with upper
+        /// limits; 818656 sources ≈ DR15 scale).
+        #[arg(long, value_enum, default_value_t = DemoLayoutArg::Fourxmm)]
+        layout: DemoLayoutArg,
     },
+}
+
+/// `--layout` of `xcat demo-catalogue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DemoLayoutArg {
+    /// The 4XMM detection catalogue.
+    #[value(name = "4xmm")]
+    Fourxmm,
+    /// The 5XMM-DR15 stacked catalogue.
+    #[value(name = "5xmm")]
+    Fivexmm,
 }
 
 /// Progress bars on stderr, each step ending in a line with its time; nothing with --quiet.
@@ -355,7 +370,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("warnings: {}", cat.warnings.len());
             println!("ok");
         }
-        Command::DemoCatalogue { out, sources, seed } => {
+        Command::DemoCatalogue {
+            out,
+            sources,
+            seed,
+            layout,
+        } => {
+            let layout = match layout {
+                DemoLayoutArg::Fourxmm => demo::DemoLayout::FourXmm,
+                DemoLayoutArg::Fivexmm => demo::DemoLayout::FiveXmm,
+            };
             let t0 = std::time::Instant::now();
             let pb = if cli.quiet {
                 ProgressBar::hidden()
@@ -369,16 +393,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = DemoOptions {
                 sources,
                 seed,
-                ..Default::default()
+                prefix: layout.prefix().into(),
+                layout,
             };
             let files = demo::write(&out, &opts, &|done, _| pb.set_position(done))?;
             pb.finish_and_clear();
             if !cli.quiet {
                 eprintln!(
-                    "Wrote {} ({} sources, {} detections), {} and {} in {:.1} s.",
+                    "Wrote {} ({} sources, {} {}), {} and {} in {:.1} s.",
                     files.catalogue.display(),
                     files.sources,
                     files.detections,
+                    match layout {
+                        demo::DemoLayout::FourXmm => "detections",
+                        demo::DemoLayout::FiveXmm =>
+                            "observation rows: detections and upper limits",
+                    },
                     files.ulx.display(),
                     files.names.display(),
                     t0.elapsed().as_secs_f64()

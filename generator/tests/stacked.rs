@@ -376,3 +376,87 @@ fn the_real_dr11s_slice_is_described_by_check_and_refused_by_build() {
         .code(2)
         .stderr(predicate::str::contains("columns RA and DEC missing"));
 }
+
+/// The demo catalogue of `layout` with `sources` sources and the default seed.
+fn demo(dir: &Path, layout: &str, sources: u32) -> PathBuf {
+    let out = dir.join(format!("demo-{layout}-{sources}.fits"));
+    xcat()
+        .args(["demo-catalogue", "--quiet", "--layout", layout, "--out"])
+        .arg(&out)
+        .args(["--sources", &sources.to_string()])
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn the_5xmm_demo_is_a_consistent_stacked_catalogue_of_the_same_sky() {
+    let dir = tempfile::tempdir().unwrap();
+    let f5 = demo(dir.path(), "5xmm", 3000);
+    // Deterministic: the same bytes again.
+    let again = dir.path().join("again.fits");
+    xcat()
+        .args(["demo-catalogue", "--quiet", "--layout", "5xmm", "--out"])
+        .arg(&again)
+        .assert()
+        .success();
+    assert!(std::fs::read(&f5).unwrap() == std::fs::read(&again).unwrap());
+    let c5 = load(&f5).unwrap();
+    assert_eq!(c5.layout, Layout::Stacked);
+    // Complete: every summary row's N_CONTRIB equals its rows, so no warning at all.
+    assert!(c5.warnings.is_empty(), "{:?}", c5.warnings);
+    assert_eq!(c5.sources.rows(), 3000);
+    assert_eq!(c5.detection_marker, Some("PPS_SRCNUM"));
+    let det = c5.detections.column("DETECTED").unwrap();
+    let n_det = (0..c5.detections.rows())
+        .filter(|&i| det.bool(i) == Some(true))
+        .count();
+    let n_ul = c5.detections.rows() - n_det;
+    assert!(
+        n_det > 0 && n_ul > 0,
+        "{n_det} detections, {n_ul} upper limits"
+    );
+    // 5XMM identifiers: 16-digit SRCIDs starting with 3, names "5XMM J…".
+    for i in 0..c5.sources.rows() {
+        let id = c5.sources.column("SRCID").unwrap().i64(i).unwrap();
+        assert_eq!(id / 1_000_000_000_000_000, 3, "{id}");
+        let name = c5.sources.column("IAUNAME").unwrap().str(i).unwrap();
+        assert!(name.starts_with("5XMM J"), "{name}");
+    }
+    // Every observation row repeats its source's position; detections carry PPS_SRCNUM.
+    let srcnum = c5.detections.column("PPS_SRCNUM").unwrap();
+    assert!((0..c5.detections.rows()).all(|i| srcnum.is_null(i) != (det.bool(i) == Some(true))));
+    // The same sky as the 4XMM demo of the seed: nearly every 4XMM source has its 5XMM
+    // counterpart within the errors, and no SRCID is shared.
+    let c4 = load(&demo(dir.path(), "4xmm", 3000)).unwrap();
+    use xcat::catalog::crossmatch::{MatchParams, Positions, crossmatch};
+    let positions = |t: &Table, ra: &str, dec: &str, err: &str, sys: f64| {
+        let mut p = Positions::default();
+        for i in 0..t.rows() {
+            let c = |n: &str| t.column(n).unwrap();
+            p.push(
+                c(ra).f64(i).unwrap(),
+                c(dec).f64(i).unwrap(),
+                c(err).f64(i),
+                sys,
+            );
+        }
+        p
+    };
+    let p4 = positions(&c4.sources, "SC_RA", "SC_DEC", "SC_POSERR", 0.0);
+    let p5 = positions(&c5.sources, "RA", "DEC", "RADEC_ERR", 0.88);
+    let m = crossmatch(&p4, &p5, &MatchParams::default());
+    assert!(
+        m.len() as f64 >= 0.95 * p4.len() as f64,
+        "{} of {} 4XMM demo sources have a 5XMM counterpart",
+        m.len(),
+        p4.len()
+    );
+    let ids4: std::collections::BTreeSet<i64> = (0..c4.sources.rows())
+        .map(|i| c4.sources.column("SRCID").unwrap().i64(i).unwrap())
+        .collect();
+    assert!(
+        (0..c5.sources.rows())
+            .all(|i| !ids4.contains(&c5.sources.column("SRCID").unwrap().i64(i).unwrap()))
+    );
+}

@@ -8,6 +8,7 @@ pub mod describe;
 pub mod extra;
 pub mod group;
 pub mod layout_4xmm;
+pub mod layout_5xmm;
 pub mod load;
 pub mod roles;
 pub mod stacked;

@@ -1,7 +1,7 @@
-//! Column positions of the 4XMM layout for the demo writer, resolved once, and the encoding of
-//! one detection's values into a FITS row.
+//! Column positions of the 4XMM and 5XMM layouts for the demo writer, resolved once, and the
+//! encoding of one row's values into a FITS row.
 
-use crate::catalog::layout_4xmm::LAYOUT;
+use crate::catalog::{layout_4xmm, layout_5xmm};
 use crate::fits::layout::parse_tform;
 use std::collections::HashMap;
 
@@ -57,6 +57,16 @@ pub struct Layout {
 impl Layout {
     /// The 4XMM detection-catalogue layout.
     pub fn fourxmm() -> Self {
+        Self::from_text(layout_4xmm::LAYOUT)
+    }
+
+    /// The 5XMM-DR15 stacked-catalogue layout.
+    pub fn fivexmm() -> Self {
+        Self::from_text(layout_5xmm::LAYOUT)
+    }
+
+    /// A layout from `NAME TFORM UNIT` lines.
+    fn from_text(text: &str) -> Self {
         let mut l = Layout {
             columns: Vec::new(),
             codes: Vec::new(),
@@ -66,7 +76,7 @@ impl Layout {
             band: [[[None; 10]; 7]; 4],
             hr: [[(0, 0); 4]; 4],
         };
-        for line in LAYOUT.lines() {
+        for line in text.lines() {
             let mut it = line.split_whitespace();
             let (Some(name), Some(tform), Some(unit)) = (it.next(), it.next(), it.next()) else {
                 continue;
@@ -100,6 +110,23 @@ impl Layout {
             }
         }
         l
+    }
+
+    /// The column specifications for a FITS writer: name, TFORM, unit and TNULL (the most
+    /// negative value of integer columns).
+    pub fn specs(&self) -> Vec<(&str, &str, &str, Option<i64>)> {
+        self.columns
+            .iter()
+            .map(|(n, t, u)| {
+                let tnull = match t.as_str() {
+                    "J" => Some(i64::from(i32::MIN)),
+                    "K" => Some(i64::MIN),
+                    "I" => Some(i64::from(i16::MIN)),
+                    _ => None,
+                };
+                (n.as_str(), t.as_str(), u.as_str(), tnull)
+            })
+            .collect()
     }
 
     /// Position of a column that the layout must have.
@@ -156,7 +183,7 @@ impl Layout {
                 ),
                 'E' => out.extend_from_slice(&(x as f32).to_be_bytes()),
                 'D' => out.extend_from_slice(&x.to_be_bytes()),
-                other => unreachable!("the 4XMM layout has no {other} columns"),
+                other => unreachable!("the built-in layouts have no {other} columns"),
             }
         }
     }

@@ -13,7 +13,7 @@ use super::targets::{Kind, Target};
 use xcat_core::coords::{angular_distance, equatorial_to_galactic, iau_name, offset};
 
 /// The EPIC field-of-view radius used for source placement and detection, degrees.
-const FOV_DEG: f64 = 15.0 / 60.0;
+pub(super) const FOV_DEG: f64 = 15.0 / 60.0;
 
 /// Energy conversion factors, counts s⁻¹ per 1e-11 erg cm⁻² s⁻¹, bands 1–5 (4XMM user guide,
 /// thin filter, Γ = 1.42, NH = 1.7e20): pn, then MOS (both MOS cameras alike).
@@ -43,16 +43,16 @@ pub struct FieldPlan {
 
 /// XMM-Newton observation of a field.
 #[derive(Debug, Clone)]
-struct Pointing {
-    obs_id: String,
-    obs_num: i64,
-    ra: f64,
-    dec: f64,
-    mjd_start: f64,
-    mjd_stop: f64,
+pub(super) struct Pointing {
+    pub(super) obs_id: String,
+    pub(super) obs_num: i64,
+    pub(super) ra: f64,
+    pub(super) dec: f64,
+    pub(super) mjd_start: f64,
+    pub(super) mjd_stop: f64,
     obs_class: i32,
     /// pn, MOS1, MOS2 exposures in s; `None` when the camera was off.
-    ontime: [Option<f64>; 3],
+    pub(super) ontime: [Option<f64>; 3],
     filters: [&'static str; 3],
     submodes: [&'static str; 3],
     high_bg: bool,
@@ -63,26 +63,29 @@ struct Pointing {
 
 /// A simulated source.
 #[derive(Debug, Clone)]
-struct Source {
-    ra: f64,
-    dec: f64,
+pub(super) struct Source {
+    pub(super) ra: f64,
+    pub(super) dec: f64,
     /// True 0.2–12 keV flux, erg cm⁻² s⁻¹.
-    flux: f64,
+    pub(super) flux: f64,
     /// Fraction of the band-8 energy flux in bands 1–5.
     fractions: [f64; 5],
+    /// Photon index and absorbing column (cm⁻²) of the spectrum.
+    pub(super) gamma: f64,
+    pub(super) nh: f64,
     /// Core radius in arcsec, 0 for point-like.
-    extent: f64,
-    variable: bool,
+    pub(super) extent: f64,
+    pub(super) variable: bool,
     confused: bool,
 }
 
 /// A detection being built: all column values.
-struct Det {
-    src: usize,
-    pointing: usize,
-    v: Vec<f64>,
-    s: Vec<String>,
-    rate8: f64,
+pub(super) struct Det {
+    pub(super) src: usize,
+    pub(super) pointing: usize,
+    pub(super) v: Vec<f64>,
+    pub(super) s: Vec<String>,
+    pub(super) rate8: f64,
 }
 
 /// A ULX candidate found in a galaxy field.
@@ -113,7 +116,7 @@ fn obs_id(k: u64) -> (String, i64) {
     (s, n)
 }
 
-fn pointings(plan: &FieldPlan, rng: &mut Rng) -> Vec<Pointing> {
+pub(super) fn pointings(plan: &FieldPlan, rng: &mut Rng) -> Vec<Pointing> {
     const FILTERS: [&str; 4] = ["Thin1", "Medium", "Medium", "Thick"];
     const PN_MODES: [&str; 4] = [
         "PrimeFullWindow",
@@ -204,7 +207,7 @@ fn band_fractions(gamma: f64, nh: f64) -> [f64; 5] {
     f.map(|x| x / total)
 }
 
-fn sources(plan: &FieldPlan, rng: &mut Rng) -> Vec<Source> {
+pub(super) fn sources(plan: &FieldPlan, rng: &mut Rng) -> Vec<Source> {
     let kind = plan.target.map(|t| t.kind);
     (0..plan.sources)
         .map(|k| {
@@ -244,6 +247,8 @@ fn sources(plan: &FieldPlan, rng: &mut Rng) -> Vec<Source> {
                         dec: plan.dec,
                         flux,
                         fractions: band_fractions(gamma, nh),
+                        gamma,
+                        nh,
                         extent,
                         variable: false,
                         confused: false,
@@ -258,6 +263,8 @@ fn sources(plan: &FieldPlan, rng: &mut Rng) -> Vec<Source> {
                 dec,
                 flux,
                 fractions: band_fractions(gamma, nh),
+                gamma,
+                nh,
                 extent,
                 variable: extent == 0.0 && rng.chance(0.12),
                 confused: rng.chance(0.01),
@@ -267,7 +274,7 @@ fn sources(plan: &FieldPlan, rng: &mut Rng) -> Vec<Source> {
 }
 
 /// Adds bright off-nuclear sources to a galaxy field: ULX candidates.
-fn add_ulx_sources(plan: &FieldPlan, src: &mut [Source], rng: &mut Rng) {
+pub(super) fn add_ulx_sources(plan: &FieldPlan, src: &mut [Source], rng: &mut Rng) {
     // Only galaxies beyond 2 Mpc: closer ones would make ULXs brighter than any real source.
     let Some(t) = plan
         .target
@@ -282,11 +289,14 @@ fn add_ulx_sources(plan: &FieldPlan, src: &mut [Source], rng: &mut Rng) {
         let r = rng.range(0.4, t.radius_arcmin.min(12.0)) / 60.0;
         let (ra, dec) = offset(t.ra, t.dec, rng.range(0.0, 360.0), r);
         let lx = 10f64.powf(rng.range(39.1, 40.4));
+        let gamma = rng.gauss(1.7, 0.2);
         src[k] = Source {
             ra,
             dec,
             flux: lx / (4.0 * std::f64::consts::PI * d_cm * d_cm),
-            fractions: band_fractions(rng.gauss(1.7, 0.2), 3e21),
+            fractions: band_fractions(gamma, 3e21),
+            gamma,
+            nh: 3e21,
             extent: 0.0,
             variable: rng.chance(0.4),
             confused: false,
@@ -295,7 +305,7 @@ fn add_ulx_sources(plan: &FieldPlan, src: &mut [Source], rng: &mut Rng) {
 }
 
 /// Poisson likelihood ratio of `s` source counts over `b` background counts (Cash 1979).
-fn det_ml(s: f64, b: f64) -> f64 {
+pub(super) fn det_ml(s: f64, b: f64) -> f64 {
     if s <= 0.0 || b <= 0.0 {
         return 0.0;
     }
@@ -303,7 +313,7 @@ fn det_ml(s: f64, b: f64) -> f64 {
 }
 
 /// Regularised upper incomplete gamma function Q(a, x), for χ² probabilities.
-fn gamma_q(a: f64, x: f64) -> f64 {
+pub(super) fn gamma_q(a: f64, x: f64) -> f64 {
     if x <= 0.0 {
         return 1.0;
     }
@@ -465,7 +475,7 @@ pub fn simulate(plan: &FieldPlan, seed: u64, layout: &Layout, prefix: &str) -> F
 }
 
 #[allow(clippy::too_many_arguments)]
-fn detect(
+pub(super) fn detect(
     layout: &Layout,
     rng: &mut Rng,
     p: &Pointing,
@@ -788,7 +798,7 @@ fn nearest_neighbours(layout: &Layout, dets: &mut [Det], idx: &[usize]) {
 }
 
 /// Error-weighted mean and its error of `(value, error)` pairs; NaNs are skipped.
-fn weighted(pairs: impl Iterator<Item = (f64, f64)>) -> Option<(f64, f64)> {
+pub(super) fn weighted(pairs: impl Iterator<Item = (f64, f64)>) -> Option<(f64, f64)> {
     let (mut sw, mut swx) = (0.0, 0.0);
     for (x, e) in pairs {
         if x.is_nan() || e.is_nan() || e <= 0.0 {

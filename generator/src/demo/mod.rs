@@ -9,6 +9,7 @@
 pub mod columns;
 pub mod field;
 pub mod rng;
+pub mod stacked;
 pub mod targets;
 
 use crate::error::{Error, Result};
@@ -23,15 +24,37 @@ pub const DEFAULT_SOURCES: u32 = 3000;
 /// Seed of the default demo catalogue.
 pub const DEFAULT_SEED: u64 = 4;
 
+/// The catalogue layout the demo is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DemoLayout {
+    /// The 4XMM detection catalogue (336 columns, one row per detection).
+    #[default]
+    FourXmm,
+    /// The 5XMM-DR15 stacked catalogue (summary rows and observation rows with upper limits).
+    FiveXmm,
+}
+
+impl DemoLayout {
+    /// IAU-name prefix of the release.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            DemoLayout::FourXmm => "4XMM",
+            DemoLayout::FiveXmm => "5XMM",
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     /// Exact number of sources.
     pub sources: u32,
-    /// Random seed.
+    /// Random seed: the same seed describes the same sky in both layouts.
     pub seed: u64,
     /// IAU-name prefix.
     pub prefix: String,
+    /// Layout of the file.
+    pub layout: DemoLayout,
 }
 
 impl Default for DemoOptions {
@@ -40,6 +63,7 @@ impl Default for DemoOptions {
             sources: DEFAULT_SOURCES,
             seed: DEFAULT_SEED,
             prefix: "4XMM".into(),
+            layout: DemoLayout::FourXmm,
         }
     }
 }
@@ -53,7 +77,8 @@ pub struct DemoFiles {
     pub ulx: PathBuf,
     /// Target names (`name,ra,dec`).
     pub names: PathBuf,
-    /// Detections written.
+    /// Detections written (4XMM), or observation-specific rows (5XMM: detections and upper
+    /// limits).
     pub detections: usize,
     /// Sources written.
     pub sources: u32,
@@ -126,20 +151,11 @@ pub fn write(out: &Path, opts: &DemoOptions, progress: &dyn Fn(u64, u64)) -> Res
         });
     }
     let plans = plan(opts);
+    if opts.layout == DemoLayout::FiveXmm {
+        return write_stacked(out, opts, &plans, progress);
+    }
     let layout = columns::Layout::fourxmm();
-    let specs: Vec<(&str, &str, &str, Option<i64>)> = layout
-        .columns
-        .iter()
-        .map(|(n, t, u)| {
-            let tnull = match t.as_str() {
-                "J" => Some(i64::from(i32::MIN)),
-                "K" => Some(i64::MIN),
-                "I" => Some(i64::from(i16::MIN)),
-                _ => None,
-            };
-            (n.as_str(), t.as_str(), u.as_str(), tnull)
-        })
-        .collect();
+    let specs = layout.specs();
     let seed_text = opts.seed.to_string();
     let mut w = TableWriter::create(
         out,
@@ -171,6 +187,16 @@ pub fn write(out: &Path, opts: &DemoOptions, progress: &dyn Fn(u64, u64)) -> Res
         progress(done, u64::from(opts.sources));
     }
     w.finish()?;
+    side_files(out, ulx, detections, opts)
+}
+
+/// Writes the ULX and name tables beside `out`.
+fn side_files(
+    out: &Path,
+    mut ulx: Vec<Ulx>,
+    detections: usize,
+    opts: &DemoOptions,
+) -> Result<DemoFiles> {
     ulx.sort_by_key(|u| u.srcid);
     let mut csv = String::from("srcid,is_ulx,ulx_host,ulx_log_lx\n");
     for u in &ulx {
@@ -187,6 +213,58 @@ pub fn write(out: &Path, opts: &DemoOptions, progress: &dyn Fn(u64, u64)) -> Res
     std::fs::write(&files.names, targets::names_csv())
         .map_err(|e| Error::output(&files.names, e))?;
     Ok(files)
+}
+
+/// The demo in the 5XMM-DR15 stacked layout (see [`stacked`]).
+fn write_stacked(
+    out: &Path,
+    opts: &DemoOptions,
+    plans: &[FieldPlan],
+    progress: &dyn Fn(u64, u64),
+) -> Result<DemoFiles> {
+    let (l4, l5) = (columns::Layout::fourxmm(), columns::Layout::fivexmm());
+    let specs = l5.specs();
+    let seed_text = opts.seed.to_string();
+    let mut w = TableWriter::create(
+        out,
+        "SRCLIST",
+        &specs,
+        &[
+            ("TELESCOP", "XMM"),
+            ("CATALOG", "5XMM-DR15 layout (synthetic demo)"),
+            (
+                "ORIGIN",
+                "xcat demo-catalogue: synthetic data, not observations",
+            ),
+            ("CATSEED", &seed_text),
+        ],
+    )?;
+    // Extra observations are numbered across fields in plan order.
+    let firsts: Vec<u64> = plans
+        .iter()
+        .scan(0u64, |next, p| {
+            let first = *next;
+            *next += u64::from(stacked::extra_pointings(p, opts.seed));
+            Some(first)
+        })
+        .collect();
+    let (mut ulx, mut rows, mut done) = (Vec::new(), 0usize, 0u64);
+    for (batch, first) in plans.chunks(64).zip(firsts.chunks(64)) {
+        let outputs: Vec<stacked::StackedOutput> = batch
+            .par_iter()
+            .zip(first)
+            .map(|(p, &f)| stacked::simulate(p, opts.seed, &l4, &l5, &opts.prefix, f))
+            .collect();
+        for o in outputs {
+            w.append(&o.rows)?;
+            rows += o.measurements;
+            ulx.extend(o.ulx);
+        }
+        done += batch.iter().map(|p| u64::from(p.sources)).sum::<u64>();
+        progress(done, u64::from(opts.sources));
+    }
+    w.finish()?;
+    side_files(out, ulx, rows, opts)
 }
 
 #[cfg(test)]

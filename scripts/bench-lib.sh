@@ -1,13 +1,19 @@
-# Shared by the DR14-scale benchmarks (sourced, after `cd` to the repository and with
+# Shared by the DR14/DR15-scale benchmarks (sourced, after `cd` to the repository and with
 # $sources and $work set): builds the release xcat into $xcat, writes the demo catalogue of
 # $sources sources once into $work ($cat_file, with its $stem-ulx.csv and $stem-names.csv),
 # and writes configurations that read it.
 
 cargo build --release -q -p xcat --bin xcat
 xcat=${CARGO_TARGET_DIR:-$(pwd)/target}/release/xcat
-cat_file="$work/demo-$sources.fits"
+# LAYOUT=5xmm selects the 5XMM-DR15 stacked layout (default 4xmm).
+layout=${LAYOUT:-4xmm}
+case "$layout" in
+  4xmm) cat_file="$work/demo-$sources.fits" ;;
+  5xmm) cat_file="$work/demo-5xmm-$sources.fits" ;;
+  *) echo "LAYOUT must be 4xmm or 5xmm, not $layout" >&2; exit 1 ;;
+esac
 stem=$(basename "$cat_file" .fits)
-[ -f "$cat_file" ] || "$xcat" demo-catalogue --quiet --sources "$sources" --out "$cat_file"
+[ -f "$cat_file" ] || "$xcat" demo-catalogue --quiet --layout "$layout" --sources "$sources" --out "$cat_file"
 for f in "$work/$stem-ulx.csv" "$work/$stem-names.csv"; do
   [ -f "$f" ] || { echo "missing $f (written by xcat demo-catalogue)" >&2; exit 1; }
 done

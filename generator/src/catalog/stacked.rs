@@ -171,8 +171,7 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
         ));
     }
     check_counts(&table, &source_rows, &source_of, &path, hdu, &mut warnings)?;
-    let mut sources = source_table(&table, &source_rows);
-    let (measurements, marker) = measurement_table(&table, &measurement_rows);
+    let (mut sources, measurements, marker) = split(table, &source_rows, &measurement_rows);
     if marker.is_none() && !measurement_rows.is_empty() {
         warnings.push(format!(
             "{}: no PPS_SRCNUM, SRC_NUM or DETID column, so detections cannot be told from upper limits (DETECTED is null)",
@@ -267,54 +266,58 @@ fn all_null(c: &Column, rows: &[usize]) -> bool {
     rows.iter().all(|&r| c.is_null(r))
 }
 
-/// The summary rows, without the columns that only observation-specific rows fill
-/// (OBS_ID, PPS_SRCNUM, … are blank on summary rows).
-fn source_table(t: &Table, rows: &[usize]) -> Table {
-    let mut out = Table::with_rows(rows.len());
-    for (f, c) in t.schema().fields().iter().zip(t.columns()) {
-        let keep = f.name == "SRCID" || !all_null(c, rows) && f.name != "OBS_ID";
-        if keep {
-            out.push(f.clone(), c.take(rows))
-                .expect("one row per source");
-        }
-    }
-    out
-}
-
-/// The observation-specific rows, without the summary-only columns (N_OBS, N_CONTRIB and
-/// others null on every such row), plus [`DETECTED`]. Returns the column that marked detections.
-fn measurement_table(t: &Table, rows: &[usize]) -> (Table, Option<&'static str>) {
-    let mut out = Table::with_rows(rows.len());
-    for (f, c) in t.schema().fields().iter().zip(t.columns()) {
-        let summary_only = SUMMARY_MARKERS.contains(&f.name.as_str());
-        let keep = matches!(f.name.as_str(), "SRCID" | "OBS_ID" | "IAUNAME")
-            || !summary_only && !all_null(c, rows);
-        if keep {
-            out.push(f.clone(), c.take(rows))
-                .expect("one row per measurement");
-        }
-    }
+/// Splits the file's table into the summary rows (the sources) and the observation-specific
+/// rows (the measurements, with [`DETECTED`]), one column at a time so that the file's table
+/// and the two parts are never all in memory at once. Columns that only observation rows fill
+/// (OBS_ID, PPS_SRCNUM, …) are left out of the sources; the summary-only N_OBS, N_CONTRIB and
+/// columns null on every observation row are left out of the measurements. Returns the column
+/// that marked detections.
+fn split(
+    t: Table,
+    source_rows: &[usize],
+    measurement_rows: &[usize],
+) -> (Table, Table, Option<&'static str>) {
     let marker = DETECTION_MARKERS
         .iter()
         .find(|m| t.column(m).is_some())
         .copied();
-    let mut validity = Validity::all_valid(rows.len());
+    let mut validity = Validity::all_valid(measurement_rows.len());
     let detected: Vec<bool> = match marker.and_then(|m| t.column(m)) {
-        Some(c) => rows.iter().map(|&r| !c.is_null(r)).collect(),
+        Some(c) => measurement_rows.iter().map(|&r| !c.is_null(r)).collect(),
         None => {
-            (0..rows.len()).for_each(|i| validity.set(i, false));
-            vec![false; rows.len()]
+            (0..measurement_rows.len()).for_each(|i| validity.set(i, false));
+            vec![false; measurement_rows.len()]
         }
     };
+    let mut sources = Table::with_rows(source_rows.len());
+    let mut measurements = Table::with_rows(measurement_rows.len());
+    let (fields, columns) = t.into_parts();
+    for (f, c) in fields.into_iter().zip(columns) {
+        let name = f.name.as_str();
+        if name == "SRCID" || name != "OBS_ID" && !all_null(&c, source_rows) {
+            sources
+                .push(f.clone(), c.take(source_rows))
+                .expect("one row per source");
+        }
+        let summary_only = SUMMARY_MARKERS.contains(&name);
+        if matches!(name, "SRCID" | "OBS_ID" | "IAUNAME")
+            || !summary_only && !all_null(&c, measurement_rows)
+        {
+            measurements
+                .push(f, c.take(measurement_rows))
+                .expect("one row per measurement");
+        }
+    }
     let f = Field::new(DETECTED, DataType::Bool)
         .with_ucd("meta.code")
         .with_description(match marker {
             Some(m) => format!("Whether the source was detected in this observation (true) or the row is an upper limit measured at the source position (false); derived: {m} is set on detections."),
             None => "Whether the source was detected in this observation; unknown (null) because the file has no PPS_SRCNUM, SRC_NUM or DETID column.".to_string(),
         });
-    out.push(f, Column::new(ColumnData::Bool(detected), validity))
+    measurements
+        .push(f, Column::new(ColumnData::Bool(detected), validity))
         .expect("one row per measurement");
-    (out, marker)
+    (sources, measurements, marker)
 }
 
 /// Adds N_DETECTIONS, N_UPPER_LIMITS and HAS_SPECTRUM to the sources, derived from the

@@ -324,6 +324,16 @@ fn check_describes_and_build_writes_a_stacked_site() {
         page.contains("DETECTED"),
         "the CSV download has the DETECTED column"
     );
+    // Labels name the stacked catalogue's own columns.
+    assert!(
+        page.contains("Detection likelihood (STACK_DET_ML)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<th scope=col>PPS_SRCNUM</th>")
+            || page.contains("<th scope=\"col\">PPS_SRCNUM</th>"),
+        "{page}"
+    );
     // The light curve shows the two detections only.
     assert_eq!(page.matches("class=\"pt\"").count(), 2);
 }

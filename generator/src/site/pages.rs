@@ -231,6 +231,9 @@ pub struct Catalog<'a> {
     extra_sources: Vec<(String, Col<'a>, String)>,
     exporter: export::Exporter,
     fit: bool,
+    /// The names of the columns that play each role on the source pages (`SC_DET_ML` or
+    /// `STACK_DET_ML`, …), for the pages' labels.
+    names: tera::Value,
 }
 
 impl std::fmt::Debug for Catalog<'_> {
@@ -298,6 +301,19 @@ impl<'a> Catalog<'a> {
         Catalog {
             cat,
             site_value: render::value(site.clone()),
+            names: {
+                let (t, d) = (&cat.sources, &cat.detections);
+                map!({
+                    "det_ml": roles::pick(t, roles::DET_ML),
+                    "extent": roles::pick(t, roles::EXTENT),
+                    "sum_flag": roles::pick(t, roles::SUM_FLAG),
+                    "chi2prob": roles::pick(t, roles::CHI2PROB),
+                    "fvar": roles::pick(t, roles::FVAR),
+                    "var_flag": roles::pick(t, roles::VAR_FLAG),
+                    // Stacked catalogues number a measurement by the pipeline's source number.
+                    "id": roles::pick(d, &["DETID", "PPS_SRCNUM"]),
+                })
+            },
             sc: SourceCols::new(&cat.sources),
             dc: DetectionCols::new(&cat.detections),
             site,
@@ -388,7 +404,7 @@ impl<'a> Catalog<'a> {
             .iter()
             .map(|&r| {
                 map!({
-                    "detid": dc.detid.txt(r),
+                    "detid": if dc.detid.0.is_some() { dc.detid.txt(r) } else { dc.src_num.txt(r) },
                     "obs_id": dc.obs_id.s(r).unwrap_or(""),
                     "src_num": dc.src_num.txt(r),
                     "date": mjd_date(dc.mjd_start.f(r)),
@@ -475,6 +491,7 @@ impl<'a> Catalog<'a> {
                 "fmax": sc.fmax.pm_sci(sc.fmax_err, i),
             }),
         );
+        c.insert_value("cols", self.names.clone());
         c.insert_value("fluxes", fluxes.into());
         c.insert_value("hrs", hrs.into());
         c.insert_value("detections", detections.into());

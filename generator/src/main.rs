@@ -331,6 +331,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             "  detections and upper limits: unknown (no PPS_SRCNUM, SRC_NUM or DETID column)"
                         ),
                     }
+                    let g = &cat.source_detections;
+                    let per: Vec<usize> = (0..g.len()).map(|k| g.members(k).len()).collect();
+                    let multi = per.iter().filter(|&&n| n > 1).count();
+                    println!(
+                        "  per source: {:.2} rows on average (summary row included), {} sources ({:.1}%) in more than one observation, at most {}",
+                        1.0 + d.rows() as f64 / per.len().max(1) as f64,
+                        multi,
+                        100.0 * multi as f64 / per.len().max(1) as f64,
+                        per.iter().max().copied().unwrap_or(0)
+                    );
                 }
             }
             println!("sources: {}", cat.sources.rows());

@@ -200,8 +200,9 @@ fn stacked_slice_is_described_as_a_stacked_catalogue() {
         "{:?}",
         c.warnings
     );
+    // Named by the first such source in the file: row 1, with no observation row at all.
     assert!(
-        c.warnings[0].contains("SRCID 3030408050100122, row 34"),
+        c.warnings[0].contains("SRCID 3072415020100239, row 1: N_CONTRIB = 2, 0 present"),
         "{:?}",
         c.warnings
     );

@@ -284,6 +284,9 @@ fn check_describes_and_build_writes_a_stacked_site() {
         .stdout(predicate::str::contains(
             "detections: 4, upper limits: 2 (a detection has PPS_SRCNUM set)",
         ))
+        .stdout(predicate::str::contains(
+            "per source: 3.00 rows on average (summary row included), 2 sources (66.7%) in more than one observation, at most 3",
+        ))
         .stdout(predicate::str::contains("sources: 3"))
         .stdout(predicate::str::contains("observations: 5"))
         .stdout(predicate::str::contains("positions: RA, DEC"));

@@ -136,8 +136,14 @@ pub fn read_columns(
     map: &ColumnMap,
     progress: &dyn Fn(usize),
 ) -> Result<(Table, Vec<String>)> {
-    let path = ft.path().to_path_buf();
     let (raw, mut warnings) = ft.read(&|_| true, progress)?;
+    let table = canonical(raw, map, ft.path(), &mut warnings);
+    Ok((table, warnings))
+}
+
+/// A table read from a catalogue file with canonical column names, the description and UCD
+/// of known columns, and integer OBS_IDs as the archive's 10-digit strings.
+pub fn canonical(raw: Table, map: &ColumnMap, path: &Path, warnings: &mut Vec<String>) -> Table {
     let rows = raw.rows();
     let (fields, columns) = raw.into_parts();
     let mut table = Table::with_rows(rows);
@@ -161,7 +167,7 @@ pub fn read_columns(
         }
         table.push(field, column).expect("same row count");
     }
-    Ok((table, warnings))
+    table
 }
 
 /// Integer OBS_IDs (some exports) → the 10-digit strings of the XMM archive.
@@ -187,9 +193,16 @@ pub(super) struct Origin<'a> {
     pub path: &'a Path,
     /// HDU number.
     pub hdu: usize,
+    /// File row (0-based) of each table row, when the table holds only some of the file's rows.
+    pub rows: Option<&'a [usize]>,
 }
 
 impl Origin<'_> {
+    /// File row (0-based) of table row `row`.
+    pub fn file_row(&self, row: usize) -> usize {
+        self.rows.map_or(row, |r| r[row])
+    }
+
     /// The error for cell (`column`, 0-based `row`) holding `value`.
     pub fn bad(
         &self,
@@ -203,7 +216,7 @@ impl Origin<'_> {
             path: self.path.to_path_buf(),
             hdu: self.hdu,
             column: column.to_string(),
-            row: row + 1,
+            row: self.file_row(row) + 1,
             value,
             range,
             hint,
@@ -260,7 +273,11 @@ pub(super) fn check_srcids(at: Origin<'_>, t: &Table, hint: &'static str) -> Res
 
 /// Identifiers present and unique, positions on the sky.
 fn check_rows(path: &Path, hdu: usize, t: &Table) -> Result<()> {
-    let at = Origin { path, hdu };
+    let at = Origin {
+        path,
+        hdu,
+        rows: None,
+    };
     let bad = |column: &str, row: usize, value: String, range: &'static str, hint: &'static str| {
         at.bad(column, row, value, range, hint)
     };

@@ -18,11 +18,11 @@
 //! source position in an observation where the source was not detected. A file with none of
 //! these columns leaves the kind unknown (null), and says so.
 
-use super::load::{ColumnMap, Origin, check_positions, check_srcids, read_columns};
+use super::load::{ColumnMap, Origin, canonical, check_positions, check_srcids};
 use crate::error::{Error, Result};
 use crate::fits::FitsTable;
+use crate::fits::layout::BinColumn;
 use std::collections::HashMap;
-use std::path::Path;
 use xcat_core::{Column, ColumnData, DataType, Field, Table, Validity};
 
 /// Columns that mark a summary row when set, in order of preference (5XMM-DR15 User Guide,
@@ -102,55 +102,75 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
         }
         Some(_) => {}
     }
-    let (table, mut warnings) = read_columns(ft, map, progress)?;
-    let summary = summary_rows(&table, &path, hdu)?;
-    let srcid = table.column("SRCID").expect("checked above");
-    let at = Origin { path: &path, hdu };
-    check_srcids(
-        at,
-        &table,
-        "every row of a stacked catalogue belongs to a source",
-    )?;
-    // Sources in SRCID order (as the site's pages and indexes expect), ties by row.
-    let mut source_rows: Vec<usize> = (0..table.rows()).filter(|&i| summary[i]).collect();
-    source_rows.sort_by_key(|&i| (srcid.i64(i), i));
-    if source_rows.is_empty() {
+    // One pass over the file: summary rows to one table, observation rows to the other.
+    let marker = summary_marker(ft, map)?;
+    let to_first = |row: &[u8]| match marker.1 {
+        Marker::SetOnSummary => !marker.0.is_null_in(row),
+        Marker::BlankOnSummary => marker.0.is_null_in(row),
+    };
+    let split = ft.read_split(&|_| true, &to_first, progress)?;
+    let mut warnings = split.warnings;
+    let s_all = canonical(split.first, map, &path, &mut warnings);
+    let m_all = canonical(split.second, map, &path, &mut warnings);
+    let (s_rows, m_rows) = (split.first_rows, split.second_rows);
+    let hint = "every row of a stacked catalogue belongs to a source";
+    let at_s = Origin {
+        path: &path,
+        hdu,
+        rows: Some(&s_rows),
+    };
+    let at_m = Origin {
+        rows: Some(&m_rows),
+        ..at_s
+    };
+    check_srcids(at_s, &s_all, hint)?;
+    check_srcids(at_m, &m_all, hint)?;
+    if s_all.rows() == 0 {
         return Err(Error::Fits {
-            path,
+            path: path.clone(),
             detail: format!(
                 "HDU {hdu}: none of the {} rows is a summary row (N_OBS or N_CONTRIB set, OBS_ID blank)",
-                table.rows()
+                m_all.rows()
             ),
             hint: "a stacked catalogue needs the summary row of each source; keep the rows with N_OBS > 0 in your selection".into(),
         });
     }
-    let mut index: HashMap<i64, usize> = HashMap::with_capacity(source_rows.len());
-    for (k, &row) in source_rows.iter().enumerate() {
-        let id = srcid.i64(row).expect("checked non-null");
-        if let Some(&first) = index.get(&id) {
-            return Err(Error::DuplicateSource {
-                path,
-                hdu,
-                srcid: id,
-                first: source_rows[first] + 1,
-                second: row + 1,
-            });
-        }
-        index.insert(id, k);
+    // Sources in SRCID order (as the site's pages and indexes expect), ties by file row.
+    let srcid = s_all.column("SRCID").expect("checked above");
+    let mut order: Vec<usize> = (0..s_all.rows()).collect();
+    order.sort_by_key(|&i| (srcid.i64(i), i));
+    if let Some(w) = order
+        .windows(2)
+        .find(|w| srcid.i64(w[0]) == srcid.i64(w[1]))
+    {
+        return Err(Error::DuplicateSource {
+            path: path.clone(),
+            hdu,
+            srcid: srcid.i64(w[0]).expect("checked non-null"),
+            first: s_rows[w[0]] + 1,
+            second: s_rows[w[1]] + 1,
+        });
     }
-    check_positions(at, &table, source_rows.iter().copied())?;
-    let obs = table.column("OBS_ID");
-    let mut measurement_rows = Vec::with_capacity(table.rows() - source_rows.len());
-    let mut source_of = Vec::with_capacity(measurement_rows.capacity());
+    check_positions(at_s, &s_all, 0..s_all.rows())?;
+    let sorted_rows: Vec<usize> = order.iter().map(|&i| s_rows[i]).collect();
+    let sources = take_consuming(s_all, &order);
+    let srcid = sources.column("SRCID").expect("checked above");
+    let index: HashMap<i64, u32> = (0..sources.rows())
+        .map(|k| (srcid.i64(k).expect("checked non-null"), k as u32))
+        .collect();
+    let m_srcid = m_all.column("SRCID").expect("checked above");
+    let obs = m_all.column("OBS_ID");
+    let mut kept = Vec::with_capacity(m_all.rows());
+    let mut source_of = Vec::with_capacity(m_all.rows());
     let mut orphans: Vec<usize> = Vec::new();
-    for i in (0..table.rows()).filter(|&i| !summary[i]) {
-        let id = srcid.i64(i).expect("checked non-null");
+    for i in 0..m_all.rows() {
+        let id = m_srcid.i64(i).expect("checked non-null");
         let Some(&k) = index.get(&id) else {
             orphans.push(i);
             continue;
         };
         if obs.is_none_or(|c| c.str(i).is_none_or(|s| s.trim().is_empty())) {
-            return Err(at.bad(
+            return Err(at_m.bad(
                 "OBS_ID",
                 i,
                 "blank".into(),
@@ -158,21 +178,30 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
                 "a row without N_OBS/N_CONTRIB is the measurement of a source in one observation and must name it",
             ));
         }
-        measurement_rows.push(i);
-        source_of.push(k as u32);
+        kept.push(i);
+        source_of.push(k);
     }
     if let Some(&first) = orphans.first() {
         warnings.push(format!(
             "{}: {} observation-specific row(s) have no summary row and were left out (e.g. row {}, SRCID {}); the file looks like a selection: keep the summary rows (N_OBS > 0) of the sources you select",
             path.display(),
             orphans.len(),
-            first + 1,
-            srcid.value(first)
+            m_rows[first] + 1,
+            m_srcid.value(first)
         ));
     }
-    check_counts(&table, &source_rows, &source_of, &path, hdu, &mut warnings)?;
-    let (mut sources, measurements, marker) = split(table, &source_rows, &measurement_rows);
-    if marker.is_none() && !measurement_rows.is_empty() {
+    let at_sources = Origin {
+        rows: Some(&sorted_rows),
+        ..at_s
+    };
+    check_counts(&sources, &source_of, at_sources, &mut warnings)?;
+    let measurements = if orphans.is_empty() {
+        m_all
+    } else {
+        take_consuming(m_all, &kept)
+    };
+    let (mut sources, measurements, marker) = finish(sources, measurements);
+    if marker.is_none() && measurements.rows() > 0 {
         warnings.push(format!(
             "{}: no PPS_SRCNUM, SRC_NUM or DETID column, so detections cannot be told from upper limits (DETECTED is null)",
             path.display()
@@ -188,126 +217,126 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
     })
 }
 
-/// Which rows are summary rows: N_OBS set (else N_CONTRIB set, else OBS_ID blank).
-fn summary_rows(t: &Table, path: &Path, hdu: usize) -> Result<Vec<bool>> {
+/// How the summary rows are told from the observation-specific rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// The column (N_OBS, N_CONTRIB) is set on summary rows only.
+    SetOnSummary,
+    /// The column (OBS_ID) is blank on summary rows only.
+    BlankOnSummary,
+}
+
+/// The column that marks summary rows: N_OBS, else N_CONTRIB, else OBS_ID (5XMM-DR15 User
+/// Guide, section 4).
+fn summary_marker(ft: &FitsTable, map: &ColumnMap) -> Result<(BinColumn, Marker)> {
     for m in SUMMARY_MARKERS {
-        if let Some(c) = t.column(m) {
-            return Ok((0..t.rows()).map(|i| !c.is_null(i)).collect());
+        if let Some(c) = ft.column(map.file_name_of(m).unwrap_or(m)) {
+            return Ok((c.clone(), Marker::SetOnSummary));
         }
     }
-    match t.column("OBS_ID") {
-        Some(c) => Ok((0..t.rows())
-            .map(|i| c.str(i).is_none_or(|s| s.trim().is_empty()))
-            .collect()),
+    match ft.column(map.file_name_of("OBS_ID").unwrap_or("OBS_ID")) {
+        Some(c) => Ok((c.clone(), Marker::BlankOnSummary)),
         None => Err(Error::MissingColumn {
-            path: path.to_path_buf(),
-            hdu,
+            path: ft.path().to_path_buf(),
+            hdu: ft.hdu,
             column: "N_OBS".into(),
             needed_for: "telling summary rows from observation-specific rows (N_OBS, N_CONTRIB or OBS_ID)",
         }),
     }
 }
 
+/// The rows `idx` of `t` in that order, one column at a time (each column of `t` is freed once
+/// copied).
+fn take_consuming(t: Table, idx: &[usize]) -> Table {
+    if idx.len() == t.rows() && idx.iter().enumerate().all(|(k, &i)| k == i) {
+        return t;
+    }
+    let mut out = Table::with_rows(idx.len());
+    let (fields, columns) = t.into_parts();
+    for (f, c) in fields.into_iter().zip(columns) {
+        out.push(f, c.take(idx)).expect("one row per index");
+    }
+    out
+}
+
 /// N_CONTRIB (else N_OBS) against the observation-specific rows present: fewer rows is a
 /// selection (a counted warning); more rows than the summary row counts is an inconsistent file.
 fn check_counts(
-    t: &Table,
-    source_rows: &[usize],
+    sources: &Table,
     source_of: &[u32],
-    path: &Path,
-    hdu: usize,
+    at: Origin<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
     let Some((name, col)) = ["N_CONTRIB", "N_OBS"]
         .iter()
-        .find_map(|n| t.column(n).map(|c| (*n, c)))
+        .find_map(|n| sources.column(n).map(|c| (*n, c)))
     else {
         return Ok(());
     };
-    let mut present = vec![0i64; source_rows.len()];
+    let mut present = vec![0i64; sources.rows()];
     for &k in source_of {
         present[k as usize] += 1;
     }
     let mut fewer = Vec::new();
-    for (k, &row) in source_rows.iter().enumerate() {
-        let Some(claimed) = col.i64(row) else {
+    for (k, &got) in present.iter().enumerate() {
+        let Some(claimed) = col.i64(k) else {
             continue;
         };
-        if present[k] > claimed {
+        if got > claimed {
             return Err(Error::Fits {
-                path: path.to_path_buf(),
+                path: at.path.to_path_buf(),
                 detail: format!(
-                    "HDU {hdu}, row {}: SRCID {} has {} observation-specific rows but its summary row says {name} = {claimed}",
-                    row + 1,
-                    t.value("SRCID", row),
-                    present[k]
+                    "HDU {}, row {}: SRCID {} has {got} observation-specific rows but its summary row says {name} = {claimed}",
+                    at.hdu,
+                    at.file_row(k) + 1,
+                    sources.value("SRCID", k),
                 ),
                 hint: "the rows of two catalogues may have been mixed; a stacked catalogue has at most {name} rows per source besides its summary row".replace("{name}", name),
             });
         }
-        if present[k] < claimed {
-            fewer.push((row, claimed, present[k]));
+        if got < claimed {
+            fewer.push((k, claimed, got));
         }
     }
-    if let Some(&(row, claimed, got)) = fewer.first() {
+    // Named by the first in file order.
+    if let Some(&(k, claimed, got)) = fewer.iter().min_by_key(|f| at.file_row(f.0)) {
         warnings.push(format!(
             "{}: {} source(s) have fewer observation-specific rows than {name} says (e.g. SRCID {}, row {}: {name} = {claimed}, {got} present); the file looks like a selection, and their pages show the rows present",
-            path.display(),
+            at.path.display(),
             fewer.len(),
-            t.value("SRCID", row),
-            row + 1
+            sources.value("SRCID", k),
+            at.file_row(k) + 1
         ));
     }
     Ok(())
 }
 
-/// Whether a column has no value in any of `rows`.
-fn all_null(c: &Column, rows: &[usize]) -> bool {
-    rows.iter().all(|&r| c.is_null(r))
-}
-
-/// Splits the file's table into the summary rows (the sources) and the observation-specific
-/// rows (the measurements, with [`DETECTED`]), one column at a time so that the file's table
-/// and the two parts are never all in memory at once. Columns that only observation rows fill
-/// (OBS_ID, PPS_SRCNUM, …) are left out of the sources; the summary-only N_OBS, N_CONTRIB and
-/// columns null on every observation row are left out of the measurements. Returns the column
-/// that marked detections.
-fn split(
-    t: Table,
-    source_rows: &[usize],
-    measurement_rows: &[usize],
-) -> (Table, Table, Option<&'static str>) {
+/// The two tables without the columns of the other kind of row: columns that only observation
+/// rows fill (OBS_ID, PPS_SRCNUM, …) leave the sources; the summary-only N_OBS, N_CONTRIB and
+/// columns null on every observation row leave the measurements, which get [`DETECTED`].
+/// Returns the column that marked detections.
+fn finish(sources: Table, measurements: Table) -> (Table, Table, Option<&'static str>) {
     let marker = DETECTION_MARKERS
         .iter()
-        .find(|m| t.column(m).is_some())
+        .find(|m| measurements.column(m).is_some())
         .copied();
-    let mut validity = Validity::all_valid(measurement_rows.len());
-    let detected: Vec<bool> = match marker.and_then(|m| t.column(m)) {
-        Some(c) => measurement_rows.iter().map(|&r| !c.is_null(r)).collect(),
+    let n = measurements.rows();
+    let mut validity = Validity::all_valid(n);
+    let detected: Vec<bool> = match marker.and_then(|m| measurements.column(m)) {
+        Some(c) => (0..n).map(|r| !c.is_null(r)).collect(),
         None => {
-            (0..measurement_rows.len()).for_each(|i| validity.set(i, false));
-            vec![false; measurement_rows.len()]
+            (0..n).for_each(|i| validity.set(i, false));
+            vec![false; n]
         }
     };
-    let mut sources = Table::with_rows(source_rows.len());
-    let mut measurements = Table::with_rows(measurement_rows.len());
-    let (fields, columns) = t.into_parts();
-    for (f, c) in fields.into_iter().zip(columns) {
-        let name = f.name.as_str();
-        if name == "SRCID" || name != "OBS_ID" && !all_null(&c, source_rows) {
-            sources
-                .push(f.clone(), c.take(source_rows))
-                .expect("one row per source");
-        }
-        let summary_only = SUMMARY_MARKERS.contains(&name);
-        if matches!(name, "SRCID" | "OBS_ID" | "IAUNAME")
-            || !summary_only && !all_null(&c, measurement_rows)
-        {
-            measurements
-                .push(f, c.take(measurement_rows))
-                .expect("one row per measurement");
-        }
-    }
+    let has_values = |c: &Column| c.null_count() < c.len();
+    let sources = keep_only(sources, &|name, c| {
+        name == "SRCID" || name != "OBS_ID" && has_values(c)
+    });
+    let mut measurements = keep_only(measurements, &|name, c| {
+        matches!(name, "SRCID" | "OBS_ID" | "IAUNAME")
+            || !SUMMARY_MARKERS.contains(&name) && has_values(c)
+    });
     let f = Field::new(DETECTED, DataType::Bool)
         .with_ucd("meta.code")
         .with_description(match marker {
@@ -318,6 +347,18 @@ fn split(
         .push(f, Column::new(ColumnData::Bool(detected), validity))
         .expect("one row per measurement");
     (sources, measurements, marker)
+}
+
+/// The columns of `t` for which `keep(name, column)` holds.
+fn keep_only(t: Table, keep: &dyn Fn(&str, &Column) -> bool) -> Table {
+    let mut out = Table::with_rows(t.rows());
+    let (fields, columns) = t.into_parts();
+    for (f, c) in fields.into_iter().zip(columns) {
+        if keep(&f.name, &c) {
+            out.push(f, c).expect("same rows");
+        }
+    }
+    out
 }
 
 /// Adds N_DETECTIONS, N_UPPER_LIMITS and HAS_SPECTRUM to the sources, derived from the

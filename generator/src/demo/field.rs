@@ -39,6 +39,8 @@ pub struct FieldPlan {
     pub first_pointing: u64,
     /// Number of sources.
     pub sources: u32,
+    /// Further, fainter sources that only the stacked (5XMM) layout has.
+    pub faint_sources: u32,
 }
 
 /// XMM-Newton observation of a field.

@@ -85,6 +85,8 @@ pub struct DemoFiles {
 }
 
 /// Lays out the fields: the famous targets first, then random fields, until `sources` sources.
+/// The fields, their pointings and their first sources are the same in both layouts: the
+/// 5XMM layout adds fainter sources of its own to each field (drawn from other streams).
 pub fn plan(opts: &DemoOptions) -> Vec<FieldPlan> {
     let mut rng = Rng::new(opts.seed, u64::MAX);
     let mut plans = Vec::new();
@@ -110,8 +112,9 @@ pub fn plan(opts: &DemoOptions) -> Vec<FieldPlan> {
                 (ra, dec, None, np, 45 + rng.poisson(30.0) as u32)
             }
         };
-        n = n.min(opts.sources - total).max(1);
-        plans.push(FieldPlan {
+        let room = opts.sources - total;
+        n = n.min(room).max(1);
+        let mut field = FieldPlan {
             index: k as u64,
             ra,
             dec,
@@ -119,8 +122,15 @@ pub fn plan(opts: &DemoOptions) -> Vec<FieldPlan> {
             pointings: np,
             first_pointing: pointings,
             sources: n,
-        });
-        total += n;
+            faint_sources: 0,
+        };
+        if opts.layout == DemoLayout::FiveXmm {
+            // The stacked release finds more, fainter sources where a field is observed more.
+            let all = np + stacked::extra_pointings(&field, opts.seed);
+            field.faint_sources = stacked::faint_sources(n, all).min(room - n);
+        }
+        total += n + field.faint_sources;
+        plans.push(field);
         pointings += u64::from(np);
         k += 1;
     }
@@ -260,7 +270,10 @@ fn write_stacked(
             rows += o.measurements;
             ulx.extend(o.ulx);
         }
-        done += batch.iter().map(|p| u64::from(p.sources)).sum::<u64>();
+        done += batch
+            .iter()
+            .map(|p| u64::from(p.sources + p.faint_sources))
+            .sum::<u64>();
         progress(done, u64::from(opts.sources));
     }
     w.finish()?;

@@ -28,6 +28,26 @@ pub struct BinColumn {
     pub tzero: f64,
 }
 
+impl BinColumn {
+    /// Whether this field of `row` (a whole row's bytes) holds no value: an integer equal to
+    /// TNULL, a NaN float, blank text, an undefined logical.
+    pub fn is_null_in(&self, row: &[u8]) -> bool {
+        let b = &row[self.offset..self.offset + self.width];
+        let int = |x: i64| self.tnull == Some(x);
+        match self.code {
+            'A' => b.iter().all(|&c| c == b' ' || c == 0),
+            'L' => b.first().is_none_or(|&c| c != b'T' && c != b'F'),
+            'B' => int(i64::from(b[0])),
+            'I' => int(i64::from(i16::from_be_bytes([b[0], b[1]]))),
+            'J' => int(i64::from(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))),
+            'K' => int(i64::from_be_bytes(b[..8].try_into().expect("8 bytes"))),
+            'E' => f32::from_be_bytes([b[0], b[1], b[2], b[3]]).is_nan(),
+            'D' => f64::from_be_bytes(b[..8].try_into().expect("8 bytes")).is_nan(),
+            _ => false,
+        }
+    }
+}
+
 /// How a field is decoded into a typed column.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Decode {

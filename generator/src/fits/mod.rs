@@ -5,5 +5,5 @@ pub mod raw;
 pub mod read;
 pub mod write;
 
-pub use read::{FitsTable, HduSelector};
+pub use read::{FitsTable, HduSelector, Split};
 pub use write::{TableWriter, write_table};

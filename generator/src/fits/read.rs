@@ -290,9 +290,32 @@ impl FitsTable {
         select: &dyn Fn(&BinColumn) -> bool,
         progress: &dyn Fn(usize),
     ) -> Result<(Table, Vec<String>)> {
+        let s = self.read_routed(select, None, progress)?;
+        Ok((s.first, s.warnings))
+    }
+
+    /// Reads every selected column like [`read`](Self::read), each row into the first table
+    /// when `to_first` holds for its bytes, else into the second, in one pass: the two
+    /// tables are never held together with a table of all rows.
+    pub fn read_split(
+        &mut self,
+        select: &dyn Fn(&BinColumn) -> bool,
+        to_first: &(dyn Fn(&[u8]) -> bool + Sync),
+        progress: &dyn Fn(usize),
+    ) -> Result<Split> {
+        self.read_routed(select, Some(to_first), progress)
+    }
+
+    fn read_routed(
+        &mut self,
+        select: &dyn Fn(&BinColumn) -> bool,
+        route: Option<&(dyn Fn(&[u8]) -> bool + Sync)>,
+        progress: &dyn Fn(usize),
+    ) -> Result<Split> {
         let rows = self.rows;
         let mut warnings = Vec::new();
         let mut sinks: Vec<Sink> = Vec::new();
+        let mut second: Vec<Sink> = Vec::new();
         for c in self.columns.iter().filter(|c| select(c)) {
             match c.decode() {
                 Decode::Unsupported => warnings.push(format!(
@@ -302,15 +325,24 @@ impl FitsTable {
                     c.name,
                     c.tform
                 )),
-                decode => sinks.push(Sink::new(c.clone(), decode, rows)),
+                decode => {
+                    // Room for every row on both sides: pages never written cost no memory.
+                    sinks.push(Sink::new(c.clone(), decode, rows));
+                    if route.is_some() {
+                        second.push(Sink::new(c.clone(), decode, rows));
+                    }
+                }
             }
         }
-        let block_rows = (8 << 20) / self.row_len.max(1) + 1;
-        let mut buf = vec![0u8; block_rows.min(rows.max(1)) * self.row_len];
+        let row_len = self.row_len;
+        let block_rows = (8 << 20) / row_len.max(1) + 1;
+        let mut buf = vec![0u8; block_rows.min(rows.max(1)) * row_len];
+        let (mut buf_a, mut buf_b) = (Vec::new(), Vec::new());
+        let (mut rows_a, mut rows_b) = (Vec::new(), Vec::new());
         let mut first = 0;
         while first < rows {
             let n = block_rows.min(rows - first);
-            let block = &mut buf[..n * self.row_len];
+            let block = &mut buf[..n * row_len];
             self.file.read_rows(first, block).map_err(|e| {
                 fits_err(
                     &self.path,
@@ -323,22 +355,69 @@ impl FitsTable {
                     "the file may be truncated or damaged; fetch it again",
                 )
             })?;
-            let (block, row_len) = (&*block, self.row_len);
-            sinks
-                .par_iter_mut()
-                .for_each(|s| s.decode(block, first, n, row_len));
+            let block = &*block;
+            match route {
+                None => sinks
+                    .par_iter_mut()
+                    .for_each(|s| s.decode(block, first, n, row_len)),
+                Some(to_first) => {
+                    let (base_a, base_b) = (rows_a.len(), rows_b.len());
+                    buf_a.clear();
+                    buf_b.clear();
+                    for (r, row) in block.chunks_exact(row_len).enumerate() {
+                        if to_first(row) {
+                            buf_a.extend_from_slice(row);
+                            rows_a.push(first + r);
+                        } else {
+                            buf_b.extend_from_slice(row);
+                            rows_b.push(first + r);
+                        }
+                    }
+                    let (na, nb) = (rows_a.len() - base_a, rows_b.len() - base_b);
+                    let (a, b) = (&buf_a[..], &buf_b[..]);
+                    sinks
+                        .par_iter_mut()
+                        .map(|s| (s, a, base_a, na))
+                        .chain(second.par_iter_mut().map(|s| (s, b, base_b, nb)))
+                        .for_each(|(s, blk, base, k)| s.decode(blk, base, k, row_len));
+                }
+            }
             first += n;
             progress(first);
         }
-        let mut table = Table::with_rows(rows);
-        for s in sinks {
-            let (field, column) = s.finish();
-            table
-                .push(field, column)
-                .expect("every sink holds `rows` values");
-        }
-        Ok((table, warnings))
+        let table = |sinks: Vec<Sink>, n: usize| {
+            let mut t = Table::with_rows(n);
+            for s in sinks {
+                let (field, column) = s.finish(n);
+                t.push(field, column)
+                    .expect("every sink holds the rows sent to it");
+            }
+            t
+        };
+        let n_a = if route.is_some() { rows_a.len() } else { rows };
+        Ok(Split {
+            first: table(sinks, n_a),
+            second: table(second, rows_b.len()),
+            first_rows: rows_a,
+            second_rows: rows_b,
+            warnings,
+        })
     }
+}
+
+/// The rows of a table read in two parts ([`FitsTable::read_split`]).
+#[derive(Debug)]
+pub struct Split {
+    /// The rows sent to the first table.
+    pub first: Table,
+    /// The others.
+    pub second: Table,
+    /// File row (0-based) of each row of `first` (empty when nothing was routed).
+    pub first_rows: Vec<usize>,
+    /// File row (0-based) of each row of `second`.
+    pub second_rows: Vec<usize>,
+    /// Columns skipped, as in [`FitsTable::read`].
+    pub warnings: Vec<String>,
 }
 
 /// Decoder and storage of one column.
@@ -460,7 +539,9 @@ impl Sink {
         }
     }
 
-    fn finish(self) -> (Field, Column) {
+    /// The column of the `rows` rows decoded.
+    fn finish(mut self, rows: usize) -> (Field, Column) {
+        self.validity.truncate(rows);
         let dtype = self.data.dtype();
         let mut field = Field::new(self.col.name.clone(), dtype).with_unit(self.col.unit.clone());
         if dtype == DataType::Str {

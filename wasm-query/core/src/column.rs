@@ -64,6 +64,18 @@ impl Validity {
         self.set(self.len - 1, valid);
     }
 
+    /// Keeps the first `len` rows (`len` at most the current length).
+    pub fn truncate(&mut self, len: usize) {
+        assert!(len <= self.len, "truncate beyond the length");
+        self.bits.truncate(len.div_ceil(64));
+        if len % 64 != 0
+            && let Some(last) = self.bits.last_mut()
+        {
+            *last &= (1u64 << (len % 64)) - 1;
+        }
+        self.len = len;
+    }
+
     /// Number of null rows.
     pub fn null_count(&self) -> usize {
         self.len
@@ -507,6 +519,18 @@ fn push_int<T: TryFrom<i64>>(v: &mut Vec<T>, x: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn validity_truncates_to_a_prefix() {
+        let mut v = super::Validity::all_valid(130);
+        v.set(3, false);
+        v.set(100, false);
+        v.truncate(70);
+        assert_eq!((v.len(), v.null_count()), (70, 1));
+        assert!(!v.is_valid(3) && v.is_valid(69));
+        v.truncate(0);
+        assert_eq!((v.len(), v.null_count()), (0, 0));
+    }
+
     use super::*;
 
     #[test]

@@ -69,7 +69,7 @@ pub fn is_source_column(name: &str) -> bool {
 }
 
 /// Observation-level columns copied from the first detection of each observation.
-const OBSERVATION_COLUMNS: [&str; 10] = [
+pub const OBSERVATION_COLUMNS: [&str; 10] = [
     "OBS_ID",
     "REVOLUT",
     "MJD_START",
@@ -81,6 +81,17 @@ const OBSERVATION_COLUMNS: [&str; 10] = [
     "PN_SUBMODE",
     "M1_SUBMODE",
 ];
+
+/// Exposure columns whose largest value per observation the observations table keeps.
+pub const ONTIME_COLUMNS: [&str; 4] = ["PN_ONTIME", "M1_ONTIME", "M2_ONTIME", "EP_ONTIME"];
+
+/// Measurement columns the observations table is made from (besides OBS_ID, RA and DEC).
+pub fn observation_inputs() -> impl Iterator<Item = &'static str> {
+    OBSERVATION_COLUMNS
+        .into_iter()
+        .chain(["M2_SUBMODE"])
+        .chain(ONTIME_COLUMNS)
+}
 
 /// Detections grouped into sources and observations.
 #[derive(Debug)]
@@ -368,7 +379,7 @@ fn observations_table(det: &Table, groups: &Groups) -> Table {
                 .expect("one row per observation");
         }
     }
-    for name in ["PN_ONTIME", "M1_ONTIME", "M2_ONTIME", "EP_ONTIME"] {
+    for name in ONTIME_COLUMNS {
         let (Some(i), Some(col)) = (det.schema().position(name), det.column(name)) else {
             continue;
         };

@@ -90,6 +90,9 @@ pub struct Catalogue {
     pub detection_marker: Option<&'static str>,
     /// HDU of the catalogue table in its file (0 = primary).
     pub hdu: usize,
+    /// Every measurement column of the file, loaded or not, in file order (empty when all
+    /// were loaded: then the schema of `detections` says it).
+    pub detection_fields: Vec<xcat_core::Field>,
 }
 
 /// Callbacks for progress reporting while loading.
@@ -115,6 +118,19 @@ impl Progress for Quiet {
 impl Catalogue {
     /// Loads the catalogue file(s) and every optional input of `config`.
     pub fn load(config: &Config, files: &[PathBuf], progress: &dyn Progress) -> Result<Self> {
+        Self::load_with(config, files, progress, None)
+    }
+
+    /// Loads like [`load`](Self::load); of a stacked catalogue's measurements only the columns
+    /// `keep` accepts (canonical names) are read — with those the model itself needs — while
+    /// [`Catalogue::detection_fields`] still describes every column (for a site build, whose
+    /// pages show a few measurement columns: the rest would only take memory).
+    pub fn load_with(
+        config: &Config,
+        files: &[PathBuf],
+        progress: &dyn Progress,
+        keep: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<Self> {
         let map = ColumnMap::new(&config.columns);
         let hdu = match &config.catalog.hdu {
             None => HduSelector::FirstTable,
@@ -138,7 +154,7 @@ impl Catalogue {
             Layout::Detections => {
                 Self::load_detections(config, files, first, &hdu, &map, progress)?
             }
-            Layout::Stacked => Self::load_stacked(config, files, first, &map, progress)?,
+            Layout::Stacked => Self::load_stacked(config, files, first, &map, progress, keep)?,
         };
         cat.hdu = hdu_number;
         cat.join_inputs(config)?;
@@ -206,6 +222,7 @@ impl Catalogue {
             extra_columns: Vec::new(),
             detection_marker,
             hdu: 1,
+            detection_fields: Vec::new(),
         }
     }
 
@@ -215,6 +232,7 @@ impl Catalogue {
         mut ft: FitsTable,
         map: &ColumnMap,
         progress: &dyn Progress,
+        keep: Option<&dyn Fn(&str) -> bool>,
     ) -> Result<Self> {
         if files.len() > 1 {
             return Err(Error::Config {
@@ -229,7 +247,7 @@ impl Catalogue {
             });
         }
         progress.start(&format!("reading {}", files[0].display()), None);
-        let s = stacked::read(&mut ft, map, &|n| progress.advance(n))?;
+        let s = stacked::read(&mut ft, map, keep, &|n| progress.advance(n))?;
         progress.finish();
         progress.start("grouping measurements by source and observation", None);
         let g = group::group_stacked(
@@ -239,13 +257,15 @@ impl Catalogue {
             &config.catalog.iau_prefix,
         );
         progress.finish();
-        Ok(Self::from_grouping(
+        let mut cat = Self::from_grouping(
             Layout::Stacked,
             s.measurements,
             g,
             s.warnings,
             s.detection_marker,
-        ))
+        );
+        cat.detection_fields = s.fields;
+        Ok(cat)
     }
 
     /// Checks that the catalogue has what a site needs beyond what `xcat check` describes:

@@ -72,10 +72,20 @@ pub struct Stacked {
     pub detection_marker: Option<&'static str>,
     /// Non-fatal findings.
     pub warnings: Vec<String>,
+    /// Every measurement column of the file in file order when only some were read (see
+    /// [`read`]), else empty.
+    pub fields: Vec<Field>,
 }
 
 /// Reads a stacked catalogue from an open table.
-pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Result<Stacked> {
+/// Of the measurements, only the columns `keep` accepts (canonical names) are read, besides
+/// those the model needs (SRCID, OBS_ID, IAUNAME, the detection markers).
+pub fn read(
+    ft: &mut FitsTable,
+    map: &ColumnMap,
+    keep: Option<&dyn Fn(&str) -> bool>,
+    progress: &dyn Fn(usize),
+) -> Result<Stacked> {
     let path = ft.path().to_path_buf();
     let hdu = ft.hdu;
     let srcid_name = map.file_name_of("SRCID").unwrap_or("SRCID").to_string();
@@ -108,7 +118,28 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
         Marker::SetOnSummary => !marker.0.is_null_in(row),
         Marker::BlankOnSummary => marker.0.is_null_in(row),
     };
-    let split = ft.read_split(&|_| true, &to_first, progress)?;
+    let needed = |name: &str| {
+        matches!(name, "SRCID" | "OBS_ID" | "IAUNAME")
+            || DETECTION_MARKERS.contains(&name)
+            || keep.is_none_or(|k| k(name))
+    };
+    let select_second = |c: &BinColumn| needed(&map.canonical(&c.name));
+    // The measurements' fields as if every column were read, for the column reference.
+    let fields = if keep.is_some() {
+        let mut w = Vec::new();
+        let header = canonical(ft.header_table(), map, &path, &mut w);
+        header
+            .schema()
+            .fields()
+            .iter()
+            .filter(|f| !SUMMARY_MARKERS.contains(&f.name.as_str()))
+            .cloned()
+            .chain([detected_field(None)])
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let split = ft.read_split(&|_| true, &select_second, &to_first, progress)?;
     let mut warnings = split.warnings;
     let s_all = canonical(split.first, map, &path, &mut warnings);
     let m_all = canonical(split.second, map, &path, &mut warnings);
@@ -208,12 +239,20 @@ pub fn read(ft: &mut FitsTable, map: &ColumnMap, progress: &dyn Fn(usize)) -> Re
         ));
     }
     derive_counts(&mut sources, &measurements, &source_of);
+    let fields = fields
+        .into_iter()
+        .map(|f| match measurements.schema().get(&f.name) {
+            Some(loaded) => loaded.clone(),
+            None => f,
+        })
+        .collect();
     Ok(Stacked {
         sources,
         measurements,
         source_of,
         detection_marker: marker,
         warnings,
+        fields,
     })
 }
 
@@ -337,16 +376,23 @@ fn finish(sources: Table, measurements: Table) -> (Table, Table, Option<&'static
         matches!(name, "SRCID" | "OBS_ID" | "IAUNAME")
             || !SUMMARY_MARKERS.contains(&name) && has_values(c)
     });
-    let f = Field::new(DETECTED, DataType::Bool)
+    measurements
+        .push(
+            detected_field(marker),
+            Column::new(ColumnData::Bool(detected), validity),
+        )
+        .expect("one row per measurement");
+    (sources, measurements, marker)
+}
+
+/// The field of [`DETECTED`], derived from `marker`.
+fn detected_field(marker: Option<&str>) -> Field {
+    Field::new(DETECTED, DataType::Bool)
         .with_ucd("meta.code")
         .with_description(match marker {
             Some(m) => format!("Whether the source was detected in this observation (true) or the row is an upper limit measured at the source position (false); derived: {m} is set on detections."),
-            None => "Whether the source was detected in this observation; unknown (null) because the file has no PPS_SRCNUM, SRC_NUM or DETID column.".to_string(),
-        });
-    measurements
-        .push(f, Column::new(ColumnData::Bool(detected), validity))
-        .expect("one row per measurement");
-    (sources, measurements, marker)
+            None => "Whether the source was detected in this observation (true) or the row is an upper limit measured at the source position (false); derived from PPS_SRCNUM (else SRC_NUM or DETID), set on detections.".to_string(),
+        })
 }
 
 /// The columns of `t` for which `keep(name, column)` holds.

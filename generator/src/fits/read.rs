@@ -297,26 +297,46 @@ impl FitsTable {
     /// Reads every selected column like [`read`](Self::read), each row into the first table
     /// when `to_first` holds for its bytes, else into the second, in one pass: the two
     /// tables are never held together with a table of all rows.
+    /// `select` chooses the columns of the first table, `select_second` those of the second.
     pub fn read_split(
         &mut self,
         select: &dyn Fn(&BinColumn) -> bool,
+        select_second: &dyn Fn(&BinColumn) -> bool,
         to_first: &(dyn Fn(&[u8]) -> bool + Sync),
         progress: &dyn Fn(usize),
     ) -> Result<Split> {
-        self.read_routed(select, Some(to_first), progress)
+        self.read_routed(select, Some((select_second, to_first)), progress)
+    }
+
+    /// An empty table with the columns the model can hold (for their fields).
+    pub fn header_table(&self) -> Table {
+        let mut t = Table::with_rows(0);
+        for c in &self.columns {
+            if let Decode::Unsupported = c.decode() {
+                continue;
+            }
+            let (f, col) = Sink::new(c.clone(), c.decode(), 0).finish(0);
+            t.push(f, col).expect("empty columns");
+        }
+        t
     }
 
     fn read_routed(
         &mut self,
         select: &dyn Fn(&BinColumn) -> bool,
-        route: Option<&(dyn Fn(&[u8]) -> bool + Sync)>,
+        split: Option<(&dyn Fn(&BinColumn) -> bool, &(dyn Fn(&[u8]) -> bool + Sync))>,
         progress: &dyn Fn(usize),
     ) -> Result<Split> {
+        let route = split.map(|s| s.1);
         let rows = self.rows;
         let mut warnings = Vec::new();
         let mut sinks: Vec<Sink> = Vec::new();
         let mut second: Vec<Sink> = Vec::new();
-        for c in self.columns.iter().filter(|c| select(c)) {
+        for c in &self.columns {
+            let (a, b) = (select(c), split.is_some_and(|s| (s.0)(c)));
+            if !a && !b {
+                continue;
+            }
             match c.decode() {
                 Decode::Unsupported => warnings.push(format!(
                     "{} HDU {}: column {} (TFORM {}) is not a scalar and was skipped",
@@ -327,8 +347,10 @@ impl FitsTable {
                 )),
                 decode => {
                     // Room for every row on both sides: pages never written cost no memory.
-                    sinks.push(Sink::new(c.clone(), decode, rows));
-                    if route.is_some() {
+                    if a {
+                        sinks.push(Sink::new(c.clone(), decode, rows));
+                    }
+                    if b {
                         second.push(Sink::new(c.clone(), decode, rows));
                     }
                 }

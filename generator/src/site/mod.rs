@@ -230,7 +230,7 @@ pub fn build(
     let (fingerprinted, mut preloaded) = if before.is_none() {
         let (f, c) = rayon::join(
             || fingerprint(config, files, &theme, known),
-            || Catalogue::load(config, files, progress),
+            || Catalogue::load_with(config, files, progress, Some(&page_measurement_column)),
         );
         (f, Some(c))
     } else {
@@ -265,7 +265,12 @@ pub fn build(
             None => {
                 let mut cat = match preloaded.take() {
                     Some(loaded) => loaded?,
-                    None => Catalogue::load(config, files, progress)?,
+                    None => Catalogue::load_with(
+                        config,
+                        files,
+                        progress,
+                        Some(&page_measurement_column),
+                    )?,
                 };
                 cat.check_buildable(&files[0])?;
                 report.warnings = cat.warnings.clone();
@@ -358,7 +363,7 @@ pub fn build_query(
         });
     }
     let tera = render::templates(&theme)?;
-    let cat = Catalogue::load(config, files, progress)?;
+    let cat = Catalogue::load_with(config, files, progress, Some(&page_measurement_column))?;
     cat.check_buildable(&files[0])?;
     let report = data::write(config, &cat, &out)?;
     let site = json!({
@@ -430,6 +435,15 @@ const PAGE_DETECTION_COLUMNS: [&str; 28] = [
     "VAR_INST_ID",
     "VAR_EXP_ID",
 ];
+
+/// Whether a site uses a measurement column: on its pages, in the downloads, or to make the
+/// observations table. The others of a stacked catalogue are not even read by a build.
+fn page_measurement_column(name: &str) -> bool {
+    PAGE_DETECTION_COLUMNS.contains(&name)
+        || export::EXPORT_COLUMNS.contains(&name)
+        || crate::catalog::group::observation_inputs().any(|n| n == name)
+        || matches!(name, "RA" | "DEC" | "SPECTRA" | "MJD_LAST")
+}
 
 /// Drops the detection columns that no page, download or data file uses (the sources and
 /// observations tables are already made).

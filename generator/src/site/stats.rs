@@ -81,7 +81,25 @@ fn table_doc(name: &str, t: &Table) -> TableDoc {
 pub fn schema(cat: &Catalogue) -> Vec<TableDoc> {
     vec![
         table_doc("sources", &cat.sources),
-        table_doc("detections", &cat.detections),
+        if cat.detection_fields.is_empty() {
+            table_doc("detections", &cat.detections)
+        } else {
+            // Some measurement columns were not loaded: their fields say what they are.
+            let mut doc = table_doc("detections", &xcat_core::Table::with_rows(0));
+            doc.rows = cat.detections.rows();
+            doc.columns = cat
+                .detection_fields
+                .iter()
+                .map(|f| ColumnDoc {
+                    name: f.name.clone(),
+                    dtype: f.dtype.name().to_string(),
+                    unit: f.unit.clone(),
+                    ucd: f.ucd.clone(),
+                    description: f.description.clone(),
+                })
+                .collect();
+            doc
+        },
         table_doc("observations", &cat.observations),
     ]
 }

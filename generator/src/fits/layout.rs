@@ -162,6 +162,29 @@ mod tests {
     }
 
     #[test]
+    fn raw_fields_know_their_nulls() {
+        let j = BinColumn {
+            tnull: Some(i64::from(i32::MIN)),
+            offset: 2,
+            ..col("J")
+        };
+        let mut row = vec![0u8; 8];
+        row[2..6].copy_from_slice(&i32::MIN.to_be_bytes());
+        assert!(j.is_null_in(&row));
+        row[2..6].copy_from_slice(&3i32.to_be_bytes());
+        assert!(!j.is_null_in(&row));
+        // Without TNULL an integer is never null.
+        assert!(!col("J").is_null_in(&i32::MIN.to_be_bytes()));
+        assert!(col("E").is_null_in(&f32::NAN.to_be_bytes()));
+        assert!(!col("E").is_null_in(&1.5f32.to_be_bytes()));
+        assert!(col("10A").is_null_in(b"          "));
+        assert!(col("10A").is_null_in(&[0u8; 10]));
+        assert!(!col("10A").is_null_in(b"0112220101"));
+        assert!(col("L").is_null_in(&[0]));
+        assert!(!col("L").is_null_in(b"F"));
+    }
+
+    #[test]
     fn tform_widths() {
         assert_eq!(parse_tform("K").unwrap(), (1, 'K', 8));
         assert_eq!(parse_tform("21A").unwrap(), (21, 'A', 21));

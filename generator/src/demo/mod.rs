@@ -165,21 +165,7 @@ pub fn write(out: &Path, opts: &DemoOptions, progress: &dyn Fn(u64, u64)) -> Res
         return write_stacked(out, opts, &plans, progress);
     }
     let layout = columns::Layout::fourxmm();
-    let specs = layout.specs();
-    let seed_text = opts.seed.to_string();
-    let mut w = TableWriter::create(
-        out,
-        "SRCLIST",
-        &specs,
-        &[
-            ("TELESCOP", "XMM"),
-            (
-                "ORIGIN",
-                "xcat demo-catalogue: synthetic data, not observations",
-            ),
-            ("CATSEED", &seed_text),
-        ],
-    )?;
+    let mut w = writer(out, &layout, opts, &[])?;
     let mut ulx: Vec<Ulx> = Vec::new();
     let mut done = 0u64;
     let mut detections = 0;
@@ -198,6 +184,24 @@ pub fn write(out: &Path, opts: &DemoOptions, progress: &dyn Fn(u64, u64)) -> Res
     }
     w.finish()?;
     side_files(out, ulx, detections, opts)
+}
+
+/// The FITS writer of a demo catalogue in `layout`, its header saying what it is.
+fn writer(
+    out: &Path,
+    layout: &columns::Layout,
+    opts: &DemoOptions,
+    keys: &[(&str, &str)],
+) -> Result<TableWriter> {
+    let seed_text = opts.seed.to_string();
+    let mut all = vec![("TELESCOP", "XMM")];
+    all.extend_from_slice(keys);
+    all.push((
+        "ORIGIN",
+        "xcat demo-catalogue: synthetic data, not observations",
+    ));
+    all.push(("CATSEED", &seed_text));
+    TableWriter::create(out, "SRCLIST", &layout.specs(), &all)
 }
 
 /// Writes the ULX and name tables beside `out`.
@@ -233,21 +237,11 @@ fn write_stacked(
     progress: &dyn Fn(u64, u64),
 ) -> Result<DemoFiles> {
     let (l4, l5) = (columns::Layout::fourxmm(), columns::Layout::fivexmm());
-    let specs = l5.specs();
-    let seed_text = opts.seed.to_string();
-    let mut w = TableWriter::create(
+    let mut w = writer(
         out,
-        "SRCLIST",
-        &specs,
-        &[
-            ("TELESCOP", "XMM"),
-            ("CATALOG", "5XMM-DR15 layout (synthetic demo)"),
-            (
-                "ORIGIN",
-                "xcat demo-catalogue: synthetic data, not observations",
-            ),
-            ("CATSEED", &seed_text),
-        ],
+        &l5,
+        opts,
+        &[("CATALOG", "5XMM-DR15 layout (synthetic demo)")],
     )?;
     // Extra observations are numbered across fields in plan order.
     let firsts: Vec<u64> = plans

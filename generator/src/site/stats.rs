@@ -62,18 +62,17 @@ fn table_doc(name: &str, t: &Table) -> TableDoc {
     TableDoc {
         name: name.to_string(),
         rows: t.rows(),
-        columns: t
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| ColumnDoc {
-                name: f.name.clone(),
-                dtype: f.dtype.name().to_string(),
-                unit: f.unit.clone(),
-                ucd: f.ucd.clone(),
-                description: f.description.clone(),
-            })
-            .collect(),
+        columns: t.schema().fields().iter().map(column_doc).collect(),
+    }
+}
+
+fn column_doc(f: &xcat_core::Field) -> ColumnDoc {
+    ColumnDoc {
+        name: f.name.clone(),
+        dtype: f.dtype.name().to_string(),
+        unit: f.unit.clone(),
+        ucd: f.ucd.clone(),
+        description: f.description.clone(),
     }
 }
 
@@ -87,17 +86,7 @@ pub fn schema(cat: &Catalogue) -> Vec<TableDoc> {
             // Some measurement columns were not loaded: their fields say what they are.
             let mut doc = table_doc("detections", &xcat_core::Table::with_rows(0));
             doc.rows = cat.detections.rows();
-            doc.columns = cat
-                .detection_fields
-                .iter()
-                .map(|f| ColumnDoc {
-                    name: f.name.clone(),
-                    dtype: f.dtype.name().to_string(),
-                    unit: f.unit.clone(),
-                    ucd: f.ucd.clone(),
-                    description: f.description.clone(),
-                })
-                .collect();
+            doc.columns = cat.detection_fields.iter().map(column_doc).collect();
             doc
         },
         table_doc("observations", &cat.observations),

@@ -337,6 +337,22 @@ fn check_describes_and_build_writes_a_stacked_site() {
             || page.contains("<th scope=\"col\">PPS_SRCNUM</th>"),
         "{page}"
     );
+    // Observation pages list upper limits apart from detections: 0100000201 detected
+    // nothing and holds the upper limits of A and C; 0100000101 has no upper limit.
+    let obs = |id: &str| {
+        std::fs::read_to_string(out.join(format!("observation/{id}/index.html"))).unwrap()
+    };
+    let ul = obs("0100000201");
+    assert!(
+        ul.contains(
+            "2 catalogue sources lie in the field of this observation but were not detected"
+        ),
+        "{ul}"
+    );
+    for id in [A, C] {
+        assert!(ul.contains(&format!("source/{id}/")), "{ul}");
+    }
+    assert!(!obs("0100000101").contains("id=upper-limits"));
     // The light curve shows the two detections only.
     assert_eq!(page.matches("class=\"pt\"").count(), 2);
 }

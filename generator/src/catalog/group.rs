@@ -197,7 +197,30 @@ pub fn group_stacked(
             .push(f, Column::from_data(ColumnData::Str(names)))
             .expect("one row per source");
     }
-    let observations = observations_table(measurements, &observation_detections);
+    let mut observations = observations_table(measurements, &observation_detections);
+    // A stacked catalogue's observation rows give their observation's start and end as
+    // MJD_FIRST and MJD_LAST (5XMM-DR15).
+    for (from, to) in [("MJD_FIRST", "MJD_START"), ("MJD_LAST", "MJD_STOP")] {
+        if let (None, Some(i)) = (
+            observations.column(to),
+            measurements.schema().position(from),
+        ) {
+            let reps = first_rows(&observation_detections);
+            let col = measurements.column_at(i).take(&reps);
+            let f = Field::new(to, col.dtype())
+                .with_unit("d")
+                .with_ucd(if to == "MJD_START" {
+                    "time.start;obs"
+                } else {
+                    "time.end;obs"
+                })
+                .with_description(format!(
+                    "{} of the observation (Modified Julian Date; {from} of its measurements).",
+                    if to == "MJD_START" { "Start" } else { "End" }
+                ));
+            observations.push(f, col).expect("one row per observation");
+        }
+    }
     Grouping {
         sources,
         observations,

@@ -554,14 +554,42 @@ impl<'a> Catalog<'a> {
             .iter()
             .map(|&r| r as usize)
             .collect();
+        // Column names of the catalogue's layout (4XMM detections or stacked measurements).
+        let src_num = roles::pick(d, &["SRC_NUM", "PPS_SRCNUM"]);
+        let flux = roles::pick(d, &["EP_8_FLUX", "EP_FLUX"]);
+        let flux_err = roles::pick(d, &["EP_8_FLUX_ERR", "EP_FLUX_ERR"]);
+        let det_ml = roles::pick(d, &["EP_8_DET_ML", "EP_DET_ML"]);
+        let extent = roles::pick(d, &["EP_EXTENT", "EXTENT"]);
         rows.sort_by_key(|&r| {
             (
-                d.column("SRC_NUM")
-                    .and_then(|c| c.i64(r))
-                    .unwrap_or(i64::MAX),
+                d.column(src_num).and_then(|c| c.i64(r)).unwrap_or(i64::MAX),
                 r,
             )
         });
+        // Upper limits of a stacked catalogue are listed apart from the detections.
+        let detected = d.column(crate::catalog::stacked::DETECTED);
+        let (rows, limits): (Vec<usize>, Vec<usize>) = rows
+            .into_iter()
+            .partition(|&r| detected.and_then(|c| c.bool(r)) != Some(false));
+        let upper_limits: Vec<Json> = limits
+            .iter()
+            .map(|&r| {
+                let srcid = d.column("SRCID").and_then(|c| c.i64(r));
+                let name = srcid
+                    .and_then(|id| self.source_row(id))
+                    .and_then(|k| s(&self.cat.sources, "IAUNAME", k))
+                    .unwrap_or("");
+                json!({
+                    "srcid": srcid.map_or(String::new(), |v| v.to_string()),
+                    "iauname": name,
+                    "ra": fixed(f(d, "RA", r), 5),
+                    "dec": fixed(f(d, "DEC", r), 5),
+                    "flux": sci_or_null(f(d, flux, r)),
+                    "flux_err": sci_or_null(f(d, flux_err, r)),
+                    "det_ml": fixed(f(d, det_ml, r), 1),
+                })
+            })
+            .collect();
         let mut sky = Vec::with_capacity(rows.len());
         let detections: Vec<Json> = rows
             .iter()
@@ -576,27 +604,27 @@ impl<'a> Catalog<'a> {
                     sky.push(SkyPoint {
                         ra: f(d, "RA", r).unwrap_or(f64::NAN),
                         dec: f(d, "DEC", r).unwrap_or(f64::NAN),
-                        flux: f(d, "EP_8_FLUX", r).unwrap_or(f64::NAN),
+                        flux: f(d, flux, r).unwrap_or(f64::NAN),
                         href: h.clone(),
                         label: format!(
                             "{} #{}: {}",
                             name,
-                            txt(d, "SRC_NUM", r),
-                            sci_or_null(f(d, "EP_8_FLUX", r))
+                            txt(d, src_num, r),
+                            sci_or_null(f(d, flux, r))
                         ),
                     });
                 }
                 json!({
-                    "src_num": txt(d, "SRC_NUM", r),
+                    "src_num": txt(d, src_num, r),
                     "srcid": srcid.map_or(String::new(), |v| v.to_string()),
                     "iauname": name,
                     "ra": fixed(f(d, "RA", r), 5),
                     "dec": fixed(f(d, "DEC", r), 5),
-                    "flux": sci_or_null(f(d, "EP_8_FLUX", r)),
-                    "flux_err": sci_or_null(f(d, "EP_8_FLUX_ERR", r)),
-                    "det_ml": fixed(f(d, "EP_8_DET_ML", r), 1),
+                    "flux": sci_or_null(f(d, flux, r)),
+                    "flux_err": sci_or_null(f(d, flux_err, r)),
+                    "det_ml": fixed(f(d, det_ml, r), 1),
                     "offax": fixed(f(d, "EP_OFFAX", r), 2),
-                    "extent": fixed(f(d, "EP_EXTENT", r), 1),
+                    "extent": fixed(f(d, extent, r), 1),
                     "flag": txt(d, "SUM_FLAG", r),
                 })
             })
@@ -634,6 +662,7 @@ impl<'a> Catalog<'a> {
         });
         c["cameras"] = Json::Array(cameras);
         c["detections"] = Json::Array(detections);
+        c["upper_limits"] = Json::Array(upper_limits);
         c["sky"] = svg::sky_plot(ra, dec, &sky, 16.0).map_or(Json::Null, Json::String);
         c
     }

@@ -353,8 +353,10 @@ fn check_describes_and_build_writes_a_stacked_site() {
         assert!(ul.contains(&format!("source/{id}/")), "{ul}");
     }
     assert!(!obs("0100000101").contains("id=upper-limits"));
-    // The light curve shows the two detections only.
+    // The light curve: the two detections as points, the upper limit as an arrow.
     assert_eq!(page.matches("class=\"pt\"").count(), 2);
+    assert_eq!(page.matches("<path class=\"ul\"").count(), 1, "{page}");
+    assert!(page.contains("arrows: 3σ upper limits"), "{page}");
 }
 
 #[test]

@@ -423,16 +423,23 @@ impl<'a> Catalog<'a> {
                 })
             })
             .collect();
-        // Upper limits of a stacked catalogue are not detections: the curve shows detections.
+        // Upper limits of a stacked catalogue are arrows from the 3σ upper bound of the flux
+        // measured at the source position: max(flux, 0) + 3 × its error.
         let lc: Vec<LcPoint> = det_rows
             .iter()
-            .filter(|&&r| dc.kind(r) != "upper limit")
             .filter_map(|&r| {
+                let upper = dc.kind(r) == "upper limit";
+                let (flux, err) = (dc.ep8.f(r)?, dc.ep8_err.f(r).unwrap_or(0.0));
                 Some(LcPoint {
                     mjd: dc.mjd_start.f(r)?,
-                    flux: dc.ep8.f(r)?,
-                    err: dc.ep8_err.f(r).unwrap_or(0.0),
+                    flux: if upper {
+                        flux.max(0.0) + 3.0 * err
+                    } else {
+                        flux
+                    },
+                    err: if upper { 0.0 } else { err },
                     label: dc.obs_id.s(r).unwrap_or("").to_string(),
+                    upper,
                 })
             })
             .collect();
@@ -502,8 +509,13 @@ impl<'a> Catalog<'a> {
         // A light curve needs two points; one detection's flux is in the table of detections.
         let drawable = lc.iter().filter(|p| p.drawable()).count();
         c.insert_value("lc_points", drawable.into());
+        c.insert_value(
+            "lc_upper_limits",
+            lc.iter().filter(|p| p.upper && p.drawable()).count().into(),
+        );
         let light_curve = if drawable >= 2 {
-            svg::light_curve(&lc, "EP_8_FLUX (erg cm⁻² s⁻¹)")
+            let flux = roles::pick(&self.cat.detections, &["EP_8_FLUX", "EP_FLUX"]);
+            svg::light_curve(&lc, &format!("{flux} (erg cm⁻² s⁻¹)"))
         } else {
             None
         };

@@ -17,6 +17,8 @@ pub struct LcPoint {
     pub err: f64,
     /// Label of the point (OBS_ID).
     pub label: String,
+    /// Whether `flux` is an upper limit (drawn as an arrow down from it, `err` unused).
+    pub upper: bool,
 }
 
 impl LcPoint {
@@ -58,7 +60,7 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
         return None;
     }
     let err = |p: &LcPoint| {
-        if p.err.is_finite() && p.err > 0.0 {
+        if !p.upper && p.err.is_finite() && p.err > 0.0 {
             p.err
         } else {
             0.0
@@ -68,7 +70,8 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
         .iter()
         .map(|p| {
             let l = p.flux - err(p);
-            if l > 0.0 { l } else { p.flux / 3.0 }
+            // An upper limit's arrow reaches down about a factor 3.
+            if l > 0.0 && !p.upper { l } else { p.flux / 3.0 }
         })
         .fold(f64::INFINITY, f64::min);
     let hi = pts.iter().map(|p| p.flux + err(p)).fold(0.0, f64::max);
@@ -144,6 +147,23 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
     for (p, yr) in pts.iter().zip(&years) {
         let x = px(*yr);
         let y = py(p.flux);
+        if p.upper {
+            // A bar at the limit and an arrow pointing down from it, one path.
+            let title = format!(
+                "{} ({}): upper limit {}",
+                p.label,
+                mjd_date(Some(p.mjd)),
+                sci(p.flux)
+            );
+            let (xl, xm, y0, y1, yh) = (P1(x - 4.0), P1(x), P1(y), P1(y + 18.0), P1(y + 12.0));
+            let xr = P1(x + 4.0);
+            let _ = write!(
+                s,
+                r#"<g class="pt ul"><title>{}</title><path class="ul" d="M{xl} {y0}h8M{xm} {y0}V{y1}M{xl} {yh}L{xm} {y1}L{xr} {yh}"/></g>"#,
+                xml_escape(&title)
+            );
+            continue;
+        }
         let e = err(p);
         let title = format!(
             "{} ({}): {} ± {}",
@@ -274,18 +294,21 @@ mod tests {
                 flux: 1e-13,
                 err: 2e-14,
                 label: "0112220101".into(),
+                upper: false,
             },
             LcPoint {
                 mjd: 56000.0,
                 flux: 4e-13,
                 err: 5e-14,
                 label: "<b>".into(),
+                upper: false,
             },
             LcPoint {
                 mjd: 57000.0,
                 flux: -1.0,
                 err: 0.0,
                 label: "neg".into(),
+                upper: false,
             },
         ];
         let s = light_curve(&pts, "EP_8_FLUX (erg/cm²/s)").unwrap();
@@ -305,6 +328,24 @@ mod tests {
         assert_eq!(P1(-0.04).to_string(), "0.0");
         assert_eq!(P1(-2.26).to_string(), "-2.3");
         assert_eq!(P1(220.0).to_string(), "220.0");
+    }
+
+    #[test]
+    fn upper_limits_are_arrows_without_error_bars() {
+        let pt = |mjd: f64, flux: f64, upper: bool| LcPoint {
+            mjd,
+            flux,
+            err: 1e-14,
+            label: "o".into(),
+            upper,
+        };
+        let s = light_curve(&[pt(52000.0, 1e-13, false), pt(53000.0, 3e-14, true)], "x").unwrap();
+        assert_eq!(s.matches("<circle").count(), 1, "the detection");
+        assert_eq!(s.matches(r#"class="err""#).count(), 1, "its error bar");
+        assert_eq!(s.matches(r#"<path class="ul""#).count(), 1, "the arrow");
+        assert!(s.contains("upper limit 3.00e-14"), "{s}");
+        // The axis reaches below the arrow's tip: the decade of 1e-14 is drawn.
+        assert!(s.contains(">1e-14<"), "{s}");
     }
 
     #[test]

@@ -376,7 +376,7 @@ impl Summary {
             v[c5("VAR_FLAG")] = f64::from(u8::from(
                 detected.iter().any(|&m| dets[m].v[c4("VAR_FLAG")] == 1.0),
             ));
-            let (fv, fe) = fvar(l4, &dets, &detected);
+            let (fv, fe) = fvar(l4, dets, &detected);
             v[c5("FVAR")] = fv;
             v[c5("FVARERR")] = fe;
         }

@@ -324,7 +324,7 @@ impl FitsTable {
     fn read_routed(
         &mut self,
         select: &dyn Fn(&BinColumn) -> bool,
-        split: Option<(&dyn Fn(&BinColumn) -> bool, &(dyn Fn(&[u8]) -> bool + Sync))>,
+        split: Option<Route<'_>>,
         progress: &dyn Fn(usize),
     ) -> Result<Split> {
         let route = split.map(|s| s.1);
@@ -426,6 +426,13 @@ impl FitsTable {
         })
     }
 }
+
+/// How [`FitsTable::read_split`] sends rows: the columns of the second table, and whether a
+/// row (its bytes) goes to the first.
+type Route<'a> = (
+    &'a dyn Fn(&BinColumn) -> bool,
+    &'a (dyn Fn(&[u8]) -> bool + Sync),
+);
 
 /// The rows of a table read in two parts ([`FitsTable::read_split`]).
 #[derive(Debug)]

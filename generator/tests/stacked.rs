@@ -105,6 +105,26 @@ fn table(rows: &[Row], only: Option<&[&str]>) -> Table {
         Field::new("STACK_DET_ML", DataType::F32),
         Column::from_data(ColumnData::F32(vec![42.0; n])),
     );
+    // A Gaia DR3 counterpart on A's summary row only.
+    let gaia: Vec<Option<i64>> = rows
+        .iter()
+        .map(|r| (r.0 == A && r.1.is_empty()).then_some(5_853_498_713_190_525_696))
+        .collect();
+    let mut valid = Validity::all_valid(n);
+    gaia.iter()
+        .enumerate()
+        .for_each(|(i, g)| valid.set(i, g.is_some()));
+    push(
+        Field::new("GAIADR3_SOURCE_ID", DataType::I64),
+        Column::new(
+            ColumnData::I64(gaia.iter().map(|g| g.unwrap_or(0)).collect()),
+            valid,
+        ),
+    );
+    push(
+        Field::new("STACK_GAMMA", DataType::F32),
+        Column::from_data(ColumnData::F32(vec![1.7; n])),
+    );
     push(
         Field::new("EP_FLUX", DataType::F32).with_unit("erg/cm**2/s"),
         Column::from_data(ColumnData::F32(rows.iter().map(|r| r.6 as f32).collect())),
@@ -326,6 +346,21 @@ fn check_describes_and_build_writes_a_stacked_site() {
     assert!(
         page.contains("DETECTED"),
         "the CSV download has the DETECTED column"
+    );
+    // The stack as a whole: observations, spectral shape, the Gaia DR3 counterpart as a link.
+    assert!(
+        page.contains("id=stack") || page.contains("id=\"stack\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("Γ = <span class=num>1.70</span>")
+            || page.contains("Γ = <span class=\"num\">1.70</span>"),
+        "{page}"
+    );
+    assert!(page.contains("Gaia DR3 5853498713190525696</a>"), "{page}");
+    assert!(
+        page.contains("-source=I/355/gaiadr3&amp;Source=5853498713190525696"),
+        "{page}"
     );
     // Labels name the stacked catalogue's own columns.
     assert!(

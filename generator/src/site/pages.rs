@@ -499,6 +499,9 @@ impl<'a> Catalog<'a> {
             }),
         );
         c.insert_value("cols", self.names.clone());
+        if self.cat.layout == crate::catalog::Layout::Stacked {
+            c.insert_value("stack", self.stack(i));
+        }
         c.insert_value("fluxes", fluxes.into());
         c.insert_value("hrs", hrs.into());
         c.insert_value("detections", detections.into());
@@ -542,6 +545,38 @@ impl<'a> Catalog<'a> {
             .into(),
         );
         c
+    }
+
+    /// What a stacked catalogue says of source row `i` as a whole: its observations, the
+    /// spectral shape and variability of the stack, its Gaia DR3 and WISE counterparts.
+    fn stack(&self, i: usize) -> tera::Value {
+        let t = &self.cat.sources;
+        let c = |n: &str| Col::of(t, n);
+        let gaia = c("GAIADR3_SOURCE_ID").0.and_then(|col| col.i64(i)).map(|id| {
+            map!({
+                "id": id,
+                "prob": fixed(c("GAIA_MATCH_PROB").f(i), 2),
+                "url": format!("https://vizier.cds.unistra.fr/viz-bin/VizieR-4?-source=I/355/gaiadr3&Source={id}"),
+            })
+        });
+        let wise = c("WISE_NAME").s(i).filter(|n| !n.trim().is_empty()).map(|name| {
+            map!({
+                "name": name,
+                "prob": fixed(c("WISE_MATCH_PROB").f(i), 2),
+                "url": format!("https://vizier.cds.unistra.fr/viz-bin/VizieR-4?-source=II/328/allwise&AllWISE={}", url_encode(name)),
+            })
+        });
+        map!({
+            "n_obs": c("N_OBS").txt(i),
+            "n_contrib": c("N_CONTRIB").txt(i),
+            "n_ul": c("N_UPPER_LIMITS").txt(i),
+            "gamma": fixed(c("STACK_GAMMA").f(i), 2),
+            "nh": sci_or_null(c("STACK_NH").f(i)),
+            "var_prob": sci_or_null(c("VAR_PROB").f(i)),
+            "var_chi": fixed(c("VAR_CHI").f(i), 2),
+            "gaia": gaia.unwrap_or(tera::Value::none()),
+            "wise": wise.unwrap_or(tera::Value::none()),
+        })
     }
 
     /// Observation rows in output order with their output paths.

@@ -201,7 +201,10 @@ pub fn write_catalogue_linked(
         opts.tile_budget,
         opts.max_order,
     );
-    let sorted = table.take(&tiling.order);
+    // Columns in tile order, one at a time (a sorted copy of the whole table would double the
+    // memory of a big catalogue).
+    let sorted = |c: &Column| c.take(&tiling.order);
+    let rows = table.rows();
     let mut files = Files {
         compress,
         out: BTreeMap::new(),
@@ -213,14 +216,18 @@ pub fn write_catalogue_linked(
             tile_columns.push(c);
         }
     }
+    let tile_sorted: Vec<Column> = tile_columns
+        .iter()
+        .map(|n| sorted(table.column(n).expect("exists")))
+        .collect();
     let tiles: Vec<TileEntry> = tiling
         .cells
         .iter()
         .map(|c| {
             let chunk = TileChunk {
-                columns: tile_columns
+                columns: tile_sorted
                     .iter()
-                    .map(|n| slice(sorted.column(n).expect("exists"), c.start, c.start + c.rows))
+                    .map(|col| slice(col, c.start, c.start + c.rows))
                     .collect(),
             };
             TileEntry {
@@ -234,14 +241,16 @@ pub fn write_catalogue_linked(
         })
         .collect();
 
+    drop(tile_sorted);
     let seg = opts.segment_rows.max(1);
-    let segments: Vec<Vec<SegmentEntry>> = sorted
+    let segments: Vec<Vec<SegmentEntry>> = table
         .columns()
         .iter()
-        .map(|col| {
-            (0..sorted.rows().div_ceil(seg))
+        .map(|unsorted| {
+            let col = &sorted(unsorted);
+            (0..rows.div_ceil(seg))
                 .map(|k| {
-                    let (a, b) = (k * seg, ((k + 1) * seg).min(sorted.rows()));
+                    let (a, b) = (k * seg, ((k + 1) * seg).min(rows));
                     let part = slice(col, a, b);
                     SegmentEntry {
                         zone: zone::zone_of(col, a, b),
@@ -257,7 +266,7 @@ pub fn write_catalogue_linked(
         .filter_map(|name| {
             write_index(
                 &name,
-                sorted.column(&name)?,
+                &sorted(table.column(&name)?),
                 opts.index_page_keys,
                 &mut files,
             )

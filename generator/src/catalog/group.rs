@@ -175,27 +175,7 @@ pub fn group_stacked(
             super::roles::find(&sources, super::roles::DEC),
         )
     {
-        let (r, d) = (
-            sources.column(ra).expect("found"),
-            sources.column(dec).expect("found"),
-        );
-        let names: Vec<String> = (0..sources.rows())
-            .map(|g| {
-                xcat_core::coords::iau_name(
-                    iau_prefix,
-                    r.f64(g).unwrap_or(0.0),
-                    d.f64(g).unwrap_or(0.0),
-                )
-            })
-            .collect();
-        let f = Field::new("IAUNAME", DataType::Str)
-            .with_width(22)
-            .with_ucd("meta.id")
-            .with_description("IAU designation built from the source position (derived).");
-        let names: StrColumn = names.iter().map(String::as_str).collect();
-        sources
-            .push(f, Column::from_data(ColumnData::Str(names)))
-            .expect("one row per source");
+        push_iau_names(&mut sources, ra, dec, iau_prefix);
     }
     let mut observations = observations_table(measurements, &observation_detections);
     // A stacked catalogue's observation rows give their observation's start and end as
@@ -228,6 +208,26 @@ pub fn group_stacked(
         observation_detections,
         warnings: Vec::new(),
     }
+}
+
+/// Adds IAUNAME to `t`, built with `prefix` from its position columns `ra` and `dec`.
+fn push_iau_names(t: &mut Table, ra: &str, dec: &str, prefix: &str) {
+    let (r, d) = (
+        t.column(ra).expect("position column"),
+        t.column(dec).expect("position column"),
+    );
+    let names: Vec<String> = (0..t.rows())
+        .map(|g| {
+            xcat_core::coords::iau_name(prefix, r.f64(g).unwrap_or(0.0), d.f64(g).unwrap_or(0.0))
+        })
+        .collect();
+    let f = Field::new("IAUNAME", DataType::Str)
+        .with_width(22)
+        .with_ucd("meta.id")
+        .with_description("IAU designation built from the source position (derived).");
+    let names: StrColumn = names.iter().map(String::as_str).collect();
+    t.push(f, Column::from_data(ColumnData::Str(names)))
+        .expect("one row per source");
 }
 
 fn first_rows(groups: &Groups) -> Vec<usize> {
@@ -325,28 +325,7 @@ fn derive_source_columns(det: &Table, groups: &Groups, prefix: &str, t: &mut Tab
         push(t, "SC_DEC", "pos.eq.dec;meta.main", d, "Declination");
     }
     if t.column("IAUNAME").is_none() {
-        let (r, d) = (
-            t.column("SC_RA").expect("set"),
-            t.column("SC_DEC").expect("set"),
-        );
-        let names: StrColumn = (0..n)
-            .map(|g| {
-                xcat_core::coords::iau_name(
-                    prefix,
-                    r.f64(g).unwrap_or(0.0),
-                    d.f64(g).unwrap_or(0.0),
-                )
-            })
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect();
-        let f = Field::new("IAUNAME", DataType::Str)
-            .with_width(22)
-            .with_ucd("meta.id")
-            .with_description("IAU designation built from the source position (derived).");
-        t.push(f, Column::from_data(ColumnData::Str(names)))
-            .expect("one row per source");
+        push_iau_names(t, "SC_RA", "SC_DEC", prefix);
     }
     if t.column("N_DETECTIONS").is_none() {
         let counts: Vec<i32> = (0..n).map(|g| groups.members(g).len() as i32).collect();

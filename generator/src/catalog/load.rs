@@ -74,6 +74,37 @@ fn kind_ok(col: &BinColumn, canonical: &str) -> std::result::Result<(), &'static
     }
 }
 
+/// Checks that the file has a column of a type fit for canonical column `canonical`; a missing
+/// one is an error when `required`.
+pub(super) fn check_column(
+    ft: &FitsTable,
+    map: &ColumnMap,
+    canonical: &str,
+    needed_for: &'static str,
+    required: bool,
+) -> Result<()> {
+    let file_name = map.file_name_of(canonical).unwrap_or(canonical);
+    match ft.column(file_name) {
+        None if !required => Ok(()),
+        None => Err(Error::MissingColumn {
+            path: ft.path().to_path_buf(),
+            hdu: ft.hdu,
+            column: canonical.to_string(),
+            needed_for,
+        }),
+        Some(col) => kind_ok(col, canonical).map_err(|expected| Error::WrongType {
+            path: ft.path().to_path_buf(),
+            hdu: ft.hdu,
+            column: col.name.clone(),
+            found: col
+                .dtype()
+                .map_or_else(|| "unsupported".to_string(), |t| t.to_string()),
+            tform: col.tform.clone(),
+            expected,
+        }),
+    }
+}
+
 /// Reads one detection catalogue into a table with canonical column names, descriptions and
 /// UCDs, and checks it. Returns the table and warnings.
 pub fn read_detections(
@@ -82,34 +113,10 @@ pub fn read_detections(
     progress: &dyn Fn(usize),
 ) -> Result<(Table, Vec<String>)> {
     let path = &ft.path().to_path_buf();
-    for (canonical, needed_for) in REQUIRED.iter().chain(&[("DETID", "")]) {
-        let file_name = map.file_name_of(canonical).unwrap_or(canonical).to_string();
-        match ft.column(&file_name) {
-            None if *canonical == "DETID" => {}
-            None => {
-                return Err(Error::MissingColumn {
-                    path: path.to_path_buf(),
-                    hdu: ft.hdu,
-                    column: canonical.to_string(),
-                    needed_for,
-                });
-            }
-            Some(col) => {
-                if let Err(expected) = kind_ok(col, canonical) {
-                    return Err(Error::WrongType {
-                        path: path.to_path_buf(),
-                        hdu: ft.hdu,
-                        column: col.name.clone(),
-                        found: col
-                            .dtype()
-                            .map_or_else(|| "unsupported".to_string(), |t| t.to_string()),
-                        tform: col.tform.clone(),
-                        expected,
-                    });
-                }
-            }
-        }
+    for (canonical, needed_for) in REQUIRED {
+        check_column(&ft, map, canonical, needed_for, true)?;
     }
+    check_column(&ft, map, "DETID", "", false)?;
     let (mut table, mut warnings) = read_columns(&mut ft, map, progress)?;
     let rows = table.rows();
     if table.column("DETID").is_none() {

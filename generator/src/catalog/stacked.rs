@@ -18,7 +18,7 @@
 //! source position in an observation where the source was not detected. A file with none of
 //! these columns leaves the kind unknown (null), and says so.
 
-use super::load::{ColumnMap, Origin, canonical, check_positions, check_srcids};
+use super::load::{ColumnMap, Origin, canonical, check_column, check_positions, check_srcids};
 use crate::error::{Error, Result};
 use crate::fits::FitsTable;
 use crate::fits::layout::BinColumn;
@@ -88,30 +88,13 @@ pub fn read(
 ) -> Result<Stacked> {
     let path = ft.path().to_path_buf();
     let hdu = ft.hdu;
-    let srcid_name = map.file_name_of("SRCID").unwrap_or("SRCID").to_string();
-    match ft.column(&srcid_name) {
-        None => {
-            return Err(Error::MissingColumn {
-                path,
-                hdu,
-                column: "SRCID".into(),
-                needed_for: "telling the sources of a stacked catalogue apart",
-            });
-        }
-        Some(c) if !c.dtype().is_some_and(|d| d.is_integer()) => {
-            return Err(Error::WrongType {
-                path,
-                hdu,
-                column: c.name.clone(),
-                found: c
-                    .dtype()
-                    .map_or_else(|| "unsupported".to_string(), |t| t.to_string()),
-                tform: c.tform.clone(),
-                expected: "an integer column (FITS K or J)",
-            });
-        }
-        Some(_) => {}
-    }
+    check_column(
+        ft,
+        map,
+        "SRCID",
+        "telling the sources of a stacked catalogue apart",
+        true,
+    )?;
     // One pass over the file: summary rows to one table, observation rows to the other.
     let marker = summary_marker(ft, map)?;
     let to_first = |row: &[u8]| match marker.1 {

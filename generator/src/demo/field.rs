@@ -41,6 +41,8 @@ pub struct FieldPlan {
     pub sources: u32,
     /// Further, fainter sources that only the stacked (5XMM) layout has.
     pub faint_sources: u32,
+    /// Observations that only the stacked (5XMM) layout has.
+    pub extra_pointings: u32,
 }
 
 /// XMM-Newton observation of a field.

@@ -123,11 +123,13 @@ pub fn plan(opts: &DemoOptions) -> Vec<FieldPlan> {
             first_pointing: pointings,
             sources: n,
             faint_sources: 0,
+            extra_pointings: 0,
         };
         if opts.layout == DemoLayout::FiveXmm {
             // The stacked release finds more, fainter sources where a field is observed more.
-            let all = np + stacked::extra_pointings(&field, opts.seed);
-            field.faint_sources = stacked::faint_sources(n, all).min(room - n);
+            field.extra_pointings = stacked::extra_pointings(&field, opts.seed);
+            field.faint_sources =
+                stacked::faint_sources(n, np + field.extra_pointings).min(room - n);
         }
         total += n + field.faint_sources;
         plans.push(field);
@@ -248,7 +250,7 @@ fn write_stacked(
         .iter()
         .scan(0u64, |next, p| {
             let first = *next;
-            *next += u64::from(stacked::extra_pointings(p, opts.seed));
+            *next += u64::from(p.extra_pointings);
             Some(first)
         })
         .collect();

@@ -114,7 +114,7 @@ pub fn simulate(
             s
         }));
     }
-    let extra = extra_pointings(plan, seed);
+    let extra = plan.extra_pointings;
     if extra > 0 {
         let mut rx = Rng::new(seed, plan.index | EXTRA_STREAM);
         let more = FieldPlan {
@@ -218,6 +218,21 @@ struct Summary {
     s: Vec<String>,
 }
 
+/// 5XMM columns whose summary value is the sum over the source's observations, with the 4XMM
+/// demo column each observation row takes its value from.
+const SUMMED: [(&str, &str); 10] = [
+    ("PN_DET_ML", "PN_8_DET_ML"),
+    ("M1_DET_ML", "M1_8_DET_ML"),
+    ("M2_DET_ML", "M2_8_DET_ML"),
+    ("EP_CTS", "EP_8_CTS"),
+    ("PN_CTS", "PN_8_CTS"),
+    ("M1_CTS", "M1_8_CTS"),
+    ("M2_CTS", "M2_8_CTS"),
+    ("PN_ONTIME", "PN_ONTIME"),
+    ("M1_ONTIME", "M1_ONTIME"),
+    ("M2_ONTIME", "M2_ONTIME"),
+];
+
 /// The all-EPIC and per-camera names shared by both layouts (rates, hardness ratios).
 fn shared_names() -> Vec<(String, String)> {
     let mut v = Vec::new();
@@ -305,25 +320,7 @@ impl Summary {
             .fold(f64::NEG_INFINITY, f64::max);
         v[c5("STACK_DET_ML")] = stack_ml;
         v[c5("EP_DET_ML")] = stack_ml;
-        for (n5, n4) in [
-            ("PN_DET_ML", "PN_8_DET_ML"),
-            ("M1_DET_ML", "M1_8_DET_ML"),
-            ("M2_DET_ML", "M2_8_DET_ML"),
-        ] {
-            let x: Vec<f64> = get(c4(n4)).filter(|x| !x.is_nan()).collect();
-            if !x.is_empty() {
-                v[c5(n5)] = x.iter().sum();
-            }
-        }
-        for (n5, n4) in [
-            ("EP_CTS", "EP_8_CTS"),
-            ("PN_CTS", "PN_8_CTS"),
-            ("M1_CTS", "M1_8_CTS"),
-            ("M2_CTS", "M2_8_CTS"),
-            ("PN_ONTIME", "PN_ONTIME"),
-            ("M1_ONTIME", "M1_ONTIME"),
-            ("M2_ONTIME", "M2_ONTIME"),
-        ] {
+        for (n5, n4) in SUMMED {
             let x: Vec<f64> = get(c4(n4)).filter(|x| !x.is_nan()).collect();
             if !x.is_empty() {
                 v[c5(n5)] = x.iter().sum();
@@ -462,21 +459,12 @@ impl Summary {
         v[c5("N_EXP")] = p.ontime.iter().flatten().count() as f64;
         v[c5("MJD_FIRST")] = p.mjd_start;
         v[c5("MJD_LAST")] = p.mjd_stop;
-        for (n5, n4) in [
+        let total_band = [
             ("EP_DET_ML", "EP_8_DET_ML"),
-            ("PN_DET_ML", "PN_8_DET_ML"),
-            ("M1_DET_ML", "M1_8_DET_ML"),
-            ("M2_DET_ML", "M2_8_DET_ML"),
-            ("EP_CTS", "EP_8_CTS"),
-            ("PN_CTS", "PN_8_CTS"),
-            ("M1_CTS", "M1_8_CTS"),
-            ("M2_CTS", "M2_8_CTS"),
-            ("PN_ONTIME", "PN_ONTIME"),
-            ("M1_ONTIME", "M1_ONTIME"),
-            ("M2_ONTIME", "M2_ONTIME"),
             ("EP_FLUX", "EP_8_FLUX"),
             ("EP_FLUX_ERR", "EP_8_FLUX_ERR"),
-        ] {
+        ];
+        for (n5, n4) in SUMMED.into_iter().chain(total_band) {
             v[c5(n5)] = d.v[c4(n4)];
         }
         for (n, e) in shared_names() {

@@ -161,6 +161,40 @@ impl<'a> SourceCols<'a> {
     }
 }
 
+/// The columns of a stacked catalogue's summary rows that only its source pages show.
+struct StackCols<'a> {
+    n_obs: Col<'a>,
+    n_contrib: Col<'a>,
+    n_ul: Col<'a>,
+    gamma: Col<'a>,
+    nh: Col<'a>,
+    var_prob: Col<'a>,
+    var_chi: Col<'a>,
+    gaia: Col<'a>,
+    gaia_prob: Col<'a>,
+    wise: Col<'a>,
+    wise_prob: Col<'a>,
+}
+
+impl<'a> StackCols<'a> {
+    fn new(t: &'a Table) -> Self {
+        let c = |n: &str| Col::of(t, n);
+        StackCols {
+            n_obs: c("N_OBS"),
+            n_contrib: c("N_CONTRIB"),
+            n_ul: c("N_UPPER_LIMITS"),
+            gamma: c("STACK_GAMMA"),
+            nh: c("STACK_NH"),
+            var_prob: c("VAR_PROB"),
+            var_chi: c("VAR_CHI"),
+            gaia: c("GAIADR3_SOURCE_ID"),
+            gaia_prob: c("GAIA_MATCH_PROB"),
+            wise: c("WISE_NAME"),
+            wise_prob: c("WISE_MATCH_PROB"),
+        }
+    }
+}
+
 /// The detection (measurement) columns of the source pages, by the names of the catalogue's
 /// layout (4XMM `EP_8_FLUX`, 5XMM `EP_FLUX`, …).
 struct DetectionCols<'a> {
@@ -175,6 +209,7 @@ struct DetectionCols<'a> {
     m28: Col<'a>,
     det_ml: Col<'a>,
     offax: Col<'a>,
+    extent: Col<'a>,
     sum_flag: Col<'a>,
     spectra: Col<'a>,
     inst: Col<'a>,
@@ -198,6 +233,7 @@ impl<'a> DetectionCols<'a> {
             m28: c(&["M2_8_FLUX", "M2_FLUX"]),
             det_ml: c(&["EP_8_DET_ML", "EP_DET_ML"]),
             offax: c(&["EP_OFFAX"]),
+            extent: c(&["EP_EXTENT", "EXTENT"]),
             sum_flag: c(&["SUM_FLAG"]),
             spectra: c(&["SPECTRA"]),
             inst: c(&["VAR_INST_ID"]),
@@ -223,6 +259,7 @@ pub struct Catalog<'a> {
     site_value: tera::Value,
     sc: SourceCols<'a>,
     dc: DetectionCols<'a>,
+    stack_cols: StackCols<'a>,
     site: Json,
     neighbours: ZoneIndex,
     neighbour_radius_arcmin: f64,
@@ -234,6 +271,8 @@ pub struct Catalog<'a> {
     /// The names of the columns that play each role on the source pages (`SC_DET_ML` or
     /// `STACK_DET_ML`, …), for the pages' labels.
     names: tera::Value,
+    /// Flux axis title of the light curves: the measurements' total-band flux column.
+    lc_label: String,
 }
 
 impl std::fmt::Debug for Catalog<'_> {
@@ -301,6 +340,10 @@ impl<'a> Catalog<'a> {
         Catalog {
             cat,
             site_value: render::value(site.clone()),
+            lc_label: format!(
+                "{} (erg cm⁻² s⁻¹)",
+                roles::pick(&cat.detections, &["EP_8_FLUX", "EP_FLUX"])
+            ),
             names: {
                 let (t, d) = (&cat.sources, &cat.detections);
                 map!({
@@ -316,6 +359,7 @@ impl<'a> Catalog<'a> {
             },
             sc: SourceCols::new(&cat.sources),
             dc: DetectionCols::new(&cat.detections),
+            stack_cols: StackCols::new(&cat.sources),
             site,
             neighbours,
             neighbour_radius_arcmin,
@@ -517,8 +561,7 @@ impl<'a> Catalog<'a> {
             lc.iter().filter(|p| p.upper && p.drawable()).count().into(),
         );
         let light_curve = if drawable >= 2 {
-            let flux = roles::pick(&self.cat.detections, &["EP_8_FLUX", "EP_FLUX"]);
-            svg::light_curve(&lc, &format!("{flux} (erg cm⁻² s⁻¹)"))
+            svg::light_curve(&lc, &self.lc_label)
         } else {
             None
         };
@@ -550,30 +593,29 @@ impl<'a> Catalog<'a> {
     /// What a stacked catalogue says of source row `i` as a whole: its observations, the
     /// spectral shape and variability of the stack, its Gaia DR3 and WISE counterparts.
     fn stack(&self, i: usize) -> tera::Value {
-        let t = &self.cat.sources;
-        let c = |n: &str| Col::of(t, n);
-        let gaia = c("GAIADR3_SOURCE_ID").0.and_then(|col| col.i64(i)).map(|id| {
+        let c = &self.stack_cols;
+        let gaia = c.gaia.0.and_then(|col| col.i64(i)).map(|id| {
             map!({
                 "id": id,
-                "prob": fixed(c("GAIA_MATCH_PROB").f(i), 2),
+                "prob": fixed(c.gaia_prob.f(i), 2),
                 "url": format!("https://vizier.cds.unistra.fr/viz-bin/VizieR-4?-source=I/355/gaiadr3&Source={id}"),
             })
         });
-        let wise = c("WISE_NAME").s(i).filter(|n| !n.trim().is_empty()).map(|name| {
+        let wise = c.wise.s(i).filter(|n| !n.trim().is_empty()).map(|name| {
             map!({
                 "name": name,
-                "prob": fixed(c("WISE_MATCH_PROB").f(i), 2),
+                "prob": fixed(c.wise_prob.f(i), 2),
                 "url": format!("https://vizier.cds.unistra.fr/viz-bin/VizieR-4?-source=II/328/allwise&AllWISE={}", url_encode(name)),
             })
         });
         map!({
-            "n_obs": c("N_OBS").txt(i),
-            "n_contrib": c("N_CONTRIB").txt(i),
-            "n_ul": c("N_UPPER_LIMITS").txt(i),
-            "gamma": fixed(c("STACK_GAMMA").f(i), 2),
-            "nh": sci_or_null(c("STACK_NH").f(i)),
-            "var_prob": sci_or_null(c("VAR_PROB").f(i)),
-            "var_chi": fixed(c("VAR_CHI").f(i), 2),
+            "n_obs": c.n_obs.txt(i),
+            "n_contrib": c.n_contrib.txt(i),
+            "n_ul": c.n_ul.txt(i),
+            "gamma": fixed(c.gamma.f(i), 2),
+            "nh": sci_or_null(c.nh.f(i)),
+            "var_prob": sci_or_null(c.var_prob.f(i)),
+            "var_chi": fixed(c.var_chi.f(i), 2),
             "gaia": gaia.unwrap_or(tera::Value::none()),
             "wise": wise.unwrap_or(tera::Value::none()),
         })
@@ -601,39 +643,32 @@ impl<'a> Catalog<'a> {
             .iter()
             .map(|&r| r as usize)
             .collect();
-        // Column names of the catalogue's layout (4XMM detections or stacked measurements).
-        let src_num = roles::pick(d, &["SRC_NUM", "PPS_SRCNUM"]);
-        let flux = roles::pick(d, &["EP_8_FLUX", "EP_FLUX"]);
-        let flux_err = roles::pick(d, &["EP_8_FLUX_ERR", "EP_FLUX_ERR"]);
-        let det_ml = roles::pick(d, &["EP_8_DET_ML", "EP_DET_ML"]);
-        let extent = roles::pick(d, &["EP_EXTENT", "EXTENT"]);
-        rows.sort_by_key(|&r| {
-            (
-                d.column(src_num).and_then(|c| c.i64(r)).unwrap_or(i64::MAX),
-                r,
-            )
-        });
+        let dc = &self.dc;
+        rows.sort_by_key(|&r| (dc.src_num.0.and_then(|c| c.i64(r)).unwrap_or(i64::MAX), r));
         // Upper limits of a stacked catalogue are listed apart from the detections.
-        let detected = d.column(crate::catalog::stacked::DETECTED);
-        let (rows, limits): (Vec<usize>, Vec<usize>) = rows
-            .into_iter()
-            .partition(|&r| detected.and_then(|c| c.bool(r)) != Some(false));
+        let (rows, limits): (Vec<usize>, Vec<usize>) =
+            rows.into_iter().partition(|&r| dc.kind(r) != "upper limit");
+        // The SRCID of measurement `r` and the IAU name of its source.
+        let source = |r: usize| {
+            let srcid = d.column("SRCID").and_then(|c| c.i64(r));
+            let name = srcid
+                .and_then(|id| self.source_row(id))
+                .and_then(|k| self.sc.iauname.s(k))
+                .unwrap_or("");
+            (srcid, name)
+        };
         let upper_limits: Vec<Json> = limits
             .iter()
             .map(|&r| {
-                let srcid = d.column("SRCID").and_then(|c| c.i64(r));
-                let name = srcid
-                    .and_then(|id| self.source_row(id))
-                    .and_then(|k| s(&self.cat.sources, "IAUNAME", k))
-                    .unwrap_or("");
+                let (srcid, name) = source(r);
                 json!({
                     "srcid": srcid.map_or(String::new(), |v| v.to_string()),
                     "iauname": name,
                     "ra": fixed(f(d, "RA", r), 5),
                     "dec": fixed(f(d, "DEC", r), 5),
-                    "flux": sci_or_null(f(d, flux, r)),
-                    "flux_err": sci_or_null(f(d, flux_err, r)),
-                    "det_ml": fixed(f(d, det_ml, r), 1),
+                    "flux": sci_or_null(dc.ep8.f(r)),
+                    "flux_err": sci_or_null(dc.ep8_err.f(r)),
+                    "det_ml": fixed(dc.det_ml.f(r), 1),
                 })
             })
             .collect();
@@ -641,38 +676,34 @@ impl<'a> Catalog<'a> {
         let detections: Vec<Json> = rows
             .iter()
             .map(|&r| {
-                let srcid = d.column("SRCID").and_then(|c| c.i64(r));
-                let row = srcid.and_then(|id| self.source_row(id));
-                let name = row
-                    .and_then(|k| s(&self.cat.sources, "IAUNAME", k))
-                    .unwrap_or("");
+                let (srcid, name) = source(r);
                 let href = srcid.map(|id| format!("{root}source/{id}/"));
                 if let Some(h) = &href {
                     sky.push(SkyPoint {
                         ra: f(d, "RA", r).unwrap_or(f64::NAN),
                         dec: f(d, "DEC", r).unwrap_or(f64::NAN),
-                        flux: f(d, flux, r).unwrap_or(f64::NAN),
+                        flux: dc.ep8.f(r).unwrap_or(f64::NAN),
                         href: h.clone(),
                         label: format!(
                             "{} #{}: {}",
                             name,
-                            txt(d, src_num, r),
-                            sci_or_null(f(d, flux, r))
+                            dc.src_num.txt(r),
+                            sci_or_null(dc.ep8.f(r))
                         ),
                     });
                 }
                 json!({
-                    "src_num": txt(d, src_num, r),
+                    "src_num": dc.src_num.txt(r),
                     "srcid": srcid.map_or(String::new(), |v| v.to_string()),
                     "iauname": name,
                     "ra": fixed(f(d, "RA", r), 5),
                     "dec": fixed(f(d, "DEC", r), 5),
-                    "flux": sci_or_null(f(d, flux, r)),
-                    "flux_err": sci_or_null(f(d, flux_err, r)),
-                    "det_ml": fixed(f(d, det_ml, r), 1),
-                    "offax": fixed(f(d, "EP_OFFAX", r), 2),
-                    "extent": fixed(f(d, extent, r), 1),
-                    "flag": txt(d, "SUM_FLAG", r),
+                    "flux": sci_or_null(dc.ep8.f(r)),
+                    "flux_err": sci_or_null(dc.ep8_err.f(r)),
+                    "det_ml": fixed(dc.det_ml.f(r), 1),
+                    "offax": fixed(dc.offax.f(r), 2),
+                    "extent": fixed(dc.extent.f(r), 1),
+                    "flag": dc.sum_flag.txt(r),
                 })
             })
             .collect();

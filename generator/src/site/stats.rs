@@ -84,10 +84,11 @@ pub fn schema(cat: &Catalogue) -> Vec<TableDoc> {
             table_doc("detections", &cat.detections)
         } else {
             // Some measurement columns were not loaded: their fields say what they are.
-            let mut doc = table_doc("detections", &xcat_core::Table::with_rows(0));
-            doc.rows = cat.detections.rows();
-            doc.columns = cat.detection_fields.iter().map(column_doc).collect();
-            doc
+            TableDoc {
+                name: "detections".to_string(),
+                rows: cat.detections.rows(),
+                columns: cat.detection_fields.iter().map(column_doc).collect(),
+            }
         },
         table_doc("observations", &cat.observations),
     ]

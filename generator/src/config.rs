@@ -33,6 +33,10 @@ pub struct Config {
     /// Site settings.
     #[serde(default)]
     pub site: SiteConfig,
+    /// Catalogue releases of a site that serves several (`[[release]]`); empty: the one
+    /// catalogue of `[catalog]`.
+    #[serde(default)]
+    pub release: Vec<ReleaseConfig>,
     /// Folder the configuration was read from (paths are relative to it).
     #[serde(skip)]
     pub root: PathBuf,
@@ -87,6 +91,63 @@ impl Default for CatalogConfig {
     }
 }
 
+/// One catalogue release of a site that serves several (5XMM-DR15 beside 4XMM-DR14).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseConfig {
+    /// Identifier in URLs and data paths: lowercase letters, digits and `-` (`5xmm-dr15`).
+    pub id: String,
+    /// Title shown to readers (`5XMM-DR15`); default: the identifier in capitals.
+    #[serde(default)]
+    pub title: String,
+    /// Whether this is the current release (the default of the query page); default: the
+    /// first release.
+    #[serde(default)]
+    pub current: bool,
+    /// Catalogue file(s) of the release, concatenated in order.
+    #[serde(default)]
+    pub files: Vec<PathBuf>,
+    /// HDU holding the table, as `catalog.hdu`.
+    #[serde(default)]
+    pub hdu: Option<HduSpec>,
+    /// Layout of the file(s), as `catalog.layout`; default: detected.
+    #[serde(default)]
+    pub layout: Option<crate::catalog::Layout>,
+    /// Optional slim source catalogue, as `catalog.sources`.
+    #[serde(default)]
+    pub sources: Option<PathBuf>,
+    /// Optional observation list, as `catalog.observations`.
+    #[serde(default)]
+    pub observations: Option<PathBuf>,
+    /// Prefix of the release's IAU names; default: from the identifier (`5xmm-dr15` → `5XMM`).
+    #[serde(default)]
+    pub iau_prefix: Option<String>,
+    /// Systematic position error (arcsec) added in quadrature to a statistical-only position
+    /// error (RADEC_ERR) in the cross-release match; default 0.37″ (Rosen et al. 2016, 3XMM).
+    #[serde(default)]
+    pub systematic_arcsec: Option<f64>,
+}
+
+/// A release of a site that serves several, resolved by [`Config::releases`].
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// Identifier (`5xmm-dr15`): data under `data/<id>/`, `?release=<id>` on the query page.
+    pub id: String,
+    /// Title shown to readers.
+    pub title: String,
+    /// Whether this is the current release.
+    pub current: bool,
+    /// Prefix of its IAU names (`5XMM`).
+    pub prefix: String,
+    /// Systematic position error added to statistical-only errors in the match, arcsec.
+    pub systematic_arcsec: f64,
+    /// The site's configuration with this release as its catalogue (and only the extra tables
+    /// that join it).
+    pub config: Config,
+    /// Its catalogue files, resolved.
+    pub files: Vec<PathBuf>,
+}
+
 /// An HDU by number or name.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(untagged)]
@@ -138,6 +199,9 @@ pub struct ExtraTable {
     /// Description shown in the column reference, per column.
     #[serde(default)]
     pub descriptions: BTreeMap<String, String>,
+    /// Identifier of the release whose catalogue the table joins; default: every release.
+    #[serde(default)]
+    pub release: Option<String>,
 }
 
 /// Format of a name table.
@@ -240,6 +304,130 @@ impl Config {
         } else {
             self.root.join(p)
         }
+    }
+
+    /// The site's releases, the current one first: the `[[release]]` entries with the files
+    /// of `cli` (`ID=FILE` of `xcat build --release`; a new ID adds a release, a configured one
+    /// gets these files instead of its own). Empty when the site serves one catalogue (no entry
+    /// and no `--release`): then `[catalog]` is the catalogue, as it always was.
+    pub fn releases(&self, cli: &[(String, PathBuf)]) -> Result<Vec<Release>> {
+        let err = |detail: String, hint: &str| Error::Config {
+            path: self.file.clone().unwrap_or_default(),
+            detail,
+            hint: hint.to_string(),
+        };
+        let mut entries = self.release.clone();
+        let mut replaced: Vec<String> = Vec::new();
+        for (id, file) in cli {
+            match entries.iter_mut().find(|r| &r.id == id) {
+                Some(r) => {
+                    if !replaced.contains(id) {
+                        r.files.clear();
+                        replaced.push(id.clone());
+                    }
+                    r.files.push(file.clone());
+                }
+                None => {
+                    replaced.push(id.clone());
+                    entries.push(ReleaseConfig {
+                        id: id.clone(),
+                        title: String::new(),
+                        current: false,
+                        files: vec![file.clone()],
+                        hdu: None,
+                        layout: None,
+                        sources: None,
+                        observations: None,
+                        iau_prefix: None,
+                        systematic_arcsec: None,
+                    });
+                }
+            }
+        }
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let currents = entries.iter().filter(|r| r.current).count();
+        if currents > 1 {
+            return Err(err(
+                format!("{currents} releases are marked current"),
+                "mark one [[release]] with current = true (the query page's default)",
+            ));
+        }
+        let current = entries.iter().position(|r| r.current).unwrap_or(0);
+        let mut out = Vec::new();
+        for (k, r) in entries.iter().enumerate() {
+            let valid = !r.id.is_empty()
+                && r.id.len() <= 40
+                && r.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !r.id.starts_with('-');
+            if !valid {
+                return Err(err(
+                    format!("release id {:?} is not usable in URLs and paths", r.id),
+                    "use lowercase letters, digits and '-', such as 5xmm-dr15",
+                ));
+            }
+            if entries[..k].iter().any(|o| o.id == r.id) {
+                return Err(err(
+                    format!("two releases have the id {:?}", r.id),
+                    "give every [[release]] its own id",
+                ));
+            }
+            if r.files.is_empty() {
+                return Err(err(
+                    format!("release {:?} has no catalogue file", r.id),
+                    "set files = [\"…\"] in its [[release]] entry or pass --release ID=FILE",
+                ));
+            }
+            let prefix = r
+                .iau_prefix
+                .clone()
+                .unwrap_or_else(|| r.id.split('-').next().unwrap_or("").to_ascii_uppercase());
+            let mut config = self.clone();
+            config.release = Vec::new();
+            config.catalog = CatalogConfig {
+                detections: r.files.clone(),
+                hdu: r.hdu.clone(),
+                sources: r.sources.clone(),
+                observations: r.observations.clone(),
+                layout: r.layout,
+                iau_prefix: prefix.clone(),
+            };
+            config
+                .extra
+                .retain(|x| x.release.as_ref().is_none_or(|id| id == &r.id));
+            let files = r.files.iter().map(|p| config.resolve(p)).collect();
+            out.push(Release {
+                id: r.id.clone(),
+                title: if r.title.trim().is_empty() {
+                    r.id.to_ascii_uppercase()
+                } else {
+                    r.title.clone()
+                },
+                current: k == current,
+                prefix,
+                systematic_arcsec: r.systematic_arcsec.unwrap_or(0.37),
+                config,
+                files,
+            });
+        }
+        for x in &self.extra {
+            if let Some(id) = &x.release
+                && !out.iter().any(|r| &r.id == id)
+            {
+                return Err(err(
+                    format!(
+                        "extra table {} names release {id:?}, which the site does not have",
+                        x.file.display()
+                    ),
+                    "use the id of one of the [[release]] entries",
+                ));
+            }
+        }
+        out.sort_by_key(|r| !r.current);
+        Ok(out)
     }
 
     fn validate(&self) -> Result<()> {

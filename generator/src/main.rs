@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use xcat::catalog::{Catalogue, Layout, Progress};
-use xcat::config::{Config, ExtraTable, JoinKey, NameFormat, NameTable};
+use xcat::config::{Config, ExtraTable, JoinKey, NameFormat, NameTable, Release, ReleaseConfig};
 use xcat::demo::{self, DemoOptions};
 
 /// mimalloc: the site build allocates and frees many small strings per page on every thread,
@@ -39,6 +39,11 @@ enum Command {
         /// Detection catalogue(s), replacing catalog.detections of the configuration.
         #[arg(long = "catalog", value_name = "FILE")]
         catalogs: Vec<PathBuf>,
+        /// A release of a site that serves several: `ID=FILE` (repeatable; a configured
+        /// [[release]] ID gets these files, a new ID adds a release; the first is current
+        /// unless the configuration marks one).
+        #[arg(long = "release", value_name = "ID=FILE", value_parser = parse_release)]
+        releases: Vec<(String, PathBuf)>,
         /// Output folder.
         #[arg(long, short, default_value = "dist")]
         out: PathBuf,
@@ -64,6 +69,9 @@ enum Command {
         /// Detection catalogue(s), replacing catalog.detections of the configuration.
         #[arg(long = "catalog", value_name = "FILE")]
         catalogs: Vec<PathBuf>,
+        /// A release to check: `ID=FILE` (repeatable), as for `build`.
+        #[arg(long = "release", value_name = "ID=FILE", value_parser = parse_release)]
+        releases: Vec<(String, PathBuf)>,
     },
     /// Write the deterministic demo catalogue (4XMM layout) plus its ULX and name tables.
     DemoCatalogue {
@@ -92,6 +100,27 @@ enum DemoLayoutArg {
     /// The 5XMM-DR15 stacked catalogue.
     #[value(name = "5xmm")]
     Fivexmm,
+}
+
+/// `ID=FILE` of `--release`; a relative FILE is relative to the working folder.
+fn parse_release(text: &str) -> Result<(String, PathBuf), String> {
+    let (id, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not ID=FILE (such as 5xmm-dr15=5xmm.fits)"))?;
+    if id.trim().is_empty() || file.trim().is_empty() {
+        return Err(format!(
+            "{text:?} is not ID=FILE (such as 5xmm-dr15=5xmm.fits)"
+        ));
+    }
+    let file = PathBuf::from(file);
+    let file = if file.is_absolute() {
+        file
+    } else {
+        std::env::current_dir()
+            .map_err(|e| format!("cannot read the working folder: {e}"))?
+            .join(file)
+    };
+    Ok((id.trim().to_string(), file))
 }
 
 /// Progress bars on stderr, each step ending in a line with its time; nothing with --quiet.
@@ -145,67 +174,139 @@ impl Progress for Bars {
     }
 }
 
-/// Configuration and catalogue files of a command; the demo inputs (kept alive by the
-/// returned temporary folder) when neither is given.
+/// What a command reads: the configuration, the catalogue files of a one-catalogue site, the
+/// releases of a site with several (empty otherwise), and the temporary folder that keeps the
+/// demo inputs alive.
+struct Inputs {
+    config: Config,
+    files: Vec<PathBuf>,
+    releases: Vec<Release>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+/// The inputs of a command: from the configuration and the command line, or the built-in demo
+/// (5XMM-DR15 current and 4XMM-DR14 of the same synthetic sky) when neither names any.
 fn inputs(
     config: Option<PathBuf>,
     catalogs: Vec<PathBuf>,
+    releases: Vec<(String, PathBuf)>,
     quiet: bool,
-) -> anyhow::Result<(Config, Vec<PathBuf>, Option<tempfile::TempDir>)> {
+) -> anyhow::Result<Inputs> {
     let config_path = config.or_else(|| Some(PathBuf::from("xcat.toml")).filter(|p| p.is_file()));
     let mut cfg = match &config_path {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    let done = |cfg: Config, files: Vec<PathBuf>| -> anyhow::Result<Inputs> {
+        let releases = if files.is_empty() || !releases.is_empty() {
+            cfg.releases(&releases)?
+        } else {
+            Vec::new()
+        };
+        Ok(Inputs {
+            config: cfg,
+            files,
+            releases,
+            _tmp: None,
+        })
+    };
     if !catalogs.is_empty() {
-        return Ok((cfg, catalogs, None));
+        anyhow::ensure!(
+            releases.is_empty(),
+            "--catalog and --release do not go together: a site has one catalogue or several releases"
+        );
+        return done(cfg, catalogs);
     }
-    if config_path.is_some() {
-        let files = cfg
-            .catalog
-            .detections
-            .iter()
-            .map(|p| cfg.resolve(p))
-            .collect();
-        return Ok((cfg, files, None));
+    if config_path.is_some() || !releases.is_empty() {
+        let files = if cfg.release.is_empty() && releases.is_empty() {
+            cfg.catalog
+                .detections
+                .iter()
+                .map(|p| cfg.resolve(p))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        return done(cfg, files);
     }
     let tmp = tempfile::tempdir().context("creating a temporary folder for the demo catalogue")?;
-    let files = demo::write(
-        &tmp.path().join("xcat-demo.fits"),
-        &DemoOptions::default(),
-        &|_, _| {},
+    let demo = |name: &str, layout: demo::DemoLayout, sources: u32| -> anyhow::Result<_> {
+        Ok(demo::write(
+            &tmp.path().join(name),
+            &DemoOptions {
+                sources,
+                layout,
+                prefix: layout.prefix().into(),
+                ..DemoOptions::default()
+            },
+            &|_, _| {},
+        )?)
+    };
+    let four = demo(
+        "xcat-demo-4xmm.fits",
+        demo::DemoLayout::FourXmm,
+        demo::DEFAULT_SOURCES,
+    )?;
+    let five = demo(
+        "xcat-demo-5xmm.fits",
+        demo::DemoLayout::FiveXmm,
+        demo::stacked_sources_for(demo::DEFAULT_SOURCES, demo::DEFAULT_SEED),
     )?;
     if !quiet {
         eprintln!(
-            "No xcat.toml and no --catalog: using the built-in demo catalogue ({} sources, {} detections).",
-            files.sources, files.detections
+            "No xcat.toml and no --catalog: using the built-in demo catalogues, 5XMM-DR15 ({} sources, {} detections and upper limits) and 4XMM-DR14 ({} sources, {} detections) of one synthetic sky.",
+            five.sources, five.detections, four.sources, four.detections
         );
     }
     let content = Path::new("content");
     cfg.title = "xcat demo — synthetic XMM-Newton catalogue".into();
     // The address `xcat serve` previews on, for canonical links and the sitemap.
     cfg.base_url = "http://127.0.0.1:8000/".into();
-    cfg.extra.push(ExtraTable {
-        file: files.ulx.clone(),
-        key: JoinKey::Srcid,
-        columns: Vec::new(),
-        missing: Some("false".into()),
-        descriptions: [
-            ("is_ulx".to_string(), "Whether the source is an ultraluminous X-ray source candidate: off-nuclear in a nearby galaxy with L(0.2–12 keV) > 1e39 erg/s (demo table).".to_string()),
-            ("ulx_host".to_string(), "Host galaxy of the ULX candidate (demo table).".to_string()),
-            ("ulx_log_lx".to_string(), "log10 of the 0.2–12 keV luminosity of the ULX candidate in erg/s (demo table).".to_string()),
-        ]
-        .into_iter()
-        .collect(),
-    });
+    for (id, title, files) in [
+        ("5xmm-dr15", "5XMM-DR15", &five),
+        ("4xmm-dr14", "4XMM-DR14", &four),
+    ] {
+        cfg.release.push(ReleaseConfig {
+            id: id.into(),
+            title: title.into(),
+            current: id == "5xmm-dr15",
+            files: vec![files.catalogue.clone()],
+            hdu: None,
+            layout: None,
+            sources: None,
+            observations: None,
+            iau_prefix: None,
+            systematic_arcsec: None,
+        });
+        cfg.extra.push(ExtraTable {
+            file: files.ulx.clone(),
+            key: JoinKey::Srcid,
+            columns: Vec::new(),
+            missing: Some("false".into()),
+            descriptions: [
+                ("is_ulx".to_string(), "Whether the source is an ultraluminous X-ray source candidate: off-nuclear in a nearby galaxy with L(0.2–12 keV) > 1e39 erg/s (demo table).".to_string()),
+                ("ulx_host".to_string(), "Host galaxy of the ULX candidate (demo table).".to_string()),
+                ("ulx_log_lx".to_string(), "log10 of the 0.2–12 keV luminosity of the ULX candidate in erg/s (demo table).".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            release: Some(id.into()),
+        });
+    }
     cfg.names.push(NameTable {
-        file: files.names.clone(),
+        file: four.names.clone(),
         format: NameFormat::Csv,
     });
     if content.is_dir() {
         cfg.site.content = Some(content.to_path_buf());
     }
-    Ok((cfg, vec![files.catalogue], Some(tmp)))
+    let releases = cfg.releases(&[])?;
+    Ok(Inputs {
+        config: cfg,
+        files: Vec::new(),
+        releases,
+        _tmp: Some(tmp),
+    })
 }
 
 fn print_warnings(cat: &Catalogue) {
@@ -220,12 +321,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Build {
             config,
             catalogs,
+            releases,
             out,
             only: Some(Part::Query),
         } => {
             let t0 = std::time::Instant::now();
-            let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
-            let report = xcat::site::build_query(&cfg, &files, &out, &bars)?;
+            let i = inputs(config, catalogs, releases, cli.quiet)?;
+            // A query-only build measures one catalogue: the current release of several.
+            let report = match i.releases.first() {
+                Some(r) => xcat::site::build_query(&r.config, &r.files, &out, &bars)?,
+                None => xcat::site::build_query(&i.config, &i.files, &out, &bars)?,
+            };
             if !cli.quiet {
                 eprintln!(
                     "Built the query data and page into {} in {:.1} s: {} files ({:.1} MB), manifest {}.",
@@ -240,12 +346,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Build {
             config,
             catalogs,
+            releases,
             out,
             only: None,
         } => {
             let t0 = std::time::Instant::now();
-            let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
-            let report = xcat::site::build(&cfg, &files, &out, &bars)?;
+            let i = inputs(config, catalogs, releases, cli.quiet)?;
+            let report = xcat::site::build_releases(&i.config, &i.files, &i.releases, &out, &bars)?;
             for w in &report.warnings {
                 eprintln!("warning: {w}");
             }
@@ -271,6 +378,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     report.unchanged,
                     report.deleted,
                 );
+                if let Some(s) = report.match_seconds {
+                    eprintln!("Releases cross-matched in {s:.2} s.");
+                }
                 if let Some(s) = &report.sky {
                     eprintln!(
                         "Sky products: HiPS catalogue in hips/ ({} files, {:.1} MB, orders 1–{}) and catalogue MOC written in {:.2} s; {} MOC files; coverage maps computed in {:.2} s.",
@@ -292,93 +402,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             xcat::serve::serve(&dir, port)?;
         }
-        Command::Check { config, catalogs } => {
-            let (cfg, files, _tmp) = inputs(config, catalogs, cli.quiet)?;
-            let cat = Catalogue::load(&cfg, &files, &bars)?;
-            print_warnings(&cat);
-            let d = &cat.detections;
-            let nulls = d.null_count();
-            println!(
-                "inputs: {}",
-                files
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let kind = match cat.layout {
-                Layout::Detections => "detections",
-                Layout::Stacked => "measurements",
-            };
-            println!("layout: {}", cat.layout.name());
-            match cat.layout {
-                Layout::Detections => println!("detections: {}", d.rows()),
-                Layout::Stacked => {
-                    let flag = d.column(xcat::catalog::stacked::DETECTED);
-                    let count = |want: bool| {
-                        (0..d.rows())
-                            .filter(|&i| flag.and_then(|c| c.bool(i)) == Some(want))
-                            .count()
-                    };
-                    println!("measurements: {} (observation-specific rows)", d.rows());
-                    match cat.detection_marker {
-                        Some(m) => println!(
-                            "  detections: {}, upper limits: {} (a detection has {m} set)",
-                            count(true),
-                            count(false)
-                        ),
-                        None => println!(
-                            "  detections and upper limits: unknown (no PPS_SRCNUM, SRC_NUM or DETID column)"
-                        ),
-                    }
-                    let g = &cat.source_detections;
-                    let per: Vec<usize> = (0..g.len()).map(|k| g.members(k).len()).collect();
-                    let multi = per.iter().filter(|&&n| n > 1).count();
+        Command::Check {
+            config,
+            catalogs,
+            releases,
+        } => {
+            let i = inputs(config, catalogs, releases, cli.quiet)?;
+            if i.releases.is_empty() {
+                check(&i.config, &i.files, &bars)?;
+            } else {
+                for r in &i.releases {
                     println!(
-                        "  per source: {:.2} rows on average (summary row included), {} sources ({:.1}%) in more than one observation, at most {}",
-                        1.0 + d.rows() as f64 / per.len().max(1) as f64,
-                        multi,
-                        100.0 * multi as f64 / per.len().max(1) as f64,
-                        per.iter().max().copied().unwrap_or(0)
+                        "release: {} ({}{}; IAU names {} J…)",
+                        r.id,
+                        r.title,
+                        if r.current { ", current" } else { "" },
+                        r.prefix
                     );
+                    check(&r.config, &r.files, &bars)?;
                 }
             }
-            println!("sources: {}", cat.sources.rows());
-            println!("observations: {}", cat.observations.rows());
-            let positions = xcat::catalog::roles::find(&cat.sources, xcat::catalog::roles::RA).zip(
-                xcat::catalog::roles::find(&cat.sources, xcat::catalog::roles::DEC),
-            );
-            match positions {
-                Some((ra, dec)) => println!("positions: {ra}, {dec}"),
-                None => println!("positions: none (no RA/DEC columns: `xcat build` needs them)"),
-            }
-            println!(
-                "columns: {} ({kind}), {} (sources), {} (observations)",
-                d.schema().len(),
-                cat.sources.schema().len(),
-                cat.observations.schema().len()
-            );
-            if !cat.extra_columns.is_empty() {
-                println!("extra columns: {}", cat.extra_columns.join(", "));
-            }
-            println!(
-                "null cells: {nulls} of {} in {kind}",
-                d.rows() * d.schema().len()
-            );
-            let mut by_col: Vec<(usize, &str)> = d
-                .schema()
-                .fields()
-                .iter()
-                .zip(d.columns())
-                .map(|(f, c)| (c.null_count(), f.name.as_str()))
-                .filter(|(n, _)| *n > 0)
-                .collect();
-            by_col.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-            for (n, name) in by_col.iter().take(10) {
-                println!("  {name}: {n} nulls");
-            }
-            println!("warnings: {}", cat.warnings.len());
-            println!("ok");
         }
         Command::DemoCatalogue {
             out,
@@ -426,6 +469,96 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Describes the catalogue of `files` (`xcat check`).
+fn check(cfg: &Config, files: &[PathBuf], bars: &Bars) -> anyhow::Result<()> {
+    let cat = Catalogue::load(cfg, files, bars)?;
+    print_warnings(&cat);
+    let d = &cat.detections;
+    let nulls = d.null_count();
+    println!(
+        "inputs: {}",
+        files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let kind = match cat.layout {
+        Layout::Detections => "detections",
+        Layout::Stacked => "measurements",
+    };
+    println!("layout: {}", cat.layout.name());
+    match cat.layout {
+        Layout::Detections => println!("detections: {}", d.rows()),
+        Layout::Stacked => {
+            let flag = d.column(xcat::catalog::stacked::DETECTED);
+            let count = |want: bool| {
+                (0..d.rows())
+                    .filter(|&i| flag.and_then(|c| c.bool(i)) == Some(want))
+                    .count()
+            };
+            println!("measurements: {} (observation-specific rows)", d.rows());
+            match cat.detection_marker {
+                Some(m) => println!(
+                    "  detections: {}, upper limits: {} (a detection has {m} set)",
+                    count(true),
+                    count(false)
+                ),
+                None => println!(
+                    "  detections and upper limits: unknown (no PPS_SRCNUM, SRC_NUM or DETID column)"
+                ),
+            }
+            let g = &cat.source_detections;
+            let per: Vec<usize> = (0..g.len()).map(|k| g.members(k).len()).collect();
+            let multi = per.iter().filter(|&&n| n > 1).count();
+            println!(
+                "  per source: {:.2} rows on average (summary row included), {} sources ({:.1}%) in more than one observation, at most {}",
+                1.0 + d.rows() as f64 / per.len().max(1) as f64,
+                multi,
+                100.0 * multi as f64 / per.len().max(1) as f64,
+                per.iter().max().copied().unwrap_or(0)
+            );
+        }
+    }
+    println!("sources: {}", cat.sources.rows());
+    println!("observations: {}", cat.observations.rows());
+    let positions = xcat::catalog::roles::find(&cat.sources, xcat::catalog::roles::RA).zip(
+        xcat::catalog::roles::find(&cat.sources, xcat::catalog::roles::DEC),
+    );
+    match positions {
+        Some((ra, dec)) => println!("positions: {ra}, {dec}"),
+        None => println!("positions: none (no RA/DEC columns: `xcat build` needs them)"),
+    }
+    println!(
+        "columns: {} ({kind}), {} (sources), {} (observations)",
+        d.schema().len(),
+        cat.sources.schema().len(),
+        cat.observations.schema().len()
+    );
+    if !cat.extra_columns.is_empty() {
+        println!("extra columns: {}", cat.extra_columns.join(", "));
+    }
+    println!(
+        "null cells: {nulls} of {} in {kind}",
+        d.rows() * d.schema().len()
+    );
+    let mut by_col: Vec<(usize, &str)> = d
+        .schema()
+        .fields()
+        .iter()
+        .zip(d.columns())
+        .map(|(f, c)| (c.null_count(), f.name.as_str()))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    by_col.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    for (n, name) in by_col.iter().take(10) {
+        println!("  {name}: {n} nulls");
+    }
+    println!("warnings: {}", cat.warnings.len());
+    println!("ok");
     Ok(())
 }
 

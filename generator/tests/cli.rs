@@ -411,29 +411,81 @@ fn bad_config_names_the_key() {
 }
 
 #[test]
-fn with_no_inputs_check_and_build_use_the_demo_catalogue() {
+fn with_no_inputs_check_and_build_use_the_demo_catalogues_of_two_releases() {
     let dir = tempfile::tempdir().unwrap();
-    xcat()
+    let n5 = xcat::demo::stacked_sources_for(xcat::demo::DEFAULT_SOURCES, xcat::demo::DEFAULT_SEED);
+    assert!(
+        n5 > 3000,
+        "the 5XMM demo holds more sources of the same fields: {n5}"
+    );
+    let out = xcat()
         .current_dir(dir.path())
         .arg("check")
         .assert()
         .success()
-        .stderr(predicate::str::contains(
-            "built-in demo catalogue (3000 sources",
-        ))
-        .stdout(predicate::str::contains("sources: 3000\n"))
-        .stdout(predicate::str::contains(
-            "extra columns: sources.IS_ULX, sources.ULX_HOST, sources.ULX_LOG_LX",
-        ))
-        .stdout(predicate::str::contains("warnings: 0"));
+        .stderr(predicate::str::contains(format!(
+            "built-in demo catalogues, 5XMM-DR15 ({n5} sources"
+        )))
+        .stderr(predicate::str::contains("4XMM-DR14 (3000 sources"))
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    // The current release first, each described as `xcat check` describes one catalogue.
+    let five = out
+        .find("release: 5xmm-dr15 (5XMM-DR15, current; IAU names 5XMM J…)")
+        .expect(&out);
+    let four = out
+        .find("release: 4xmm-dr14 (4XMM-DR14; IAU names 4XMM J…)")
+        .expect(&out);
+    assert!(five < four, "{out}");
+    let (a, b) = out.split_at(four);
+    assert!(
+        a.contains(&format!("sources: {n5}\n")) && a.contains("layout: stacked"),
+        "{a}"
+    );
+    assert!(
+        b.contains("sources: 3000\n") && b.contains("layout: detections"),
+        "{b}"
+    );
+    for part in [a, b] {
+        assert!(
+            part.contains("extra columns: sources.IS_ULX, sources.ULX_HOST, sources.ULX_LOG_LX"),
+            "{part}"
+        );
+        assert!(part.contains("warnings: 0"), "{part}");
+    }
     xcat()
         .current_dir(dir.path())
         .args(["build", "--quiet"])
         .assert()
         .success();
-    assert_eq!(source_pages(&dir.path().join("dist/source")), 3000);
-    let home = std::fs::read_to_string(dir.path().join("dist/index.html")).unwrap();
-    assert!(home.contains("<dt>Sources</dt><dd>3000</dd>"), "{home}");
+    let dist = dir.path().join("dist");
+    assert_eq!(source_pages(&dist.join("source")), 3000 + n5 as usize);
+    let releases = std::fs::read_to_string(dist.join("data/releases.txt")).unwrap();
+    assert_eq!(
+        releases,
+        "5xmm-dr15\t5XMM\t1\t5XMM-DR15\n4xmm-dr14\t4XMM\t0\t4XMM-DR14\n"
+    );
+    for id in ["5xmm-dr15", "4xmm-dr14"] {
+        let pointer =
+            std::fs::read_to_string(dist.join(format!("data/{id}/manifest.txt"))).unwrap();
+        assert!(
+            dist.join(format!("data/{id}"))
+                .join(pointer.trim())
+                .is_file(),
+            "{id}"
+        );
+    }
+    assert!(
+        !dist.join("data/manifest.txt").exists(),
+        "no data of a single catalogue"
+    );
+    let home = std::fs::read_to_string(dist.join("index.html")).unwrap();
+    assert!(
+        home.contains(&format!("<dt>Sources</dt><dd>{n5}</dd>")),
+        "{home}"
+    );
 }
 
 /// Number of source pages (folders) in a site's `source/`.

@@ -2,6 +2,7 @@
 //!
 //! ```js
 //! const db = await xcat.open("../");           // the site root, relative or absolute
+//! const legacy = await xcat.open("../", "4xmm-dr14"); // a release of a site with several
 //! const r = await db.query("cone('M31', '1deg') AND sc_det_ml < 100",
 //!                          {sort: "sc_det_ml", desc: true, offset: 0, limit: 50});
 //! // r = {count, columns, rows, bytesFetched, chunksFetched, ms}
@@ -9,10 +10,12 @@
 //! await db.explain("is_ulx AND n_detections > 2");
 //! ```
 //!
-//! Files come from `<base>data/` with `fetch`, are inflated by the browser's
+//! Files come from `<base>data/` (`<base>data/<release>/` on a site with several releases,
+//! listed in `data/releases.txt`) with `fetch`, are inflated by the browser's
 //! `DecompressionStream`, and are checked and decoded by [`xcat_core::chunk`]; decoded files
 //! stay cached for the life of the page. Object names resolve from the site's name table,
-//! then catalogue IAU names (through the IAUNAME index), and only then, when the browser is
+//! then catalogue IAU names (through the IAUNAME index; a designation of another release of
+//! the site resolves to its counterpart in this one), and only then, when the browser is
 //! online, from the CDS Sesame service.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -24,6 +27,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use xcat_core::chunk::{Engine, EngineError, Execution, RunOptions, Step};
 use xcat_core::names::parse_iau_designation;
+use xcat_core::query::Scalar;
 use xcat_core::{Query, QueryError, Value};
 
 #[wasm_bindgen]
@@ -106,21 +110,67 @@ struct Stats {
     files: f64,
 }
 
+/// A release of a site with several (a line of `data/releases.txt`).
+#[derive(Debug, Clone)]
+struct Release {
+    id: String,
+    prefix: String,
+    current: bool,
+    title: String,
+}
+
+/// `data/releases.txt`: `id<TAB>prefix<TAB>current (0/1)<TAB>title` per line.
+fn parse_releases(text: &str) -> Vec<Release> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.splitn(4, '\t');
+            Some(Release {
+                id: f.next()?.trim().to_string(),
+                prefix: f.next()?.trim().to_string(),
+                current: f.next()?.trim() == "1",
+                title: f.next()?.trim().to_string(),
+            })
+        })
+        .filter(|r| !r.id.is_empty())
+        .collect()
+}
+
+/// An object name resolved to a position.
+struct Resolved {
+    name: String,
+    ra: f64,
+    dec: f64,
+    source: String,
+    /// SRCID of the source of this release the name stands for, when it is the designation
+    /// of another release's source that has a counterpart here.
+    counterpart: Option<i64>,
+}
+
 struct Inner {
     base: String,
+    /// Folder of the data under `base`: `data/`, or `data/<release>/`.
+    dir: String,
+    /// This release and the site's others (empty on a site with one catalogue).
+    release: Option<Release>,
+    others: Vec<Release>,
+    /// Other releases opened to resolve their designations, by id.
+    opened: RefCell<HashMap<String, Rc<Inner>>>,
     engine: RefCell<Engine>,
 }
 
 impl Inner {
     fn url(&self, path: &str) -> String {
-        format!("{}data/{path}", self.base)
+        format!("{}{}{path}", self.base, self.dir)
     }
 
     async fn inflate(&self, path: &str, raw: Vec<u8>) -> Result<(Vec<u8>, usize), JsValue> {
         let n = raw.len();
-        let bytes = gunzip(&raw)
-            .await
-            .map_err(|_| err(format!("data/{path} is not valid gzip; rebuild the site")))?;
+        let bytes = gunzip(&raw).await.map_err(|_| {
+            err(format!(
+                "{}{path} is not valid gzip; rebuild the site",
+                self.dir
+            ))
+        })?;
         Ok((bytes, n))
     }
 
@@ -181,49 +231,149 @@ impl Inner {
         Ok(())
     }
 
-    /// (display name, ra, dec, source) of an object name, or `None`.
-    async fn resolve(
-        &self,
-        name: &str,
-        stats: &mut Stats,
-    ) -> Result<Option<(String, f64, f64, &'static str)>, JsValue> {
+    /// An object name's position, or `None`.
+    async fn resolve(&self, name: &str, stats: &mut Stats) -> Result<Option<Resolved>, JsValue> {
+        let found = |ra: f64, dec: f64, source: &str| Resolved {
+            name: name.trim().to_string(),
+            ra,
+            dec,
+            source: source.to_string(),
+            counterpart: None,
+        };
         self.names_loaded(stats).await?;
         if let Some(o) = self.engine.borrow().names().and_then(|t| t.lookup(name)) {
-            return Ok(Some((o.name.clone(), o.ra, o.dec, "name table")));
+            return Ok(Some(Resolved {
+                name: o.name.clone(),
+                ..found(o.ra, o.dec, "name table")
+            }));
         }
-        if parse_iau_designation(name).is_some() {
-            let found = self.drive(stats, |e| e.designation_position(name)).await?;
-            if let Some((ra, dec)) = found {
-                return Ok(Some((name.trim().to_string(), ra, dec, "catalogue")));
+        if let Some(d) = parse_iau_designation(name) {
+            let here = self.drive(stats, |e| e.designation_position(name)).await?;
+            if let Some((ra, dec)) = here {
+                return Ok(Some(found(ra, dec, "catalogue")));
             }
-            if let Some(d) = parse_iau_designation(name) {
-                return Ok(Some((name.trim().to_string(), d.ra, d.dec, "designation")));
+            if let Some(r) = self.other_release_source(name, &d.prefix, stats).await? {
+                return Ok(Some(r));
             }
+            return Ok(Some(found(d.ra, d.dec, "designation")));
         }
         let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
         if online {
             if let Ok(Some((ra, dec))) = sesame(name).await {
-                return Ok(Some((name.trim().to_string(), ra, dec, "CDS Sesame")));
+                return Ok(Some(found(ra, dec, "CDS Sesame")));
             }
         }
         Ok(None)
     }
 
-    async fn parse_resolved(&self, text: &str, stats: &mut Stats) -> Result<Query, JsValue> {
+    /// The designation `name` of a source of another release of the site (by its `prefix`):
+    /// the position of its counterpart in this release (the build's cross-match, column
+    /// `SRCID_<THIS RELEASE>` of the other's sources), else its own position.
+    async fn other_release_source(
+        &self,
+        name: &str,
+        prefix: &str,
+        stats: &mut Stats,
+    ) -> Result<Option<Resolved>, JsValue> {
+        let Some(me) = &self.release else {
+            return Ok(None);
+        };
+        let link = format!("SRCID_{}", me.id.to_ascii_uppercase().replace('-', "_"));
+        let here = [
+            self.engine.borrow().manifest().ra_column.clone(),
+            self.engine.borrow().manifest().dec_column.clone(),
+        ];
+        for other in self
+            .others
+            .iter()
+            .filter(|o| o.prefix.eq_ignore_ascii_case(prefix))
+        {
+            let db = self.open_other(other).await?;
+            let cols = {
+                let m = db.engine.borrow();
+                let m = m.manifest();
+                vec![m.ra_column.clone(), m.dec_column.clone(), link.clone()]
+            };
+            let key = Scalar::Str(name.trim().to_string());
+            let row = db
+                .drive(stats, |e| e.lookup("IAUNAME", &key, &cols))
+                .await?;
+            let row = match row {
+                Some(r) => Some(r),
+                // A release built without the counterpart column: its position only.
+                None => {
+                    db.drive(stats, |e| e.lookup("IAUNAME", &key, &cols[..2]))
+                        .await?
+                }
+            };
+            let Some(row) = row else { continue };
+            let (Some(ra), Some(dec)) = (row.column_at(0).f64(0), row.column_at(1).f64(0)) else {
+                continue;
+            };
+            let counterpart = (row.schema().len() > 2)
+                .then(|| row.column_at(2).i64(0))
+                .flatten();
+            if let Some(id) = counterpart {
+                let pos = self
+                    .drive(stats, |e| e.lookup("SRCID", &Scalar::Int(id), &here))
+                    .await?;
+                if let Some(t) = pos
+                    && let (Some(ra), Some(dec)) = (t.column_at(0).f64(0), t.column_at(1).f64(0))
+                {
+                    return Ok(Some(Resolved {
+                        name: name.trim().to_string(),
+                        ra,
+                        dec,
+                        source: format!("{} source; its counterpart in {}", other.title, me.title),
+                        counterpart: Some(id),
+                    }));
+                }
+            }
+            return Ok(Some(Resolved {
+                name: name.trim().to_string(),
+                ra,
+                dec,
+                source: format!(
+                    "{} source without a counterpart in {}",
+                    other.title, me.title
+                ),
+                counterpart: None,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Another release of the site, opened once.
+    async fn open_other(&self, r: &Release) -> Result<Rc<Inner>, JsValue> {
+        if let Some(db) = self.opened.borrow().get(&r.id) {
+            return Ok(db.clone());
+        }
+        let db = Rc::new(open_dir(&self.base, &format!("data/{}/", r.id), None, Vec::new()).await?);
+        self.opened.borrow_mut().insert(r.id.clone(), db.clone());
+        Ok(db)
+    }
+
+    async fn parse_resolved(
+        &self,
+        text: &str,
+        stats: &mut Stats,
+    ) -> Result<(Query, Vec<Resolved>), JsValue> {
         let mut q = self
             .engine
             .borrow()
             .parse(text)
             .map_err(|e| query_error(&e))?;
         let mut found: HashMap<String, (f64, f64)> = HashMap::new();
+        let mut resolved = Vec::new();
         for n in q.names_to_resolve() {
-            if let Some((_, ra, dec, _)) = self.resolve(&n.name, stats).await? {
-                found.insert(n.name.clone(), (ra, dec));
+            if let Some(r) = self.resolve(&n.name, stats).await? {
+                found.insert(n.name.clone(), (r.ra, r.dec));
+                resolved.push(r);
             }
         }
         let lookup = |name: &str| found.get(name).copied();
         q.resolve(&lookup).map_err(|e| query_error(&e))?;
-        Ok(q)
+        Ok((q, resolved))
     }
 }
 
@@ -299,29 +449,99 @@ pub struct Db {
 }
 
 /// Opens the site whose root is `baseUrl` (with or without a trailing slash): reads
-/// `data/manifest.txt` and the manifest it names.
+/// `data/manifest.txt` and the manifest it names. On a site with several releases, opens
+/// `release` (an id of `data/releases.txt`; default the current release).
 #[wasm_bindgen]
-pub async fn open(base_url: String) -> Result<Db, JsValue> {
+pub async fn open(base_url: String, release: Option<String>) -> Result<Db, JsValue> {
     let mut base = base_url;
     if !base.is_empty() && !base.ends_with('/') {
         base.push('/');
     }
-    let pointer = fetch(&format!("{base}data/manifest.txt")).await?;
+    let single = match &release {
+        None => Some(open_dir(&base, "data/", None, Vec::new()).await),
+        Some(_) => None,
+    };
+    let first_error = match single {
+        Some(Ok(inner)) => {
+            return Ok(Db {
+                inner: Rc::new(inner),
+            });
+        }
+        Some(Err(e)) => Some(e),
+        None => None,
+    };
+    let list = match fetch(&format!("{base}data/releases.txt")).await {
+        Ok(bytes) => parse_releases(&String::from_utf8_lossy(&bytes)),
+        // A site with one catalogue: its own error says what is wrong.
+        Err(e) => return Err(first_error.unwrap_or(e)),
+    };
+    let chosen = match &release {
+        Some(id) => list.iter().find(|r| &r.id == id),
+        None => list.iter().find(|r| r.current).or(list.first()),
+    };
+    let Some(me) = chosen.cloned() else {
+        return Err(err(format!(
+            "this site has no release {:?}; it has {}",
+            release.unwrap_or_default(),
+            list.iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let others = list.into_iter().filter(|r| r.id != me.id).collect();
+    let dir = format!("data/{}/", me.id);
+    Ok(Db {
+        inner: Rc::new(open_dir(&base, &dir, Some(me), others).await?),
+    })
+}
+
+/// The query engine of the data in `base` + `dir`.
+async fn open_dir(
+    base: &str,
+    dir: &str,
+    release: Option<Release>,
+    others: Vec<Release>,
+) -> Result<Inner, JsValue> {
+    let pointer = fetch(&format!("{base}{dir}manifest.txt")).await?;
     let name = String::from_utf8_lossy(&pointer).trim().to_string();
     if !name.starts_with("manifest.") || name.contains('/') {
         return Err(err(format!(
-            "{base}data/manifest.txt does not name a manifest; rebuild the site"
+            "{base}{dir}manifest.txt does not name a manifest; rebuild the site"
         )));
     }
-    let raw = fetch(&format!("{base}data/{name}")).await?;
+    let raw = fetch(&format!("{base}{dir}{name}")).await?;
     let bytes = gunzip(&raw).await?;
     let engine = Engine::open(&name, &bytes).map_err(err)?;
-    Ok(Db {
-        inner: Rc::new(Inner {
-            base,
-            engine: RefCell::new(engine),
-        }),
+    Ok(Inner {
+        base: base.to_string(),
+        dir: dir.to_string(),
+        release,
+        others,
+        opened: RefCell::new(HashMap::new()),
+        engine: RefCell::new(engine),
     })
+}
+
+fn resolved_js(r: &Resolved) -> JsValue {
+    let o = Object::new();
+    set(&o, "name", r.name.as_str());
+    set(&o, "ra", r.ra);
+    set(&o, "dec", r.dec);
+    set(&o, "source", r.source.as_str());
+    if let Some(id) = r.counterpart {
+        set(&o, "counterpart", value_js(&Value::Int(id)));
+    }
+    o.into()
+}
+
+fn release_js(r: &Release) -> JsValue {
+    let o = Object::new();
+    set(&o, "id", r.id.as_str());
+    set(&o, "prefix", r.prefix.as_str());
+    set(&o, "current", r.current);
+    set(&o, "title", r.title.as_str());
+    o.into()
 }
 
 #[wasm_bindgen]
@@ -334,7 +554,7 @@ impl Db {
         future_to_promise(async move {
             let t0 = now();
             let mut stats = Stats::default();
-            let q = inner.parse_resolved(&text, &mut stats).await?;
+            let (q, resolved) = inner.parse_resolved(&text, &mut stats).await?;
             let opts = run_options(&options);
             let mut exec = Execution::new(&inner.engine.borrow(), q, opts).map_err(engine_error)?;
             let r = inner.drive(&mut stats, |e| exec.step(e)).await?;
@@ -357,6 +577,11 @@ impl Db {
             set(&out, "bytesFetched", stats.bytes);
             set(&out, "chunksFetched", stats.files);
             set(&out, "ms", now() - t0);
+            set(
+                &out,
+                "resolved",
+                resolved.iter().map(resolved_js).collect::<Array>(),
+            );
             Ok(out.into())
         })
     }
@@ -369,7 +594,7 @@ impl Db {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let mut stats = Stats::default();
-            let q = inner.parse_resolved(&text, &mut stats).await?;
+            let (q, _) = inner.parse_resolved(&text, &mut stats).await?;
             let mut opts = run_options(&options);
             if get_opt(&options, "limit").is_none() {
                 opts.limit = usize::MAX;
@@ -382,21 +607,16 @@ impl Db {
         })
     }
 
-    /// Resolves an object name: `{name, ra, dec, source}` (source: "name table",
-    /// "catalogue", "designation" or "CDS Sesame"); rejects for an unknown name.
+    /// Resolves an object name: `{name, ra, dec, source, counterpart?}` (source: "name
+    /// table", "catalogue", "designation", "CDS Sesame", or which release's source a
+    /// designation of another release is, with `counterpart` the SRCID of its counterpart in
+    /// this one); rejects for an unknown name.
     pub fn resolve(&self, name: String) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let mut stats = Stats::default();
             match inner.resolve(&name, &mut stats).await? {
-                Some((n, ra, dec, source)) => {
-                    let o = Object::new();
-                    set(&o, "name", n);
-                    set(&o, "ra", ra);
-                    set(&o, "dec", dec);
-                    set(&o, "source", source);
-                    Ok(o.into())
-                }
+                Some(r) => Ok(resolved_js(&r)),
                 None => Err(err(format!(
                     "unknown object '{}': not in this site's name table nor a catalogue name{}",
                     name.trim(),
@@ -415,7 +635,7 @@ impl Db {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let mut stats = Stats::default();
-            let q = inner.parse_resolved(&text, &mut stats).await?;
+            let (q, _) = inner.parse_resolved(&text, &mut stats).await?;
             let x = inner.drive(&mut stats, |e| e.explain(&q)).await?;
             let o = Object::new();
             set(&o, "candidateRows", x.candidate_rows as f64);
@@ -482,6 +702,40 @@ impl Db {
     /// Number of sources.
     pub fn rows(&self) -> f64 {
         f64::from(self.inner.engine.borrow().manifest().rows)
+    }
+
+    /// Names of the right ascension and declination columns (`SC_RA`, `SC_DEC` of 4XMM;
+    /// `RA`, `DEC` of a stacked catalogue).
+    #[wasm_bindgen(js_name = positionColumns)]
+    pub fn position_columns(&self) -> Array {
+        let e = self.inner.engine.borrow();
+        let m = e.manifest();
+        Array::of2(
+            &JsValue::from_str(&m.ra_column),
+            &JsValue::from_str(&m.dec_column),
+        )
+    }
+
+    /// The release this engine queries, `{id, prefix, current, title}`, or `null` on a site
+    /// with one catalogue.
+    pub fn release(&self) -> JsValue {
+        self.inner
+            .release
+            .as_ref()
+            .map_or(JsValue::NULL, release_js)
+    }
+
+    /// Every release of the site (this one included), the current first; empty on a site
+    /// with one catalogue.
+    pub fn releases(&self) -> Array {
+        let mut all: Vec<&Release> = self
+            .inner
+            .release
+            .iter()
+            .chain(&self.inner.others)
+            .collect();
+        all.sort_by_key(|r| !r.current);
+        all.into_iter().map(release_js).collect()
     }
 }
 

@@ -24,7 +24,7 @@ fn num(o: &JsValue, k: &str) -> f64 {
 }
 
 async fn site() -> Db {
-    match open(SITE.into()).await {
+    match open(SITE.into(), Some("4xmm-dr14".into())).await {
         Ok(db) => db,
         Err(e) => panic!(
             "cannot open the demo site's data at {SITE} ({:?}); run scripts/wasm-test.sh, which builds it into wasm-query/test-site/",
@@ -114,7 +114,7 @@ fn values_and_options_cross_to_js() {
 
 #[wasm_bindgen_test]
 async fn open_reports_an_unreachable_site() {
-    let e = open("/no-such-site/".into())
+    let e = open("/no-such-site/".into(), None)
         .await
         .err()
         .expect("a missing site must not open");
@@ -234,4 +234,79 @@ async fn errors_carry_their_position() {
         .expect("M31 is in the name table");
     assert_eq!(get(&r, "source").as_string().as_deref(), Some("name table"));
     assert!((num(&r, "ra") - M31.0).abs() < 1e-3 && (num(&r, "dec") - M31.1).abs() < 1e-3);
+}
+
+#[wasm_bindgen_test]
+async fn a_site_with_releases_opens_the_current_one_by_default() {
+    let db = match open(SITE.into(), None).await {
+        Ok(db) => db,
+        Err(e) => panic!("{:?}", js_sys::Error::from(e).message()),
+    };
+    let me = db.release();
+    assert_eq!(get(&me, "id").as_string().as_deref(), Some("5xmm-dr15"));
+    assert_eq!(get(&me, "current").as_bool(), Some(true));
+    let ids: Vec<String> = db
+        .releases()
+        .iter()
+        .filter_map(|r| get(&r, "id").as_string())
+        .collect();
+    assert_eq!(ids, vec!["5xmm-dr15", "4xmm-dr14"]);
+    // A stacked catalogue's positions are RA and DEC.
+    let cols: Vec<String> = db
+        .position_columns()
+        .iter()
+        .filter_map(|c| c.as_string())
+        .collect();
+    assert_eq!(cols, vec!["RA", "DEC"]);
+    let e = open(SITE.into(), Some("9xmm-dr1".into()))
+        .await
+        .err()
+        .expect("no such release");
+    let m = String::from(js_sys::Error::from(e).message());
+    assert!(
+        m.contains("no release \"9xmm-dr1\"") && m.contains("4xmm-dr14"),
+        "{m}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_designation_of_the_legacy_release_resolves_to_its_counterpart() {
+    let legacy = site().await;
+    let r = run(
+        &legacy,
+        "srcid_5xmm_dr15 IS NOT NULL",
+        &options(&[
+            (
+                "columns",
+                Array::of2(&"IAUNAME".into(), &"SRCID_5XMM_DR15".into()).into(),
+            ),
+            ("limit", 1.into()),
+        ]),
+    )
+    .await
+    .expect("the legacy release has counterpart columns");
+    let name = column(&r, "IAUNAME")[0].as_string().expect("a name");
+    let counterpart = column(&r, "SRCID_5XMM_DR15")[0].clone();
+    let current = open(SITE.into(), Some("5xmm-dr15".into()))
+        .await
+        .unwrap_or_else(|_| panic!("the current release opens"));
+    let found = JsFuture::from(current.resolve(name.clone()))
+        .await
+        .expect("a 4XMM name resolves on the 5XMM release");
+    assert_eq!(get(&found, "counterpart"), counterpart, "{name}");
+    assert_eq!(
+        get(&found, "source").as_string().as_deref(),
+        Some("4XMM-DR14 source; its counterpart in 5XMM-DR15")
+    );
+    // The cone of the bare name holds the counterpart, at the centre.
+    let r = run(
+        &current,
+        &name,
+        &options(&[("columns", Array::of1(&"SRCID".into()).into())]),
+    )
+    .await
+    .expect("the bare name runs");
+    assert!(column(&r, "SRCID").contains(&counterpart));
+    let resolved = Array::from(&get(&r, "resolved"));
+    assert_eq!(get(&resolved.get(0), "counterpart"), counterpart);
 }

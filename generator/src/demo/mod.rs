@@ -139,6 +139,27 @@ pub fn plan(opts: &DemoOptions) -> Vec<FieldPlan> {
     plans
 }
 
+/// The number of 5XMM-layout sources (`--layout 5xmm --sources N`) that covers the same
+/// fields as the 4XMM-layout demo of `sources` and `seed`: the stacked release finds more,
+/// fainter sources in each field, so a two-release site of one sky needs more of them.
+pub fn stacked_sources_for(sources: u32, seed: u64) -> u32 {
+    let four = plan(&DemoOptions {
+        sources,
+        seed,
+        ..DemoOptions::default()
+    });
+    let five = plan(&DemoOptions {
+        sources: sources.saturating_mul(8),
+        seed,
+        layout: DemoLayout::FiveXmm,
+        ..DemoOptions::default()
+    });
+    five.iter()
+        .zip(&four)
+        .map(|(f, g)| g.sources + f.faint_sources)
+        .sum()
+}
+
 fn sibling(out: &Path, suffix: &str) -> PathBuf {
     let stem = out
         .file_name()

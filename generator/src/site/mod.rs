@@ -19,6 +19,7 @@ pub mod format;
 pub mod neighbours;
 pub mod output;
 pub mod pages;
+pub mod releases;
 pub mod render;
 pub mod sky;
 pub mod stats;
@@ -26,7 +27,7 @@ pub mod svg;
 pub mod theme;
 
 use crate::catalog::{Catalogue, Progress};
-use crate::config::Config;
+use crate::config::{Config, Release};
 use crate::error::{Error, Result};
 use content::Page;
 use output::Output;
@@ -51,7 +52,7 @@ const CATALOGUE_DIRS: [&str; 5] = [
 ];
 
 /// What a build did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuildReport {
     /// HTML pages rendered in this build.
     pub pages: usize,
@@ -71,6 +72,9 @@ pub struct BuildReport {
     pub warnings: Vec<String>,
     /// The coverage maps and HiPS catalogue, when the catalogue pages were built.
     pub sky: Option<sky::SkyReport>,
+    /// Seconds the cross-release match took, on a site with several releases whose pages
+    /// were built.
+    pub match_seconds: Option<f64>,
 }
 
 /// What the content pages need from the catalogue, kept between builds.
@@ -85,6 +89,26 @@ struct State {
     /// What each input file looked like when it was last hashed.
     #[serde(default)]
     inputs: Vec<Stamp>,
+    /// The releases of a site that serves several, the current one first.
+    #[serde(default)]
+    releases: Vec<ReleaseState>,
+}
+
+/// A release of the site as its pages present it (`site.releases` in templates).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReleaseState {
+    /// Identifier (`5xmm-dr15`).
+    pub id: String,
+    /// Title (`5XMM-DR15`).
+    pub title: String,
+    /// Whether it is the current release.
+    pub current: bool,
+    /// Prefix of its IAU names.
+    pub prefix: String,
+    /// Its manifest (`data/<id>/manifest.<hash>.bin`).
+    pub manifest: String,
+    /// Its counts.
+    pub stats: Stats,
 }
 
 /// An input file's size, modification time and inode with the digest of its bytes: when the
@@ -153,6 +177,7 @@ fn hash_file(h: &mut xxhash_rust::xxh3::Xxh3, path: &Path) -> Result<()> {
 fn fingerprint(
     config: &Config,
     files: &[PathBuf],
+    releases: &[Release],
     theme: &Theme,
     known: &[Stamp],
 ) -> Result<(String, Vec<Stamp>)> {
@@ -187,6 +212,19 @@ fn fingerprint(
     );
     h.update(settings.as_bytes());
     let mut inputs: Vec<PathBuf> = files.to_vec();
+    for r in releases {
+        let c = &r.config.catalog;
+        h.update(
+            format!(
+                "\0release\0{}|{}|{}|{}|{}|{:?}|{:?}",
+                r.id, r.title, r.current, r.prefix, r.systematic_arcsec, c.hdu, c.layout
+            )
+            .as_bytes(),
+        );
+        inputs.extend(r.files.iter().cloned());
+        inputs.extend(c.sources.iter().map(|p| r.config.resolve(p)));
+        inputs.extend(c.observations.iter().map(|p| r.config.resolve(p)));
+    }
     inputs.extend(config.catalog.sources.iter().map(|p| config.resolve(p)));
     inputs.extend(
         config
@@ -212,13 +250,27 @@ fn read_state(out: &Path) -> Option<State> {
     (s.format == STATE_FORMAT).then_some(s)
 }
 
-/// Builds the site into `out` from the catalogue `files` and the inputs of `config`.
+/// Builds the site into `out` from the catalogue `files` and the inputs of `config` (its
+/// `[[release]]` entries, when it has any, instead of `files`).
 pub fn build(
     config: &Config,
     files: &[PathBuf],
     out: &Path,
     progress: &(dyn Progress + Sync),
 ) -> Result<BuildReport> {
+    build_releases(config, files, &config.releases(&[])?, out, progress)
+}
+
+/// Builds the site into `out`: from the catalogue `files` when `releases` is empty, else from
+/// the releases (see [`Config::releases`]), each with its own data under `data/<id>/`.
+pub fn build_releases(
+    config: &Config,
+    files: &[PathBuf],
+    releases: &[Release],
+    out: &Path,
+    progress: &(dyn Progress + Sync),
+) -> Result<BuildReport> {
+    let files: &[PathBuf] = if releases.is_empty() { files } else { &[] };
     let out = absolute(out)?;
     let theme_dir = config.site.theme.as_ref().map(|p| config.resolve(p));
     let theme = Theme::load(theme_dir.as_deref())?;
@@ -227,19 +279,19 @@ pub fn build(
     let known = before.as_ref().map_or(&[][..], |s| &s.inputs[..]);
     // Without a previous build's state the catalogue is read whatever its digest: both at
     // once, the digest of a DR14-size file takes seconds.
-    let (fingerprinted, mut preloaded) = if before.is_none() {
+    let (fingerprinted, mut preloaded) = if before.is_none() && releases.is_empty() {
         let (f, c) = rayon::join(
-            || fingerprint(config, files, &theme, known),
+            || fingerprint(config, files, releases, &theme, known),
             || Catalogue::load_with(config, files, progress, Some(&page_measurement_column)),
         );
         (f, Some(c))
     } else {
-        (fingerprint(config, files, &theme, known), None)
+        (fingerprint(config, files, releases, &theme, known), None)
     };
     let (digest, stamps) = fingerprinted?;
     let previous = before.filter(|s| s.catalogue == digest && out.is_dir());
     let mut output = Output::new(&out)?;
-    let site = json!({
+    let mut site = json!({
         "title": config.title,
         "base_url": config.base_url,
         "fit_server_url": config.site.fit_server_url,
@@ -258,6 +310,24 @@ pub fn build(
                 }
                 report.catalogue_skipped = true;
                 State {
+                    inputs: stamps,
+                    ..state
+                }
+            }
+            None if !releases.is_empty() => {
+                let (state, sky) = release_pages(
+                    config,
+                    releases,
+                    &theme,
+                    &tera,
+                    &mut site,
+                    &output,
+                    progress,
+                    &mut report,
+                )?;
+                report.sky = Some(sky);
+                State {
+                    catalogue: digest,
                     inputs: stamps,
                     ..state
                 }
@@ -289,6 +359,7 @@ pub fn build(
                 let (catalogue_files, manifest, pages) = catalogue_pages(
                     config,
                     &cat,
+                    &Part::Single,
                     &theme,
                     &tera,
                     &site,
@@ -308,9 +379,13 @@ pub fn build(
                     catalogue_files,
                     manifest,
                     inputs: stamps,
+                    releases: Vec::new(),
                 }
             }
         };
+        if !state.releases.is_empty() {
+            site["releases"] = json!(state.releases);
+        }
         progress.start("rendering docs, news and the other pages", None);
         report.pages += content_pages(config, &tera, &theme, &site, &state, &output)?;
         progress.finish();
@@ -491,12 +566,159 @@ fn render_parallel(
     Ok(n)
 }
 
+/// Which catalogue [`catalogue_pages`] renders: the site's only one, or release `index` of
+/// several.
+enum Part<'a> {
+    Single,
+    Release {
+        releases: &'a releases::Releases,
+        index: usize,
+    },
+}
+
+impl Part<'_> {
+    /// Folder of its query-engine data in the output.
+    fn data_dir(&self) -> String {
+        match self {
+            Part::Single => "data".into(),
+            Part::Release { releases, index } => {
+                format!("data/{}", releases.summaries[*index].id)
+            }
+        }
+    }
+
+    /// Whether it writes the catalogue's coverage map and HiPS catalogue (the current
+    /// release's, on a site with several).
+    fn sky(&self) -> bool {
+        match self {
+            Part::Single => true,
+            Part::Release { releases, index } => releases.summaries[*index].current,
+        }
+    }
+}
+
+/// The pages of every release, one release in memory at a time: a first pass reads each
+/// for its summary ([`releases::Summary`]), which links them; the second renders each with
+/// those links. Returns the build state (without digest and input stamps) and the sky report.
+#[allow(clippy::too_many_arguments)] // the build's shared state, passed explicitly
+fn release_pages(
+    config: &Config,
+    list: &[Release],
+    theme: &Theme,
+    tera: &tera::Tera,
+    site: &mut Json,
+    output: &Output,
+    progress: &(dyn Progress + Sync),
+    report: &mut BuildReport,
+) -> Result<(State, sky::SkyReport)> {
+    let load = |r: &Release| -> Result<Catalogue> {
+        let cat = Catalogue::load_with(
+            &r.config,
+            &r.files,
+            progress,
+            Some(&page_measurement_column),
+        )?;
+        cat.check_buildable(&r.files[0])?;
+        Ok(cat)
+    };
+    let mut summaries = Vec::new();
+    for r in list {
+        let cat = load(r)?;
+        summaries.push(releases::Summary::of(r, &cat));
+    }
+    progress.start("matching the releases' sources", None);
+    let links = releases::Releases::new(summaries, &config.file.clone().unwrap_or_default())?;
+    progress.finish();
+    site["releases"] = json!(
+        list.iter()
+            .map(
+                |r| json!({"id": r.id, "title": r.title, "current": r.current, "prefix": r.prefix})
+            )
+            .collect::<Vec<_>>()
+    );
+    let mut sky_report = sky::SkyReport::default();
+    let mut state = State {
+        format: STATE_FORMAT,
+        catalogue: String::new(),
+        stats: Stats::default(),
+        schema: Vec::new(),
+        catalogue_files: Vec::new(),
+        manifest: String::new(),
+        inputs: Vec::new(),
+        releases: Vec::new(),
+    };
+    for (index, r) in list.iter().enumerate() {
+        let mut cat = load(r)?;
+        report
+            .warnings
+            .extend(cat.warnings.iter().map(|w| format!("{}: {w}", r.id)));
+        links.add_columns(index, &mut cat)?;
+        let schema = stats::schema(&cat);
+        keep_page_columns(&mut cat);
+        let t0 = std::time::Instant::now();
+        progress.start("computing the coverage maps", None);
+        let coverage = sky::Coverage::new(&cat);
+        progress.finish();
+        sky_report.moc_ms += t0.elapsed().as_millis() as u64;
+        let part = Part::Release {
+            releases: &links,
+            index,
+        };
+        let (files, manifest, pages) = catalogue_pages(
+            &r.config,
+            &cat,
+            &part,
+            theme,
+            tera,
+            site,
+            output,
+            &coverage,
+            &mut sky_report,
+            progress,
+        )?;
+        report.pages += pages;
+        let st = stats::stats(&cat, &coverage.catalogue);
+        if r.current {
+            state.stats = st.clone();
+            state.manifest = manifest.clone();
+        }
+        state.catalogue_files.extend(files);
+        state.schema.extend(schema.into_iter().map(|mut t| {
+            t.name = format!("{} {}", r.title, t.name);
+            t
+        }));
+        state.releases.push(ReleaseState {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            current: r.current,
+            prefix: r.prefix.clone(),
+            manifest,
+            stats: st,
+        });
+    }
+    // The releases for the query engine: `id<TAB>prefix<TAB>current<TAB>title` per line.
+    let mut index = String::new();
+    for r in &state.releases {
+        index.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            r.id,
+            r.prefix,
+            u8::from(r.current),
+            r.title.replace(['\t', '\n'], " ")
+        ));
+    }
+    output.write("data/releases.txt", index.as_bytes())?;
+    report.match_seconds = Some(links.match_seconds);
+    Ok((state, sky_report))
+}
+
 /// The pages and files made from the catalogue alone; returns (sitemap files, manifest path,
 /// pages rendered).
 #[allow(clippy::too_many_arguments)] // the build's shared state, passed explicitly
 fn catalogue_pages(
     config: &Config,
     cat: &Catalogue,
+    part: &Part,
     theme: &Theme,
     tera: &tera::Tera,
     site: &Json,
@@ -506,7 +728,16 @@ fn catalogue_pages(
     progress: &(dyn Progress + Sync),
 ) -> Result<(Vec<String>, String, usize)> {
     let fit = !config.site.fit_server_url.trim().is_empty();
-    let catalog = pages::Catalog::new(cat, site.clone(), config.site.neighbour_radius_arcmin, fit);
+    let mut catalog =
+        pages::Catalog::new(cat, site.clone(), config.site.neighbour_radius_arcmin, fit);
+    if let Part::Release { releases, index } = part {
+        catalog = catalog.with_releases(releases, *index);
+    }
+    // On a site with several releases, an observation's page is rendered by the first
+    // release (the current one first) that has it, and lists the others' sources too.
+    let observations: Vec<usize> = (0..cat.observations.rows())
+        .filter(|&i| catalog.renders_observation(i))
+        .collect();
     let cfg = render::minify_cfg();
     // The templates are minified already (render::templates) and what the pages add is
     // compact, so pages are written as rendered; a template of a user theme that could not be
@@ -543,10 +774,11 @@ fn catalogue_pages(
             )?;
             Ok(pages
                 + render_parallel(
-                    cat.observations.rows(),
+                    observations.len(),
                     "rendering observation pages",
                     progress,
-                    &|i| {
+                    &|k| {
+                        let i = observations[k];
                         let path = catalog.observation_path(i);
                         let mut ctx = catalog.observation(i);
                         let m = &coverage.observations[i];
@@ -564,37 +796,50 @@ fn catalogue_pages(
                 )?)
         },
         || -> Result<data::DataReport> {
-            let data = data::write(config, cat, &scratch)?;
+            let mut data = data::write(config, cat, &scratch)?;
+            let dir = part.data_dir();
             for e in walkdir::WalkDir::new(&scratch).sort_by_file_name() {
                 let e = e.map_err(|e| Error::io(&scratch, e.into()))?;
                 if e.file_type().is_file() {
                     let rel = e
                         .path()
-                        .strip_prefix(&scratch)
-                        .expect("under scratch")
+                        .strip_prefix(scratch.join("data"))
+                        .expect("under scratch/data")
                         .to_string_lossy()
                         .replace('\\', "/");
-                    output.adopt(&rel, e.path())?;
+                    output.adopt(&format!("{dir}/{rel}"), e.path())?;
                 }
             }
-            sky::write_catalogue_products(output, cat, &config.title, coverage, sky_report)?;
+            if let Some(name) = data.manifest.strip_prefix("data/") {
+                data.manifest = format!("{dir}/{name}");
+            }
+            if part.sky() {
+                sky::write_catalogue_products(output, cat, &config.title, coverage, sky_report)?;
+            }
             Ok(data)
         },
     );
     let _ = std::fs::remove_dir_all(&scratch);
     let (pages, data) = (pages?, data?);
+    let catalog = &catalog;
     let mut sitemap_files = Vec::new();
     if !config.base_url.is_empty() {
         let mut paths: Vec<String> = (0..cat.sources.rows())
             .map(|i| format!("source/{}/", catalog.srcid(i)))
             .collect();
-        paths.extend((0..cat.observations.rows()).map(|i| {
+        paths.extend(observations.iter().map(|&i| {
             catalog
                 .observation_path(i)
                 .trim_end_matches("index.html")
                 .to_string()
         }));
-        for (name, bytes) in feeds::sitemaps(&config.base_url, "sitemap-catalogue", &paths) {
+        let prefix = match part {
+            Part::Single => "sitemap-catalogue".to_string(),
+            Part::Release { releases, index } => {
+                format!("sitemap-{}", releases.summaries[*index].id)
+            }
+        };
+        for (name, bytes) in feeds::sitemaps(&config.base_url, &prefix, &paths) {
             output.write(&name, &bytes)?;
             sitemap_files.push(name);
         }
@@ -608,9 +853,12 @@ fn column_reference(schema: &[TableDoc]) -> Page {
     let mut h = String::from(
         "<p>Every column of the three tables, as the query language and the downloads name them. Column names are case-insensitive in queries. Types: <code>bool</code>, integers (<code>i16</code>, <code>i32</code>, <code>i64</code>, <code>u8</code>), floats (<code>f32</code>, <code>f64</code>) and <code>str</code>; an empty cell is null.</p>\n<ul>",
     );
+    // Anchors: the table's name in lower case, `-` for spaces (`5xmm-dr15-sources`).
+    let anchor = |name: &str| e(&name.to_ascii_lowercase().replace(' ', "-"));
     for t in schema {
         h.push_str(&format!(
-            "<li><a href=\"#{0}\">{0}</a> — {1} columns, {2} rows</li>",
+            "<li><a href=\"#{}\">{}</a> — {} columns, {} rows</li>",
+            anchor(&t.name),
             e(&t.name),
             t.columns.len(),
             t.rows
@@ -619,13 +867,14 @@ fn column_reference(schema: &[TableDoc]) -> Page {
     h.push_str("</ul>\n");
     for t in schema {
         h.push_str(&format!(
-            "<h2 id=\"{0}\">{0}<a class=\"anchor\" href=\"#{0}\" aria-label=\"Link to this section\">#</a></h2>\n<div class=\"scroll\"><table class=\"data\"><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Type</th><th scope=\"col\">Unit</th><th scope=\"col\">UCD</th><th scope=\"col\">Description</th></tr></thead><tbody>\n",
+            "<h2 id=\"{0}\">{1}<a class=\"anchor\" href=\"#{0}\" aria-label=\"Link to this section\">#</a></h2>\n<div class=\"scroll\"><table class=\"data\"><thead><tr><th scope=\"col\">Column</th><th scope=\"col\">Type</th><th scope=\"col\">Unit</th><th scope=\"col\">UCD</th><th scope=\"col\">Description</th></tr></thead><tbody>\n",
+            anchor(&t.name),
             e(&t.name)
         ));
         for c in &t.columns {
             h.push_str(&format!(
                 "<tr id=\"{}-{}\"><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                e(&t.name),
+                anchor(&t.name),
                 e(&c.name.to_ascii_lowercase()),
                 e(&c.name),
                 e(&c.dtype),
@@ -649,9 +898,49 @@ fn column_reference(schema: &[TableDoc]) -> Page {
     }
 }
 
+/// The generated page on the site's releases and how their sources are linked, a docs page.
+fn releases_page(releases: &[ReleaseState]) -> Page {
+    use format::xml_escape as e;
+    let mut h = String::from(
+        "<p>This site serves several releases of the catalogue. Each has its own sources, columns and query data; the query page and the diagrams work on one release at a time (the menu beside the search box; <code>?release=ID</code> in their addresses), the current release by default.</p>\n<div class=\"scroll\"><table class=\"data\"><thead><tr><th scope=\"col\">Release</th><th scope=\"col\">Identifier</th><th scope=\"col\">IAU names</th><th scope=\"col\">Sources</th><th scope=\"col\">Measurements</th><th scope=\"col\">Observations</th></tr></thead><tbody>\n",
+    );
+    for r in releases {
+        h.push_str(&format!(
+            "<tr><td><a href=\"../../query/?release={}\">{}</a>{}</td><td><code>{}</code></td><td>{} J…</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            e(&r.id),
+            e(&r.title),
+            if r.current { " (current)" } else { " (legacy)" },
+            e(&r.id),
+            e(&r.prefix),
+            r.stats.sources,
+            r.stats.detections,
+            r.stats.observations
+        ));
+    }
+    h.push_str("</tbody></table></div>\n");
+    h.push_str("<h2 id=\"links\">Links across releases</h2>\n<p>Every source has its page at <code>source/&lt;SRCID&gt;/</code> whatever its release: the SRCIDs of different releases never coincide (a build that finds two equal ones stops with an error), so a link to a source page stays valid when a new release is added. Observation pages list the sources of every release measured in the observation.</p>\n");
+    h.push_str("<h2 id=\"counterparts\">Counterparts</h2>\n<p>When the site is built, the sources of each release are matched by position with those of every other release. Each source has a total 1σ position error: its statistical error and its release's systematic error added in quadrature (<code>SC_POSERR</code> and <code>POSERR</code> include the systematic error already; a release whose sources have only <code>RADEC_ERR</code> adds its configured systematic error, 0.37″ unless set). A source of the other release is a candidate counterpart when the separation <i>d</i> satisfies <i>d</i> ≤ 3 √(<i>e</i><sub>a</sub>² + <i>e</i><sub>b</sub>²) and <i>d</i> ≤ 15″; for Gaussian errors a true pair is missed with probability exp(−9) ≈ 0.012 %. The counterpart is the candidate with the smallest separation in units of the combined error; when several qualify, the match is marked ambiguous with the number of candidates.</p>\n<p>Source pages show the counterparts (name, SRCID, separation, ambiguity), and the page of a legacy source says which current source supersedes it. The query language offers the match as columns of each release: <code>SRCID_&lt;RELEASE&gt;</code>, <code>SEP_&lt;RELEASE&gt;</code> (arcsec) and <code>NCAND_&lt;RELEASE&gt;</code>, for example <code>srcid_4xmm_dr14 IS NULL</code> on the current release for its new sources. An IAU name of another release typed on the query page (<code>4XMM J…</code> on the 5XMM release) stands for its counterpart: the cone is centred on it, and the page names it.</p>\n");
+    Page {
+        section: "docs".into(),
+        slug: "releases".into(),
+        url: "docs/releases/".into(),
+        title: "Releases".into(),
+        date: String::new(),
+        summary: "The catalogue releases this site serves, their identifiers and sizes, and how their sources are matched and linked.".into(),
+        weight: 25,
+        html: h,
+        file: PathBuf::new(),
+    }
+}
+
 fn examples(stats: &Stats) -> Vec<Json> {
+    let det_ml = if stats.det_ml.is_empty() {
+        "sc_det_ml".to_string()
+    } else {
+        stats.det_ml.to_ascii_lowercase()
+    };
     let mut v = vec![
-        json!({"q": "cone('M31', '1deg') AND sc_det_ml < 100", "what": "faint sources within 1° of M31"}),
+        json!({"q": format!("cone('M31', '1deg') AND {det_ml} < 100"), "what": "faint sources within 1° of M31"}),
     ];
     if stats.has_ulx {
         v.push(json!({"q": "is_ulx = true AND n_detections > 2", "what": "ultraluminous X-ray source candidates detected more than twice"}));
@@ -703,8 +992,11 @@ fn content_pages(
     };
     if !docs.iter().any(|d| d.slug == "columns") {
         docs.push(column_reference(&state.schema));
-        docs.sort_by(|a, b| a.weight.cmp(&b.weight).then(a.title.cmp(&b.title)));
     }
+    if !state.releases.is_empty() && !docs.iter().any(|d| d.slug == "releases") {
+        docs.push(releases_page(&state.releases));
+    }
+    docs.sort_by(|a, b| a.weight.cmp(&b.weight).then(a.title.cmp(&b.title)));
     let docs_list: Vec<Json> = docs.iter().map(page_ref).collect();
     let news_list: Vec<Json> = news.iter().map(page_ref).collect();
     let mut n = 0;

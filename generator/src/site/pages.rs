@@ -4,6 +4,7 @@
 use super::export;
 use super::format::{NULL, cell, fixed, mjd_date, mjd_iso, sci_or_null, url_encode};
 use super::neighbours::ZoneIndex;
+use super::releases::Releases;
 use super::render;
 use super::svg::{self, LcPoint, SkyPoint};
 use crate::catalog::{Catalogue, roles};
@@ -273,6 +274,8 @@ pub struct Catalog<'a> {
     names: tera::Value,
     /// Flux axis title of the light curves: the measurements' total-band flux column.
     lc_label: String,
+    /// On a site with several releases: all of them, and which this catalogue is.
+    releases: Option<(&'a Releases, usize)>,
 }
 
 impl std::fmt::Debug for Catalog<'_> {
@@ -367,7 +370,105 @@ impl<'a> Catalog<'a> {
             extra_sources,
             exporter,
             fit,
+            releases: None,
         }
+    }
+
+    /// The same pages for release `index` of `releases`: counterparts in the other releases
+    /// on source pages, the other releases' sources on observation pages.
+    pub fn with_releases(mut self, releases: &'a Releases, index: usize) -> Self {
+        self.releases = Some((releases, index));
+        self
+    }
+
+    /// Whether this catalogue renders the page of observation row `i` (on a site with
+    /// several releases, the first release that has the observation does).
+    pub fn renders_observation(&self, i: usize) -> bool {
+        match self.releases {
+            None => true,
+            Some((all, r)) => all.owns(r, s(&self.cat.observations, "OBS_ID", i).unwrap_or("")),
+        }
+    }
+
+    /// The release of the pages and the counterparts of source row `i` in the others.
+    fn release_context(&self, i: usize, root: &str) -> Option<(tera::Value, tera::Value)> {
+        let (all, r) = self.releases?;
+        let me = &all.summaries[r];
+        let current = all.summaries.iter().position(|x| x.current).unwrap_or(0);
+        // A legacy source is superseded by its counterpart in the current release.
+        let superseded = (!me.current)
+            .then(|| all.counterparts(r, i).find(|(o, _)| *o == current))
+            .flatten()
+            .map(|(o, m)| {
+                let other = &all.summaries[o];
+                let row = m.row as usize;
+                map!({
+                    "iauname": other.names[row].as_str(),
+                    "srcid": other.srcids[row],
+                    "href": other.href(root, row),
+                    "ambiguous": m.candidates > 1,
+                })
+            });
+        let release = map!({
+            "id": me.id.as_str(),
+            "title": me.title.as_str(),
+            "current": me.current,
+            "current_title": all.summaries[current].title.as_str(),
+            "superseded_by": superseded.unwrap_or(tera::Value::none()),
+        });
+        let counterparts: Vec<tera::Value> = all
+            .counterparts(r, i)
+            .map(|(o, m)| {
+                let other = &all.summaries[o];
+                let row = m.row as usize;
+                map!({
+                    "release": other.title.as_str(),
+                    "release_id": other.id.as_str(),
+                    "current": other.current,
+                    "srcid": other.srcids[row],
+                    "iauname": other.names[row].as_str(),
+                    "href": other.href(root, row),
+                    "sep": format!("{:.2}", m.sep_arcsec),
+                    "candidates": m.candidates,
+                    "ambiguous": m.candidates > 1,
+                })
+            })
+            .collect();
+        Some((release, counterparts.into()))
+    }
+
+    /// The other releases' sources in observation `obs_id`, per release.
+    fn observation_others(&self, obs_id: &str, root: &str) -> Json {
+        let Some((all, r)) = self.releases else {
+            return Json::Array(Vec::new());
+        };
+        let list: Vec<Json> = all
+            .summaries
+            .iter()
+            .enumerate()
+            .filter(|(o, _)| *o != r)
+            .filter_map(|(_, other)| {
+                let rows = other.observations.get(obs_id)?;
+                let sources: Vec<Json> = rows
+                    .iter()
+                    .map(|&(row, detected)| {
+                        let row = row as usize;
+                        json!({
+                            "srcid": other.srcids[row].to_string(),
+                            "iauname": other.names[row],
+                            "href": other.href(root, row),
+                            "kind": match detected {
+                                Some(true) => "detection",
+                                Some(false) => "upper limit",
+                                None => "",
+                            },
+                        })
+                    })
+                    .collect();
+                Some(json!({"id": other.id, "title": other.title, "current": other.current, "sources": sources}))
+            })
+            .collect();
+        Json::Array(list)
     }
 
     /// Source row of a SRCID.
@@ -543,6 +644,10 @@ impl<'a> Catalog<'a> {
             }),
         );
         c.insert_value("cols", self.names.clone());
+        if let Some((release, counterparts)) = self.release_context(i, &root) {
+            c.insert_value("release", release);
+            c.insert_value("counterparts", counterparts);
+        }
         if self.cat.layout == crate::catalog::Layout::Stacked {
             c.insert_value("stack", self.stack(i));
         }
@@ -741,6 +846,11 @@ impl<'a> Catalog<'a> {
         c["cameras"] = Json::Array(cameras);
         c["detections"] = Json::Array(detections);
         c["upper_limits"] = Json::Array(upper_limits);
+        c["other_releases"] = self.observation_others(obs_id, &root);
+        if let Some((all, r)) = self.releases {
+            let me = &all.summaries[r];
+            c["release"] = json!({"id": me.id, "title": me.title, "current": me.current});
+        }
         c["sky"] = svg::sky_plot(ra, dec, &sky, 16.0).map_or(Json::Null, Json::String);
         c
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use xcat_core::Table;
 
 /// Catalogue statistics and examples.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Stats {
     /// Rows of the sources table.
     pub sources: usize,
@@ -30,6 +30,13 @@ pub struct Stats {
     pub example_srcids: Vec<i64>,
     /// Whether the sources table has an `IS_ULX` column.
     pub has_ulx: bool,
+    /// The detection-likelihood column of the sources (`SC_DET_ML`, `STACK_DET_ML`), for the
+    /// examples.
+    #[serde(default)]
+    pub det_ml: String,
+    /// Whether the catalogue is stacked (its measurements include upper limits).
+    #[serde(default)]
+    pub stacked: bool,
 }
 
 /// One column of the reference.
@@ -125,5 +132,7 @@ pub fn stats(cat: &Catalogue, coverage: &SkyMoc) -> Stats {
         example_name,
         example_srcids,
         has_ulx: s.column("IS_ULX").is_some(),
+        det_ml: crate::catalog::roles::pick(s, crate::catalog::roles::DET_ML).to_string(),
+        stacked: cat.layout == crate::catalog::Layout::Stacked,
     }
 }

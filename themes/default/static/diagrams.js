@@ -15,6 +15,9 @@ const EVERYTHING = "SRCID IS NOT NULL";
 const HOVER_PX = 8;
 
 let engine = null, db = null, schema = [], plot = null;
+// On a site with several releases the form has a release menu; its data-current is the default.
+const releaseMenu = $("drelease");
+let opened = null; // the release `db` queries`
 let cache = null; // { key, result } of the last fetch
 let current = null; // what is drawn: { xs, ys, ids, n, ... }
 const names = new Map(); // SRCID -> IAU name (or a promise of it)
@@ -31,12 +34,14 @@ function state() {
     ylog: p.get("ylog") === "1",
     bins: Number.isFinite(bins) ? Math.min(1000, Math.max(2, bins)) : 50,
     render: ["points", "density"].includes(p.get("render")) ? p.get("render") : "auto",
+    release: releaseMenu ? (p.get("release") || releaseMenu.dataset.current) : "",
   };
 }
 
 function urlOf(s) {
   const p = new URLSearchParams();
   p.set("q", s.q);
+  if (releaseMenu && s.release && s.release !== releaseMenu.dataset.current) p.set("release", s.release);
   p.set("x", s.x);
   if (s.y) p.set("y", s.y);
   if (s.kind === "hist") p.set("kind", "hist");
@@ -57,6 +62,7 @@ function fillForm(s) {
   $("dbins").value = String(s.bins);
   $("drender").value = s.render;
   $("dy").required = s.kind === "scatter";
+  if (releaseMenu) releaseMenu.value = s.release;
 }
 
 function formState() {
@@ -65,7 +71,27 @@ function formState() {
     q: $("dq").value.trim(), x: $("dx").value.trim(), y: $("dy").value.trim(), kind,
     xlog: $("dxlog").checked, ylog: $("dylog").checked,
     bins: parseInt($("dbins").value, 10) || 50, render: $("drender").value,
+    release: releaseMenu ? releaseMenu.value : "",
   };
+}
+
+// Opens the engine of release `id` when it is not the open one, and lists its columns.
+async function useRelease(id) {
+  if (db && opened === id) return;
+  db = await engine.open(root, id || undefined);
+  opened = id;
+  cache = null;
+  names.clear();
+  schema = db.schema();
+  const list = $("dcolumns");
+  list.textContent = "";
+  for (const c of schema) {
+    if (c.type === "string") continue;
+    const o = document.createElement("option");
+    o.value = c.name;
+    o.label = [c.description, c.unit].filter(Boolean).join(" — ");
+    list.append(o);
+  }
 }
 
 // An error in the query or an expression, with a caret under the mistake (as on the query page).
@@ -402,8 +428,16 @@ async function run() {
   fillForm(s);
   $("qerror").hidden = true;
   clearPlot();
+  try {
+    await useRelease(s.release);
+  } catch (e) {
+    showError("The query engine could not open the release: " + (e && e.message ? e.message : e));
+    return;
+  }
   const table = $("dtable");
-  table.href = "../query/?q=" + encodeURIComponent(s.q);
+  const tp = new URLSearchParams({ q: s.q });
+  if (releaseMenu && s.release !== releaseMenu.dataset.current) tp.set("release", s.release);
+  table.href = "../query/?" + tp.toString();
   $("dlinks").hidden = !s.q;
   if (!s.x || (s.kind === "scatter" && !s.y)) {
     plotEl.dataset.state = "idle";
@@ -476,16 +510,7 @@ window.addEventListener("resize", () => {
 try {
   engine = await import("./wasm/xcat_wasm.js");
   await engine.default();
-  db = await engine.open(root);
-  schema = db.schema();
-  const list = $("dcolumns");
-  for (const c of schema) {
-    if (c.type === "string") continue;
-    const o = document.createElement("option");
-    o.value = c.name;
-    o.label = [c.description, c.unit].filter(Boolean).join(" — ");
-    list.append(o);
-  }
+  await useRelease(state().release);
   document.documentElement.dataset.xcat = "ready";
   await run();
 } catch (e) {

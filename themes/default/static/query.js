@@ -5,7 +5,11 @@
 const root = new URL("../", import.meta.url).href;
 const $ = (id) => document.getElementById(id);
 const form = $("qform"), input = $("q"), status = $("qstatus"), table = $("results");
+// The position columns of the open release (SC_RA/SC_DEC of 4XMM, RA/DEC of stacked catalogues).
 const POSITION = { ra: "SC_RA", dec: "SC_DEC" };
+// On a site with several releases the page has a release menu; its data-current is the default.
+const releaseMenu = $("release");
+const dbs = new Map(); // release id ("" on a site with one catalogue) -> open engine (a promise)
 let db = null, engine = null, last = null, schema = [];
 
 function state() {
@@ -19,6 +23,7 @@ function state() {
     cols: p.get("cols") || "default",
     frame: p.get("frame") || "j2000",
     fmt: p.get("fmt") || "dec",
+    release: releaseMenu ? (p.get("release") || releaseMenu.dataset.current) : "",
   };
 }
 
@@ -26,6 +31,7 @@ function go(change, replace = false) {
   const s = { ...state(), ...change };
   const p = new URLSearchParams();
   p.set("q", s.q);
+  if (releaseMenu && s.release && s.release !== releaseMenu.dataset.current) p.set("release", s.release);
   if (s.sort) p.set("sort", s.sort);
   if (s.desc) p.set("desc", "1");
   if (s.page) p.set("page", String(s.page));
@@ -156,6 +162,15 @@ async function run() {
   $("size").value = String(s.size);
   $("colmode").value = ["default", "all"].includes(s.cols) ? s.cols : "custom";
   $("qerror").hidden = true;
+  if (releaseMenu) releaseMenu.value = s.release;
+  if (engine) {
+    try {
+      await useRelease(s.release);
+    } catch (e) {
+      showError(e, "");
+      return;
+    }
+  }
   if (!s.q.trim()) {
     table.dataset.state = "idle";
     return;
@@ -170,9 +185,50 @@ async function run() {
     });
     last = { r, s };
     render(r, s);
+    resolvedNote(r);
   } catch (e) {
     showError(e, s.q);
   }
+}
+
+// Opens (once) the engine of release `id` and makes it the page's.
+async function useRelease(id) {
+  if (!dbs.has(id)) dbs.set(id, engine.open(root, id || undefined));
+  let opened;
+  try {
+    opened = await dbs.get(id);
+  } catch (e) {
+    dbs.delete(id);
+    throw e;
+  }
+  if (opened !== db) {
+    db = opened;
+    schema = db.schema();
+    [POSITION.ra, POSITION.dec] = db.positionColumns();
+    window.xcat.db = db;
+    document.documentElement.dataset.release = id;
+  }
+}
+
+// Says how names of the query were resolved when one is a source of another release (its
+// counterpart in this one is the centre of the cone).
+function resolvedNote(r) {
+  const note = $("qresolved");
+  if (!note) return;
+  note.textContent = "";
+  for (const x of r.resolved || []) {
+    if (["name table", "catalogue", "designation", "CDS Sesame"].includes(x.source)) continue;
+    note.append(`${x.name}: ${x.source}`);
+    if (x.counterpart !== undefined) {
+      const a = document.createElement("a");
+      a.href = "../source/" + encodeURIComponent(String(x.counterpart)) + "/";
+      a.textContent = "SRCID " + x.counterpart;
+      a.className = "counterpart";
+      note.append(" ", a, ", the centre of the cone");
+    }
+    note.append(". ");
+  }
+  note.hidden = !note.textContent;
 }
 
 function download(name, type, text) {
@@ -281,6 +337,9 @@ $("export-csv").addEventListener("click", () => exportAs("csv"));
 $("export-votable").addEventListener("click", () => exportAs("votable"));
 $("export-fits").addEventListener("click", () => exportAs("fits"));
 window.addEventListener("popstate", run);
+if (releaseMenu) {
+  releaseMenu.addEventListener("change", () => go({ release: releaseMenu.value, page: 0, sort: "", cols: "default" }));
+}
 
 try {
   engine = await import("./wasm/xcat_wasm.js");
@@ -291,9 +350,7 @@ try {
     // The whole result of the current query (every row, the chosen columns), for exports and tools.
     everything, go, state,
   };
-  db = await engine.open(root);
-  schema = db.schema();
-  window.xcat.db = db;
+  await useRelease(state().release);
   document.documentElement.dataset.xcat = "ready";
   await run();
 } catch (e) {

@@ -232,7 +232,8 @@ async function pointAt(ra, dec) {
 function rowButtons() {
   if (!client || !lastResult) return;
   const cols = lastResult.columns.map((c) => c.name.toUpperCase());
-  const id = cols.indexOf("SRCID"), ra = cols.indexOf("SC_RA"), dec = cols.indexOf("SC_DEC");
+  const [raName, decName] = window.xcat.db.positionColumns();
+  const id = cols.indexOf("SRCID"), ra = cols.indexOf(raName.toUpperCase()), dec = cols.indexOf(decName.toUpperCase());
   if (id < 0) return;
   const rows = document.getElementById("results").tBodies[0].rows;
   lastResult.rows.forEach((row, i) => {
@@ -246,7 +247,7 @@ function rowButtons() {
     b.addEventListener("click", async () => {
       let pos = ra >= 0 && dec >= 0 ? [row[ra], row[dec]] : null;
       if (!pos || pos[0] === null) {
-        const r = await window.xcat.db.query(`srcid = ${row[id]}`, { columns: ["SRCID", "SC_RA", "SC_DEC"], limit: 1 });
+        const r = await window.xcat.db.query(`srcid = ${row[id]}`, { columns: ["SRCID", raName, decName], limit: 1 });
         pos = r.rows.length ? [r.rows[0][1], r.rows[0][2]] : null;
       }
       if (pos) pointAt(pos[0], pos[1]);

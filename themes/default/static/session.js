@@ -22,6 +22,14 @@
 
   // Checks a session object (from storage or an imported file); throws an Error naming the
   // first problem.
+  // A release id (sites with several releases remember which one a query ran on).
+  var RELEASE = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+  // The release in the address, or undefined (the site's only catalogue, or its current release).
+  function currentRelease() {
+    return new URLSearchParams(location.search).get("release") || undefined;
+  }
+
   function validate(s) {
     function fail(what, hint) {
       throw new Error("not an xcat session: " + what + (hint ? " (" + hint + ")" : ""));
@@ -37,12 +45,14 @@
       if (!h || typeof h.q !== "string" || !h.q.trim()) fail("history[" + i + '].q must be a non-empty text');
       if (h.q.length > TEXT_MAX) fail("history[" + i + "].q is longer than " + TEXT_MAX + " characters");
       if (h.at !== undefined && typeof h.at !== "string") fail("history[" + i + '].at must be a date text');
+      if (h.release !== undefined && !RELEASE.test(h.release)) fail("history[" + i + '].release must be a release id such as "4xmm-dr14"');
     });
     var names = {};
     s.saved.forEach(function (q, i) {
       if (!q || typeof q.name !== "string" || !q.name.trim()) fail("saved[" + i + '].name must be a non-empty text');
       if (typeof q.q !== "string" || !q.q.trim()) fail("saved[" + i + '].q must be a non-empty text');
       if (q.name.length > 200 || q.q.length > TEXT_MAX) fail("saved[" + i + "] is too long");
+      if (q.release !== undefined && !RELEASE.test(q.release)) fail("saved[" + i + '].release must be a release id such as "4xmm-dr14"');
       if (names[q.name]) fail('two saved queries are named "' + q.name + '"');
       names[q.name] = true;
     });
@@ -128,8 +138,11 @@
   function remember(q) {
     q = q.trim();
     if (!q) return;
-    session.history = session.history.filter(function (h) { return h.q !== q; });
-    session.history.unshift({ q: q, at: new Date().toISOString() });
+    var release = currentRelease();
+    session.history = session.history.filter(function (h) { return h.q !== q || h.release !== release; });
+    var entry = { q: q, at: new Date().toISOString() };
+    if (release) entry.release = release;
+    session.history.unshift(entry);
     session.history.length = Math.min(session.history.length, HISTORY_MAX);
     store(session);
   }
@@ -148,13 +161,24 @@
     return e;
   }
 
-  function runQuery(q) {
-    if (window.xcat && window.xcat.go) window.xcat.go({ q: q, page: 0 });
-    else location.search = "?q=" + encodeURIComponent(q);
+  function search(q, release) {
+    var p = new URLSearchParams({ q: q });
+    if (release) p.set("release", release);
+    return "?" + p.toString();
   }
 
-  function queryLink(q) {
-    return el("a", { href: "?q=" + encodeURIComponent(q), text: q, class: "sq", onclick: function (e) { e.preventDefault(); runQuery(q); } });
+  function runQuery(q, release) {
+    if (window.xcat && window.xcat.go) window.xcat.go({ q: q, release: release || "", page: 0 });
+    else location.search = search(q, release);
+  }
+
+  // A query to run again, on the release it ran on (named after the text when not the default).
+  function queryLink(q, release) {
+    var a = el("a", { href: search(q, release), text: q, class: "sq", onclick: function (e) { e.preventDefault(); runQuery(q, release); } });
+    if (!release) return a;
+    var span = el("span", {}, [a, " "]);
+    span.append(el("small", { class: "srelease", text: "(" + release + ")" }));
+    return span;
   }
 
   function renderLists() {
@@ -162,7 +186,7 @@
     saved.textContent = "";
     session.saved.forEach(function (s) {
       saved.append(el("li", {}, [
-        el("b", { text: s.name }), " ", queryLink(s.q), " ",
+        el("b", { text: s.name }), " ", queryLink(s.q, s.release), " ",
         el("button", { type: "button", class: "sdel", title: "Forget this saved query", "aria-label": "Delete saved query " + s.name, text: "×", onclick: function () {
           session.saved = session.saved.filter(function (x) { return x.name !== s.name; });
           store(session);
@@ -173,7 +197,7 @@
     document.getElementById("session-saved-none").hidden = session.saved.length > 0;
     var hist = document.getElementById("session-history");
     hist.textContent = "";
-    session.history.forEach(function (h) { hist.append(el("li", {}, [queryLink(h.q)])); });
+    session.history.forEach(function (h) { hist.append(el("li", {}, [queryLink(h.q, h.release)])); });
     document.getElementById("session-history-count").textContent = String(session.history.length);
   }
 
@@ -190,7 +214,9 @@
     if (name.length > 200) { say("The name is longer than 200 characters.", true); return; }
     var others = session.saved.filter(function (s) { return s.name !== name; });
     if (others.length >= SAVED_MAX) { say("At most " + SAVED_MAX + " saved queries: delete one first.", true); return; }
-    others.unshift({ name: name, q: q, at: new Date().toISOString() });
+    var entry = { name: name, q: q, at: new Date().toISOString() };
+    if (currentRelease()) entry.release = currentRelease();
+    others.unshift(entry);
     session.saved = others;
     if (!store(session)) { say("This browser refused to store the session (private mode or storage full).", true); return; }
     document.getElementById("session-name").value = "";
@@ -272,7 +298,14 @@
     remember(d.query || "");
     if (panel) renderLists();
     var link = document.getElementById("qdiagrams");
-    if (link) link.href = "../diagrams/?" + new URLSearchParams({ q: d.query || "", x: "SC_EP_8_FLUX", y: "SC_HR2", xlog: "1" }).toString();
+    if (link) {
+      // Flux against hardness in the columns of the open catalogue (4XMM or a stacked release).
+      var names = window.xcat && window.xcat.db ? window.xcat.db.schema().map(function (c) { return c.name; }) : [];
+      var stacked = names.indexOf("SC_EP_8_FLUX") < 0 && names.indexOf("EP_FLUX") >= 0;
+      var p = new URLSearchParams({ q: d.query || "", x: stacked ? "EP_FLUX" : "SC_EP_8_FLUX", y: stacked ? "EP_HR2" : "SC_HR2", xlog: "1" });
+      if (currentRelease()) p.set("release", currentRelease());
+      link.href = "../diagrams/?" + p.toString();
+    }
   });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", build);

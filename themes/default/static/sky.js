@@ -60,11 +60,18 @@
     return absolute(`${view.dataset.root || "./"}source/${String(id).trim()}/`);
   }
 
+  function positionColumns() {
+    const db = window.xcat && window.xcat.db;
+    return db && db.positionColumns ? db.positionColumns().map((c) => String(c).toUpperCase()) : ["SC_RA", "SC_DEC"];
+  }
+
   function fromResult(detail) {
     const r = detail && detail.result;
     if (!r || !Array.isArray(r.columns)) return null;
     const up = r.columns.map((c) => String(c && typeof c === "object" ? c.name : c).toUpperCase());
-    const ra = up.indexOf("SC_RA"), dec = up.indexOf("SC_DEC"), id = up.indexOf("SRCID"), name = up.indexOf("IAUNAME");
+    // The open catalogue's position columns (SC_RA/SC_DEC of 4XMM, RA/DEC of a stacked release).
+    const [raName, decName] = positionColumns();
+    const ra = up.indexOf(raName), dec = up.indexOf(decName), id = up.indexOf("SRCID"), name = up.indexOf("IAUNAME");
     if (ra < 0 || dec < 0) return { rows: [], missing: true };
     const rows = [];
     for (const row of r.rows || []) {
@@ -122,7 +129,7 @@
     view.dataset.markers = String(rows.length);
     const n = rows.length.toLocaleString("en");
     note(view, got.missing
-      ? "The shown columns have no SC_RA and SC_DEC: choose columns that include them to see the result on the sky."
+      ? `The shown columns have no ${positionColumns().join(" and ")}: choose columns that include them to see the result on the sky.`
       : whole ? `All ${n} ${rows.length === 1 ? "source" : "sources"} of the result on the sky.` : `The ${n} sources of this result page on the sky…`);
     if (!rows.length) return;
     let x = 0, y = 0, z = 0;

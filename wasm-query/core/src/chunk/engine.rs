@@ -728,25 +728,42 @@ impl Engine {
 
     /// Position of the catalogue row whose indexed `IAUNAME` is `name` (any case).
     pub fn designation_position(&self, name: &str) -> Result<Option<(f64, f64)>, Step> {
-        let Some(iau) = self.index("IAUNAME").map(|i| i.column.clone()) else {
+        let cols = [
+            self.manifest.ra_column.clone(),
+            self.manifest.dec_column.clone(),
+        ];
+        let key = Scalar::Str(name.trim().to_string());
+        Ok(self
+            .lookup("IAUNAME", &key, &cols)?
+            .and_then(|t| Some((t.column_at(0).f64(0)?, t.column_at(1).f64(0)?))))
+    }
+
+    /// The `columns` of the first source whose indexed column `key_column` (`SRCID`,
+    /// `IAUNAME`) equals `key`, as a one-row table; `None` when the column has no index, no
+    /// source has the key, or a column does not exist.
+    pub fn lookup(
+        &self,
+        key_column: &str,
+        key: &Scalar,
+        columns: &[String],
+    ) -> Result<Option<Table>, Step> {
+        let Some(column) = self.index(key_column).map(|i| i.column.clone()) else {
             return Ok(None);
         };
-        let rows = match self.index_rows(&iau, &[Scalar::Str(name.trim().to_string())]) {
+        if columns
+            .iter()
+            .any(|c| self.manifest.schema.get(c).is_none())
+        {
+            return Ok(None);
+        }
+        let rows = match self.index_rows(&column, std::slice::from_ref(key)) {
             Some(r) => r?,
             None => return Ok(None),
         };
         let Some(&row) = rows.first() else {
             return Ok(None);
         };
-        let cols = [
-            self.manifest.ra_column.clone(),
-            self.manifest.dec_column.clone(),
-        ];
-        let t = self.gather(&cols, &[(row, row + 1)])?;
-        Ok(match (t.column_at(0).f64(0), t.column_at(1).f64(0)) {
-            (Some(ra), Some(dec)) => Some((ra, dec)),
-            _ => None,
-        })
+        self.gather(columns, &[(row, row + 1)]).map(Some)
     }
 
     /// The plan of a resolved query and the files its evaluation reads.

@@ -1,7 +1,7 @@
 # xcat — the two set-up commands are `make serve` (build and serve the demo site) and
 # `make test` (every test). Both work on a fresh Debian machine with rustup, gcc and make.
 
-.PHONY: serve build wasm vendor test bench-ingest bench-site bench-query bench-diagrams
+.PHONY: serve build wasm vendor test bench-ingest bench-site bench-releases bench-query bench-diagrams
 
 serve: build
 	cargo run --release -q -p xcat -- serve --dir dist
@@ -28,6 +28,11 @@ bench-ingest:
 # incremental rebuild after one news edit (see README, "Benchmarks").
 bench-site:
 	scripts/bench-site.sh
+
+# A site of two releases (4XMM-DR14 and 5XMM-DR15 size) in one build: time, memory, match time
+# and the incremental rebuild (see README, "Benchmarks").
+bench-releases:
+	scripts/bench-releases.sh
 
 # The in-browser query engine at DR14 scale in headless Chromium: bytes, chunks and time per
 # query (cold and warm), manifest and wasm sizes (see README, "Benchmarks").

@@ -139,6 +139,22 @@ test("a stacked source's light curve draws its upper limits as arrows", async ()
   assert.ok(await page.$$eval("svg g.pt:not(.ul)", (g) => g.length) > 0);
 });
 
+test("the diagrams plot the stack's own columns, on the release of the address", async () => {
+  const params = new URLSearchParams({ q: "n_obs > 1", x: "STACK_FLUX", y: "STACK_GAMMA", xlog: "1" });
+  await page.goto(`${base}diagrams/?${params}`, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector("#plot[data-state=done], #plot[data-state=error]", { timeout: 60000, state: "attached" });
+  const d = await page.evaluate(() => ({ ...document.getElementById("plot").dataset, release: document.getElementById("drelease").value,
+    error: document.getElementById("qerror").hidden ? null : document.getElementById("qerror-text").textContent }));
+  assert.equal(d.state, "done", d.error);
+  assert.equal(d.release, "5xmm-dr15");
+  assert.ok(Number(d.count) > 0 && Number(d.points) > 0, JSON.stringify(d));
+  // The same address on the legacy release: 4XMM has no STACK_FLUX, and says so.
+  await page.goto(`${base}diagrams/?${params}&release=4xmm-dr14`, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector("#plot[data-state=done], #plot[data-state=error]", { timeout: 60000, state: "attached" });
+  const e = await page.evaluate(() => document.getElementById("qerror-text").textContent);
+  assert.match(e, /n_obs|STACK_FLUX/i);
+});
+
 test("no console errors, missing files or requests off the site", () => {
   // Source pages load Aladin Lite from the CDS for their sky view (unreachable offline).
   assert.ok(foreignRequests.every((u) => new URL(u).hostname === "aladin.cds.unistra.fr"), foreignRequests.join("\n"));

@@ -40,4 +40,26 @@ files=("$@")
 for f in "${files[@]}"; do
   XCAT_SITE_URL="http://127.0.0.1:$port/" node --test-reporter=spec "$f" "http://127.0.0.1:$port/" || status=1
 done
+# A site with one catalogue (the 4XMM demo alone) keeps the query page of a single catalogue:
+# the query tests again, without a release.
+if [ $# -eq 0 ] || [[ " $* " == *"query.test.mjs"* ]]; then
+  kill "$server" 2>/dev/null || true
+  "$xcat" demo-catalogue --quiet --out "$tmp/one.fits"
+  cat > "$tmp/one.toml" <<TOML
+title = "xcat demo — one catalogue"
+[catalog]
+detections = ["one.fits"]
+[[extra]]
+file = "one-ulx.csv"
+key = "srcid"
+missing = "false"
+[[names]]
+file = "one-names.csv"
+TOML
+  "$xcat" build -q --config "$tmp/one.toml" --out "$tmp/one"
+  test ! -e "$tmp/one/data/releases.txt" || { echo "error: a one-catalogue site has releases" >&2; exit 1; }
+  serve_site "$xcat" "$tmp/one" "$tmp/serve-one.log"
+  echo "== tests/browser/query.test.mjs on a site with one catalogue"
+  XCAT_RELEASE="" XCAT_SITE_URL="http://127.0.0.1:$port/" node --test-reporter=spec tests/browser/query.test.mjs "http://127.0.0.1:$port/" || status=1
+fi
 exit "$status"

@@ -50,7 +50,7 @@ test("the history lists the queries run, newest first, without repeats", async (
   // A history entry runs its query, on the release it ran on.
   await page.click("#session-history-box summary");
   await page.click("#session-history li:nth-child(2) a");
-  await page.waitForFunction(() => new URLSearchParams(location.search).get("q") === "cone('M31','1deg')");
+  await page.waitForFunction((r) => new URLSearchParams(location.search).get("q") === "cone('M31','1deg')" && document.documentElement.dataset.release === r, RELEASE);
   await page.waitForSelector("#results[data-state=done]", { state: "attached" });
   assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get("release"), RELEASE);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.release), RELEASE);

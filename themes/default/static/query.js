@@ -164,6 +164,11 @@ async function run() {
   $("qerror").hidden = true;
   if (releaseMenu) releaseMenu.value = s.release;
   if (engine) {
+    // Opening another release takes a fetch: the previous result is not this query's.
+    if (s.q.trim()) {
+      table.dataset.state = "loading";
+      status.textContent = "Running…";
+    }
     try {
       await useRelease(s.release);
     } catch (e) {

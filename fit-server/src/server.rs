@@ -1,4 +1,4 @@
-//! HTTP API for fits (on `xcat-http`, loopback by default).
+//! HTTP API for fits (on the `xcat-web` stack: hyper and axum; loopback by default).
 //!
 //! * `GET /v1/health` → `{"status":"ok","version":…}`.
 //! * `POST /v1/fit` with a JSON body naming a detection's pipeline products inside the
@@ -19,12 +19,17 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use serde::Deserialize;
-use xcat_http::{Request, Response, Server};
+use xcat_web::axum::Router;
+use xcat_web::axum::body::Bytes;
+use xcat_web::axum::extract::{DefaultBodyLimit, Request, State};
+use xcat_web::axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use xcat_web::axum::response::{IntoResponse, Response};
 
 use crate::dataset::{DataOptions, Spectrum, SpectrumFiles};
 use crate::fit::{FitError, FitRequest, run};
@@ -98,40 +103,68 @@ fn bad(msg: impl Into<String>) -> HttpError {
 pub struct RunningServer {
     /// Bound address.
     pub addr: SocketAddr,
-    stopper: xcat_http::Stopper,
-    thread: Option<std::thread::JoinHandle<()>>,
+    running: xcat_web::Running,
 }
 
 impl RunningServer {
-    /// Stops accepting requests and waits for the accept loop.
-    pub fn stop(mut self) {
-        self.stopper.stop();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    /// Stops accepting requests, lets the fits under way finish and waits for the server.
+    pub fn stop(self) {
+        let _ = self.running.stop();
     }
+}
+
+/// What every request sees.
+struct Shared {
+    cfg: ServerConfig,
+    /// Fits running now.
+    busy: AtomicUsize,
+}
+
+/// Holds one of the [`ServerConfig::max_concurrent`] fit slots until dropped.
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The server's limits: a request may take the fit's limit and half a minute more.
+fn limits(cfg: &ServerConfig) -> xcat_web::Limits {
+    xcat_web::Limits {
+        request_timeout: cfg.fit_timeout + Duration::from_secs(30),
+        ..xcat_web::Limits::default()
+    }
+}
+
+/// The fit API's routes (every answer, errors included, is JSON).
+pub fn router(cfg: ServerConfig) -> Router {
+    let shared = Arc::new(Shared {
+        cfg,
+        busy: AtomicUsize::new(0),
+    });
+    Router::new()
+        .fallback(handle)
+        // Bodies are limited by the handler, with a JSON answer.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(shared)
+}
+
+fn bind(cfg: &ServerConfig) -> Result<xcat_web::Bound> {
+    xcat_web::bind(SocketAddr::new(cfg.bind, cfg.port))
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", cfg.bind, cfg.port))
 }
 
 /// Starts the server on a background thread.
 pub fn start(cfg: ServerConfig) -> Result<RunningServer> {
-    let http = xcat_http::Config {
-        max_body: cfg.max_body as u64,
-        ..xcat_http::Config::default()
-    };
-    let server = Server::bind(SocketAddr::new(cfg.bind, cfg.port), http)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", cfg.bind, cfg.port))?;
-    let addr = server.local_addr();
-    let stopper = server.stopper();
-    let busy = AtomicUsize::new(0);
-    let thread = std::thread::spawn(move || server.run(move |req| handle(req, &cfg, &busy)));
-    Ok(RunningServer {
-        addr,
-        stopper,
-        thread: Some(thread),
-    })
+    let bound = bind(&cfg)?;
+    let addr = bound.local_addr();
+    let limits = limits(&cfg);
+    let running = bound.spawn(router(cfg), limits)?;
+    Ok(RunningServer { addr, running })
 }
 
-/// Runs the server in the foreground.
+/// Runs the server in the foreground until SIGINT or SIGTERM (fits under way finish first).
 pub fn serve(cfg: ServerConfig) -> Result<()> {
     if !cfg.products.is_dir() {
         anyhow::bail!(
@@ -139,24 +172,44 @@ pub fn serve(cfg: ServerConfig) -> Result<()> {
             cfg.products.display()
         );
     }
-    let running = start(cfg)?;
-    eprintln!("xcat-fit listening on http://{}", running.addr);
-    if let Some(t) = running.thread {
-        let _ = t.join();
-    }
+    let bound = bind(&cfg)?;
+    eprintln!("xcat-fit listening on http://{}", bound.local_addr());
+    let limits = limits(&cfg);
+    bound.run(router(cfg), limits)?;
     Ok(())
 }
 
-fn respond(req: &Request, cfg: &ServerConfig, status: u16, body: String) -> Response {
-    let mut resp = Response::new(status, body).with_header("Content-Type", "application/json");
-    if let (Some(o), Some(allowed)) = (req.header("Origin"), &cfg.allow_origin) {
-        if o == allowed {
-            resp = resp
-                .with_header("Access-Control-Allow-Origin", allowed)
-                .with_header("Vary", "Origin")
-                .with_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-                .with_header("Access-Control-Allow-Headers", "Content-Type");
-        }
+fn respond(headers: &HeaderMap, cfg: &ServerConfig, status: u16, body: String) -> Response {
+    let mut resp = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        body,
+    )
+        .into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if let (Some(o), Some(allowed)) = (origin, &cfg.allow_origin)
+        && o == allowed
+        && let Ok(v) = HeaderValue::from_str(allowed)
+    {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Content-Type"),
+        );
     }
     resp
 }
@@ -165,57 +218,98 @@ fn error_json(msg: &str) -> String {
     serde_json::json!({ "error": msg }).to_string()
 }
 
-fn handle(req: &Request, cfg: &ServerConfig, busy: &AtomicUsize) -> Response {
-    let url = req.path();
-    let method = req.method();
-    let result = match (method, url) {
-        ("GET", "/v1/health") => Ok(serde_json::json!({
+async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let method = req.method().as_str().to_string();
+    let url = req.uri().path().to_string();
+    let headers = req.headers().clone();
+    let cfg = &shared.cfg;
+    let result = match (method.as_str(), url.as_str()) {
+        ("GET" | "HEAD", "/v1/health") => Ok(serde_json::json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
         })
         .to_string()),
         ("OPTIONS", _) => Ok(String::new()),
         ("POST", "/v1/fit") => {
-            if busy.fetch_add(1, Ordering::SeqCst) >= cfg.max_concurrent {
-                busy.fetch_sub(1, Ordering::SeqCst);
+            if shared.busy.fetch_add(1, Ordering::SeqCst) >= cfg.max_concurrent {
+                shared.busy.fetch_sub(1, Ordering::SeqCst);
                 Err(HttpError(
                     429,
                     "too many fits running; retry shortly".into(),
                 ))
             } else {
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    fit_request(req, cfg)
-                }))
-                .unwrap_or_else(|_| Err(HttpError(500, "internal error while fitting".into())));
-                busy.fetch_sub(1, Ordering::SeqCst);
-                r
+                let slot = Slot(shared.clone());
+                match read_body(req, cfg.max_body).await {
+                    Err(e) => Err(e),
+                    Ok(body) => {
+                        let ctype = headers
+                            .get(header::CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string();
+                        // The fit holds its slot while it runs, even when the client has gone.
+                        tokio_blocking(move || {
+                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                fit_request(&ctype, &body, &slot.0.cfg)
+                            }))
+                            .unwrap_or_else(|_| {
+                                Err(HttpError(500, "internal error while fitting".into()))
+                            });
+                            drop(slot);
+                            r
+                        })
+                        .await
+                    }
+                }
             }
         }
         (_, "/v1/fit") | (_, "/v1/health") => Err(HttpError(405, "method not allowed".into())),
         _ => Err(HttpError(404, format!("no such endpoint {url:?}"))),
     };
     match result {
-        Ok(body) if method == "OPTIONS" => respond(req, cfg, 204, body),
-        Ok(body) => respond(req, cfg, 200, body),
-        Err(HttpError(code, msg)) => respond(req, cfg, code, error_json(&msg)),
+        Ok(body) if method == "OPTIONS" => respond(&headers, cfg, 204, body),
+        Ok(body) => respond(&headers, cfg, 200, body),
+        Err(HttpError(code, msg)) => respond(&headers, cfg, code, error_json(&msg)),
     }
 }
 
-fn read_body(req: &Request, limit: usize) -> Result<&[u8], HttpError> {
-    req.body().ok_or_else(|| {
-        HttpError(
-            413,
-            format!(
-                "request body of {} bytes larger than the limit of {limit} bytes",
-                req.body_length()
-            ),
-        )
-    })
+/// Runs blocking work (a fit) off the server's threads.
+async fn tokio_blocking(
+    f: impl FnOnce() -> Result<String, HttpError> + Send + 'static,
+) -> Result<String, HttpError> {
+    xcat_web::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(HttpError(500, "internal error while fitting".into())))
 }
 
-fn fit_request(req: &Request, cfg: &ServerConfig) -> Result<String, HttpError> {
-    let ctype = req.header("Content-Type").unwrap_or_default().to_string();
-    let body = read_body(req, cfg.max_body)?;
+/// The request's body, refused with 413 beyond `limit` bytes (by its declared length before
+/// reading anything, or while reading one sent without a length).
+async fn read_body(req: Request, limit: usize) -> Result<Bytes, HttpError> {
+    let too_large = |n: Option<u64>| {
+        HttpError(
+            413,
+            match n {
+                Some(n) => {
+                    format!("request body of {n} bytes larger than the limit of {limit} bytes")
+                }
+                None => format!("request body larger than the limit of {limit} bytes"),
+            },
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(declared));
+    }
+    xcat_web::axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| too_large(declared))
+}
+
+fn fit_request(ctype: &str, body: &[u8], cfg: &ServerConfig) -> Result<String, HttpError> {
     let deadline = Instant::now() + cfg.fit_timeout;
     let tmp;
     let (opts, files) = if ctype

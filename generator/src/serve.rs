@@ -1,44 +1,18 @@
-//! `xcat serve`: a local preview server for a built site, on 127.0.0.1 only.
+//! `xcat serve`: the preview of a built site on 127.0.0.1, served as a CDN serves it
+//! ([`xcat_web::site`]: ranges, validators and 304, pre-compressed variants, 301 to a
+//! directory's slash form) with the response headers the build wrote for static hosts
+//! (`_headers`), plus the SAMP table drop.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-/// Content type of a file by extension.
-pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "vot" => "application/x-votable+xml",
-        "wasm" => "application/wasm",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "csv" => "text/csv; charset=utf-8",
-        "txt" | "tsv" => "text/plain; charset=utf-8",
-        "fits" | "bin" => "application/octet-stream",
-        _ => "application/octet-stream",
-    }
-}
-
-/// The file a URL path maps to inside `root`, or `None` when it would leave `root` or does
-/// not exist. Directories map to their `index.html`.
-pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
-    let path = url_path.split(['?', '#']).next().unwrap_or("");
-    let decoded = crate::site::format::percent_decode(path)?;
-    let mut p = root.to_path_buf();
-    for c in Path::new(decoded.trim_start_matches('/')).components() {
-        match c {
-            Component::Normal(s) => p.push(s),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    if p.is_dir() {
-        p.push("index.html");
-    }
-    p.is_file().then_some(p)
-}
+use xcat_web::axum::Router;
+use xcat_web::axum::body::Bytes;
+use xcat_web::axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use xcat_web::axum::http::{HeaderValue, StatusCode, header};
+use xcat_web::axum::response::{IntoResponse, Response};
+use xcat_web::axum::routing::{get, post};
+use xcat_web::headers::Rules;
 
 /// Path of the table drop: the query page posts a VOTable here to give SAMP applications an
 /// http URL to load it from (they cannot read the page's own blob: URLs).
@@ -79,14 +53,68 @@ impl TableDrop {
     }
 }
 
-/// Serves `root` on 127.0.0.1:`port` until the process is stopped, with the SAMP table drop
-/// ([`TABLE_DROP`]).
+/// The header rules of the site in `root`: its `_headers` file, or the default policy of a
+/// site without a fit server when it has none.
+pub fn site_rules(root: &Path) -> anyhow::Result<Rules> {
+    let file = root.join("_headers");
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Rules::parse(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e} (the build writes this file; rebuild the site or fix it by hand)",
+                file.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(crate::site::policy::rules("")),
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", file.display())),
+    }
+}
+
+/// The preview's routes: the table drop, then the site's files.
+pub fn router(root: &Path, rules: Rules) -> Router {
+    let tables = Arc::new(Mutex::new(TableDrop::default()));
+    Router::new()
+        .route(TABLE_DROP, post(put_table))
+        .route(&format!("{TABLE_DROP}/{{name}}"), get(get_table))
+        .layer(DefaultBodyLimit::max(DROP_MAX_BYTES as usize))
+        .with_state(tables)
+        .merge(xcat_web::site::router(root, rules))
+}
+
+async fn put_table(State(tables): State<Arc<Mutex<TableDrop>>>, body: Bytes) -> Response {
+    let at = tables.lock().expect("not poisoned").put(body.to_vec());
+    let mut r = (StatusCode::CREATED, at.clone()).into_response();
+    if let Ok(loc) = HeaderValue::from_str(&format!("/{at}")) {
+        r.headers_mut().insert(header::LOCATION, loc);
+    }
+    r
+}
+
+async fn get_table(
+    State(tables): State<Arc<Mutex<TableDrop>>>,
+    UrlPath(name): UrlPath<String>,
+) -> Response {
+    match tables
+        .lock()
+        .expect("not poisoned")
+        .get(&format!("{TABLE_DROP}/{name}"))
+    {
+        Some(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/x-votable+xml"),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            bytes.to_vec(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such table").into_response(),
+    }
+}
+
+/// Serves `root` on 127.0.0.1:`port` until SIGINT or SIGTERM.
 pub fn serve(root: &Path, port: u16) -> anyhow::Result<()> {
-    let config = xcat_http::Config {
-        max_body: DROP_MAX_BYTES,
-        ..xcat_http::Config::default()
-    };
-    let server = xcat_http::Server::bind(("127.0.0.1", port), config).map_err(|e| {
+    let rules = site_rules(root)?;
+    let bound = xcat_web::bind(("127.0.0.1", port)).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on 127.0.0.1:{port}: {e} (is another server using it? try --port)"
         )
@@ -94,145 +122,90 @@ pub fn serve(root: &Path, port: u16) -> anyhow::Result<()> {
     eprintln!(
         "Serving {} at http://127.0.0.1:{}/ (Ctrl-C to stop)",
         root.display(),
-        server.local_addr().port()
+        bound.local_addr().port()
     );
-    let drop = std::sync::Mutex::new(TableDrop::default());
-    let root = root.to_path_buf();
-    server.run(move |req| handle(&root, &drop, req));
+    bound.run(router(root, rules), xcat_web::Limits::default())?;
     Ok(())
-}
-
-/// The answer to one request.
-pub fn handle(
-    root: &Path,
-    drop: &std::sync::Mutex<TableDrop>,
-    req: &xcat_http::Request,
-) -> xcat_http::Response {
-    use xcat_http::Response;
-    let path = req.path();
-    match req.method() {
-        "POST" if path == TABLE_DROP => {
-            return match req.body() {
-                Some(body) => {
-                    let at = drop.lock().expect("not poisoned").put(body.to_vec());
-                    Response::new(201, at.clone())
-                        .with_header("Location", &format!("/{at}"))
-                        .with_header("Content-Type", "text/plain; charset=utf-8")
-                }
-                None => Response::new(
-                    413,
-                    format!("table larger than the limit of {DROP_MAX_BYTES} bytes"),
-                ),
-            };
-        }
-        "GET" | "HEAD" => {}
-        _ => return Response::new(405, "method not allowed").with_header("Allow", "GET, HEAD"),
-    }
-    if let Some(bytes) = drop.lock().expect("not poisoned").get(path) {
-        return Response::new(200, bytes)
-            .with_header("Content-Type", "application/x-votable+xml")
-            .with_header("Access-Control-Allow-Origin", "*");
-    }
-    let (status, file) = match resolve(root, path) {
-        Some(p) => (200, Some(p)),
-        None => (404, Some(root.join("404.html")).filter(|p| p.is_file())),
-    };
-    match file.and_then(|p| std::fs::read(&p).ok().map(|b| (p, b))) {
-        // A preview: the browser asks again after each rebuild.
-        Some((p, bytes)) => Response::new(status, bytes)
-            .with_header("Content-Type", content_type(&p))
-            .with_header("Cache-Control", "no-cache"),
-        None => Response::new(404, "404 not found")
-            .with_header("Content-Type", "text/plain; charset=utf-8"),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn paths_stay_inside_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("source/3")).unwrap();
-        std::fs::write(dir.path().join("source/3/index.html"), "x").unwrap();
-        assert!(resolve(dir.path(), "/source/3/").is_some());
-        assert!(resolve(dir.path(), "/source/3/?q=1").is_some());
-        assert!(resolve(dir.path(), "/../etc/passwd").is_none());
-        assert!(resolve(dir.path(), "/%2e%2e/etc/passwd").is_none());
-        assert!(resolve(dir.path(), "/missing").is_none());
-    }
-
-    fn request(raw: &str) -> xcat_http::Request {
-        // Through a real server, so the request is parsed as a browser's would be.
+    /// Status, headers and body of the one answer to `raw` (sent with `Connection: close`).
+    fn exchange(addr: std::net::SocketAddr, raw: &[u8]) -> (u16, String, Vec<u8>) {
         use std::io::{Read, Write};
-        let server = xcat_http::Server::bind("127.0.0.1:0", xcat_http::Config::default()).unwrap();
-        let (addr, stopper) = (server.local_addr(), server.stopper());
-        let (tx, rx) = std::sync::mpsc::channel();
-        let t = std::thread::spawn(move || {
-            server.run(move |req| {
-                tx.send(req.clone()).unwrap();
-                xcat_http::Response::new(200, "")
-            })
-        });
         let mut c = std::net::TcpStream::connect(addr).unwrap();
-        c.write_all(raw.as_bytes()).unwrap();
-        let mut sink = Vec::new();
-        let _ = c.read_to_end(&mut sink);
-        stopper.stop();
-        t.join().unwrap();
-        rx.recv().unwrap()
+        c.write_all(raw).unwrap();
+        let mut out = Vec::new();
+        c.read_to_end(&mut out).unwrap();
+        let end = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&out[..end]).to_string();
+        (head[9..12].parse().unwrap(), head, out[end + 4..].to_vec())
     }
 
     #[test]
-    fn the_server_answers_files_tables_and_missing_pages() {
+    fn the_preview_answers_files_tables_and_missing_pages() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("source/3")).unwrap();
         std::fs::write(dir.path().join("source/3/index.html"), "<p>3</p>").unwrap();
         std::fs::write(dir.path().join("404.html"), "<p>gone</p>").unwrap();
-        let drop = std::sync::Mutex::new(TableDrop::default());
+        std::fs::write(dir.path().join("_headers"), "/*\n  X-Test: from the site\n").unwrap();
+        let rules = site_rules(dir.path()).unwrap();
+        let srv = xcat_web::bind("127.0.0.1:0")
+            .unwrap()
+            .spawn(router(dir.path(), rules), xcat_web::Limits::default())
+            .unwrap();
         let get = |path: &str| {
-            handle(
-                dir.path(),
-                &drop,
-                &request(&format!(
-                    "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                )),
+            exchange(
+                srv.addr(),
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
             )
         };
-        let page = get("/source/3/?q=1");
-        assert_eq!((page.status(), page.body()), (200, &b"<p>3</p>"[..]));
-        assert_eq!(
-            page.header("Content-Type"),
-            Some("text/html; charset=utf-8")
+        let (status, head, body) = get("/source/3/?q=1");
+        assert_eq!((status, body.as_slice()), (200, &b"<p>3</p>"[..]));
+        assert!(
+            head.contains("Content-Type: text/html; charset=utf-8"),
+            "{head}"
         );
-        let missing = get("/source/4/");
-        assert_eq!(
-            (missing.status(), missing.body()),
-            (404, &b"<p>gone</p>"[..])
-        );
+        assert!(head.contains("X-Test: from the site"), "{head}");
+        let (status, _, body) = get("/source/4/");
+        assert_eq!((status, body.as_slice()), (404, &b"<p>gone</p>"[..]));
+        let (status, head, _) = get("/source");
+        assert_eq!(status, 301);
+        assert!(head.contains("Location: /source/"), "{head}");
 
-        let post = handle(
-            dir.path(),
-            &drop,
-            &request(
-                "POST /_samp/tables HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n<VOTABLE/>",
-            ),
+        let (status, head, body) = exchange(
+            srv.addr(),
+            b"POST /_samp/tables HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n<VOTABLE/>",
         );
-        assert_eq!(post.status(), 201);
-        assert_eq!(post.header("Location"), Some("/_samp/tables/1.vot"));
-        let table = get("/_samp/tables/1.vot");
-        assert_eq!((table.status(), table.body()), (200, &b"<VOTABLE/>"[..]));
-        assert_eq!(table.header("Access-Control-Allow-Origin"), Some("*"));
+        assert_eq!(status, 201);
+        assert!(head.contains("Location: /_samp/tables/1.vot"), "{head}");
+        assert_eq!(body, b"_samp/tables/1.vot");
+        let (status, head, body) = get("/_samp/tables/1.vot");
+        assert_eq!((status, body.as_slice()), (200, &b"<VOTABLE/>"[..]));
+        assert!(head.contains("Access-Control-Allow-Origin: *"), "{head}");
+        let (status, _, _) = get("/_samp/tables/9.vot");
+        assert_eq!(status, 404);
+        let (status, _, _) = exchange(
+            srv.addr(),
+            b"PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(status, 405);
+    }
 
-        let put = handle(
-            dir.path(),
-            &drop,
-            &request(
-                "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            ),
+    #[test]
+    fn a_broken_headers_file_is_named_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("_headers"), "/*\n  no colon here\n").unwrap();
+        let e = site_rules(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("_headers: line 2"), "{e}");
+        // A site without the file gets the default policy.
+        let none = tempfile::tempdir().unwrap();
+        assert_eq!(
+            site_rules(none.path()).unwrap(),
+            crate::site::policy::rules("")
         );
-        assert_eq!(put.status(), 405);
     }
 
     #[test]

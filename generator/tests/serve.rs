@@ -1,4 +1,5 @@
-//! `xcat serve` answers on 127.0.0.1 with the built pages, and 404 for what is not there.
+//! `xcat serve` answers on 127.0.0.1 with the built pages (and the headers the build wrote
+//! for static hosts), 404 for what is not there, and stops cleanly on SIGTERM.
 
 mod common;
 
@@ -23,9 +24,9 @@ fn get(port: u16, path: &str) -> String {
         "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]
@@ -69,4 +70,73 @@ fn serves_built_pages_on_loopback() {
     assert!(css.contains("text/css"));
     assert!(get(port, "/no/such/page").starts_with("HTTP/1.1 404"));
     assert!(get(port, "/../../etc/passwd").starts_with("HTTP/1.1 404"));
+    // The site's `_headers`: a content security policy on pages, hashed data immutable.
+    assert!(
+        page.contains("Content-Security-Policy: default-src 'self'"),
+        "{page}"
+    );
+    assert!(page.contains("Cache-Control: no-cache"), "{page}");
+    let manifest = std::fs::read_dir(out.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.starts_with("manifest.") && n.ends_with(".bin"))
+        .expect("a hashed manifest");
+    let data = get(port, &format!("/data/{manifest}"));
+    assert!(data.starts_with("HTTP/1.1 200"), "{data}");
+    assert!(
+        data.contains("Cache-Control: public, max-age=31536000, immutable"),
+        "{}",
+        &data[..data.find("\r\n\r\n").unwrap()]
+    );
+    let moved = get(port, "/docs");
+    assert!(moved.starts_with("HTTP/1.1 301"), "{moved}");
+    assert!(moved.contains("Location: /docs/"), "{moved}");
+}
+
+#[cfg(unix)]
+#[test]
+fn stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<p>home</p>").unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut server = Server(
+        Command::new(assert_cmd::cargo::cargo_bin("xcat"))
+            .args(["serve", "--dir"])
+            .arg(dir.path())
+            .args(["--port", &port.to_string()])
+            .spawn()
+            .unwrap(),
+    );
+    let t0 = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(get(port, "/").contains("<p>home</p>"));
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
 }

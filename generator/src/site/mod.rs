@@ -19,6 +19,7 @@ pub mod format;
 pub mod neighbours;
 pub mod output;
 pub mod pages;
+pub mod policy;
 pub mod releases;
 pub mod render;
 pub mod sky;
@@ -1071,6 +1072,10 @@ fn content_pages(
         output.write(&format!("static/{name}"), bytes)?;
     }
     output.write("robots.txt", &feeds::robots(&config.base_url))?;
+    output.write(
+        "_headers",
+        policy::headers_file(&config.site.fit_server_url).as_bytes(),
+    )?;
     if !config.base_url.is_empty() {
         let mut paths = vec![String::new(), "docs/".to_string(), "news/".to_string()];
         paths.extend(extra_pages);

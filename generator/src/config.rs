@@ -40,6 +40,10 @@ pub struct Config {
     /// Folder the configuration was read from (paths are relative to it).
     #[serde(skip)]
     pub root: PathBuf,
+    /// Folder of the build cache (`xcat build --cache`); by default `.xcat-cache` beside the
+    /// configuration file, or beside the output without one.
+    #[serde(skip)]
+    pub cache: Option<PathBuf>,
     /// The configuration file, if any.
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -295,6 +299,19 @@ impl Config {
         c.file = Some(path.to_path_buf());
         c.validate()?;
         Ok(c)
+    }
+
+    /// The build cache folder for a site built into `out`.
+    pub fn cache_dir(&self, out: &Path) -> PathBuf {
+        if let Some(c) = &self.cache {
+            return c.clone();
+        }
+        match &self.file {
+            Some(_) => self.root.join(".xcat-cache"),
+            None => out
+                .parent()
+                .map_or_else(|| PathBuf::from(".xcat-cache"), |p| p.join(".xcat-cache")),
+        }
     }
 
     /// Resolves a path from the file against the configuration's folder.

@@ -1,4 +1,4 @@
-//! The `xcat` command line: `build`, `serve`, `check`, `demo-catalogue`.
+//! The `xcat` command line: `build`, `serve`, `headers`, `check`, `demo-catalogue`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -28,6 +28,14 @@ struct Cli {
     command: Command,
 }
 
+/// Server configuration formats of `xcat headers`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum HeadersFormat {
+    Nginx,
+    Apache,
+    Netlify,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build the site. With no configuration and no catalogue, builds the demo site from the
@@ -51,6 +59,18 @@ enum Command {
         /// engine's data, the query page and the static files (for benchmarks at scale).
         #[arg(long, value_enum, value_name = "PART")]
         only: Option<Part>,
+        /// Build cache folder, for quick rebuilds (default: .xcat-cache beside the
+        /// configuration file, or beside the output folder without one). Never published;
+        /// deleting it only makes the next build slower.
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+    },
+    /// Print the digest of a built site's folder: the same files with the same bytes give the
+    /// same digest (the one `xcat build` prints), so a mirror can check its copy.
+    Digest {
+        /// Folder of the built site.
+        #[arg(long, default_value = "dist")]
+        dir: PathBuf,
     },
     /// Serve a built site on 127.0.0.1 for previewing.
     Serve {
@@ -60,6 +80,17 @@ enum Command {
         /// Port.
         #[arg(long, short, default_value_t = 8000)]
         port: u16,
+    },
+    /// Print a built site's response headers (its `_headers` file) as configuration for nginx
+    /// or Apache httpd, for mirrors that serve the folder with those.
+    Headers {
+        /// Folder of the built site.
+        #[arg(long, default_value = "dist")]
+        dir: PathBuf,
+        /// nginx (`add_header` lines and `location` blocks for a `server` block), apache
+        /// (mod_headers lines for a virtual host or .htaccess) or netlify (the `_headers` file).
+        #[arg(long, value_enum, default_value_t = HeadersFormat::Nginx)]
+        format: HeadersFormat,
     },
     /// Validate the configuration and inputs, and describe the catalogue.
     Check {
@@ -324,6 +355,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             releases,
             out,
             only: Some(Part::Query),
+            cache: _,
         } => {
             let t0 = std::time::Instant::now();
             let i = inputs(config, catalogs, releases, cli.quiet)?;
@@ -349,9 +381,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             releases,
             out,
             only: None,
+            cache,
         } => {
             let t0 = std::time::Instant::now();
-            let i = inputs(config, catalogs, releases, cli.quiet)?;
+            let mut i = inputs(config, catalogs, releases, cli.quiet)?;
+            i.config.cache = cache;
             let report = xcat::site::build_releases(&i.config, &i.files, &i.releases, &out, &bars)?;
             for w in &report.warnings {
                 eprintln!("warning: {w}");
@@ -381,6 +415,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if let Some(s) = report.match_seconds {
                     eprintln!("Releases cross-matched in {s:.2} s.");
                 }
+                eprintln!(
+                    "Tree digest {:032x} (`xcat digest --dir {}` gives it for a copy).",
+                    report.digest,
+                    out.display()
+                );
                 if let Some(s) = &report.sky {
                     eprintln!(
                         "Sky products: HiPS catalogue in hips/ ({} files, {:.1} MB, orders 1–{}) and catalogue MOC written in {:.2} s; {} MOC files; coverage maps computed in {:.2} s.",
@@ -401,6 +440,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dir.display()
             );
             xcat::serve::serve(&dir, port)?;
+        }
+        Command::Digest { dir } => {
+            anyhow::ensure!(
+                dir.is_dir(),
+                "{} is not a folder; give the built site's folder with --dir",
+                dir.display()
+            );
+            println!("{:032x}", xcat::site::output::tree_digest(&dir)?);
+        }
+        Command::Headers { dir, format } => {
+            anyhow::ensure!(
+                dir.join("index.html").is_file(),
+                "{} holds no built site (no index.html); run `xcat build` first",
+                dir.display()
+            );
+            let rules = xcat::serve::site_rules(&dir)?;
+            print!(
+                "{}",
+                match format {
+                    HeadersFormat::Nginx => rules.nginx(),
+                    HeadersFormat::Apache => rules.apache(),
+                    HeadersFormat::Netlify => rules.render(),
+                }
+            );
         }
         Command::Check {
             config,

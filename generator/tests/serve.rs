@@ -42,6 +42,45 @@ fn serves_built_pages_on_loopback() {
         .status()
         .unwrap();
     assert!(ok.success());
+    // The same rules for nginx and Apache.
+    let headers = |format: &str| {
+        let o = Command::new(&bin)
+            .args(["headers", "--format", format, "--dir"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let nginx = headers("nginx");
+    assert!(
+        nginx.starts_with("add_header X-Content-Type-Options \"nosniff\" always;\n"),
+        "{nginx}"
+    );
+    let chunks = nginx
+        .find("location ~ \"^/data/.*chunks/.*$\" {")
+        .expect("a chunks location");
+    assert!(
+        chunks < nginx.find("location ~ \"^/data/.*$\" {").unwrap(),
+        "{nginx}"
+    );
+    assert!(
+        nginx[chunks..]
+            .split('}')
+            .next()
+            .unwrap()
+            .contains("Cache-Control \"public, max-age=31536000, immutable\"")
+    );
+    assert!(headers("apache").contains("<LocationMatch \"^/data/.*chunks/.*$\">"));
+    assert_eq!(headers("netlify"), xcat_web_rules(&out));
+    let none = Command::new(&bin)
+        .args(["headers", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no built site"));
+
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -91,6 +130,16 @@ fn serves_built_pages_on_loopback() {
     let moved = get(port, "/docs");
     assert!(moved.starts_with("HTTP/1.1 301"), "{moved}");
     assert!(moved.contains("Location: /docs/"), "{moved}");
+}
+
+/// The rules of a built site's `_headers`, without its comments.
+fn xcat_web_rules(site: &std::path::Path) -> String {
+    std::fs::read_to_string(site.join("_headers"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 #[cfg(unix)]

@@ -141,7 +141,8 @@ impl Rules {
         out
     }
 
-    /// The headers of the rules that apply everywhere (`/*`), and the other rules.
+    /// The headers of the rules that apply everywhere (`/*`), with `Cache-Control:
+    /// no-cache` unless they set one, and the other rules.
     fn split_global(&self) -> (Vec<(String, String)>, Vec<&Rule>) {
         let everywhere = Rules(
             self.0
@@ -150,22 +151,29 @@ impl Rules {
                 .cloned()
                 .collect(),
         );
-        let global = everywhere
+        let mut global: Vec<(String, String)> = everywhere
             .for_path("/")
             .into_iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
+        if !global
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("Cache-Control"))
+        {
+            global.push(("Cache-Control".into(), REVALIDATE.into()));
+        }
         (
             global,
             self.0.iter().filter(|r| r.pattern != "/*").collect(),
         )
     }
 
-    /// The rules as nginx configuration for a `server` block. nginx drops the server's
-    /// `add_header`s in a `location` that has its own, so each location repeats them.
+    /// The rules as nginx configuration for a `server` block. nginx picks one `location` (the
+    /// first regular expression that matches) and drops the server's `add_header`s there, so
+    /// the most specific (latest) rules come first and each block carries every header that
+    /// applies to its paths.
     pub fn nginx(&self) -> String {
         let (global, others) = self.split_global();
-        let quote = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
         let mut out = String::new();
         let add = |out: &mut String, indent: &str, headers: &[(String, String)]| {
             for (n, v) in headers {
@@ -173,14 +181,17 @@ impl Rules {
             }
         };
         add(&mut out, "", &global);
-        for r in others {
+        for r in others.iter().rev() {
             let _ = writeln!(out, "location ~ \"^{}$\" {{", glob_regex(&r.pattern));
-            let mut merged: Vec<(String, String)> = global
-                .iter()
-                .filter(|(n, _)| !r.headers.iter().any(|(m, _)| m.eq_ignore_ascii_case(n)))
-                .cloned()
-                .collect();
-            merged.extend(r.headers.iter().cloned());
+            // A path this rule matches, to find the other rules that match it too.
+            let sample = r.pattern.replace('*', "x");
+            let mut merged = global.clone();
+            for (n, v) in self.for_path(&sample) {
+                match merged.iter_mut().find(|(m, _)| m.eq_ignore_ascii_case(n)) {
+                    Some(slot) => slot.1 = v.to_string(),
+                    None => merged.push((n.to_string(), v.to_string())),
+                }
+            }
             add(&mut out, "    ", &merged);
             out.push_str("}\n");
         }
@@ -188,10 +199,10 @@ impl Rules {
     }
 
     /// The rules as Apache httpd configuration (mod_headers), for a virtual host or
-    /// `.htaccess`.
+    /// `.htaccess`: every matching section applies, in order, a later one's header replacing
+    /// an earlier one's.
     pub fn apache(&self) -> String {
         let (global, others) = self.split_global();
-        let quote = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
         let mut out = String::new();
         for (n, v) in &global {
             let _ = writeln!(out, "Header always set {n} \"{}\"", quote(v));
@@ -205,6 +216,11 @@ impl Rules {
         }
         out
     }
+}
+
+/// A header value as a double-quoted configuration string.
+fn quote(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// A regular expression (PCRE) matching what the glob `pattern` matches.
@@ -288,7 +304,7 @@ mod tests {
     #[test]
     fn nginx_and_apache_repeat_the_global_headers() {
         let rules = Rules::parse(
-            "/*\n  X-Content-Type-Options: nosniff\n  Cache-Control: no-cache\n/data/*/chunks/*\n  Cache-Control: public, max-age=31536000, immutable\n",
+            "/*\n  X-Content-Type-Options: nosniff\n/data/*\n  Access-Control-Allow-Origin: *\n/data/*/chunks/*\n  Cache-Control: public, max-age=31536000, immutable\n",
         )
         .unwrap();
         let nginx = rules.nginx();
@@ -298,10 +314,16 @@ mod tests {
              add_header Cache-Control \"no-cache\" always;\n\
              location ~ \"^/data/.*/chunks/.*$\" {\n    \
              add_header X-Content-Type-Options \"nosniff\" always;\n    \
-             add_header Cache-Control \"public, max-age=31536000, immutable\" always;\n}\n"
+             add_header Cache-Control \"public, max-age=31536000, immutable\" always;\n    \
+             add_header Access-Control-Allow-Origin \"*\" always;\n}\n\
+             location ~ \"^/data/.*$\" {\n    \
+             add_header X-Content-Type-Options \"nosniff\" always;\n    \
+             add_header Cache-Control \"no-cache\" always;\n    \
+             add_header Access-Control-Allow-Origin \"*\" always;\n}\n"
         );
         let apache = rules.apache();
-        assert!(apache.starts_with("Header always set X-Content-Type-Options \"nosniff\"\n"));
+        assert!(apache.starts_with("Header always set X-Content-Type-Options \"nosniff\"\nHeader always set Cache-Control \"no-cache\"\n"), "{apache}");
         assert!(apache.contains("<LocationMatch \"^/data/.*/chunks/.*$\">\n    Header always set Cache-Control \"public, max-age=31536000, immutable\"\n</LocationMatch>\n"), "{apache}");
+        assert!(apache.find("^/data/.*$").unwrap() < apache.find("chunks").unwrap());
     }
 }

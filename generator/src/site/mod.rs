@@ -6,9 +6,11 @@
 //! (when the catalogue, theme or settings changed) load the catalogue and render its pages in
 //! parallel, streaming each page to disk → render the content pages → commit the
 //! [`output::Output`], which rewrites only files whose bytes changed and deletes stale ones.
-//! The fingerprint and what the content pages need from the catalogue are kept in
-//! `.xcat-build.json` in the output, so a rebuild after a docs or news edit does not reload
-//! the catalogue or touch its pages. The catalogue's coverage maps (MOC) and HiPS catalogue
+//! The fingerprint and what the content pages need from the catalogue are kept in the build
+//! cache (outside the output, see [`Config::cache_dir`]), so a rebuild after a docs or news
+//! edit does not reload the catalogue or touch its pages; a missing or stale cache only costs
+//! time. The output depends on the inputs alone: the same inputs give the same bytes in any
+//! folder, on any machine, and the build reports the tree's digest ([`output::tree_digest`]). The catalogue's coverage maps (MOC) and HiPS catalogue
 //! are written with its pages ([`sky`]).
 
 pub mod content;
@@ -36,13 +38,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use stats::{Stats, TableDoc};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use theme::Theme;
 
-/// Name of the build state file in the output folder.
-pub const STATE_FILE: &str = ".xcat-build.json";
-const STATE_FORMAT: u32 = 3;
+const STATE_FORMAT: u32 = 4;
 /// Output folders produced from the catalogue alone (kept as they are when it did not change).
 const CATALOGUE_DIRS: [&str; 5] = [
     "source/",
@@ -76,6 +77,23 @@ pub struct BuildReport {
     /// Seconds the cross-release match took, on a site with several releases whose pages
     /// were built.
     pub match_seconds: Option<f64>,
+    /// The digest of the output tree ([`output::tree_digest`]).
+    pub digest: u128,
+}
+
+/// The top-level output entries made from the catalogue alone.
+fn catalogue_tops(state: &State) -> Vec<String> {
+    let mut tops: Vec<String> = CATALOGUE_DIRS.iter().map(|d| d.to_string()).collect();
+    for f in &state.catalogue_files {
+        let t = match f.find('/') {
+            Some(i) => &f[..=i],
+            None => f.as_str(),
+        };
+        if !tops.iter().any(|x| x == t) {
+            tops.push(t.to_string());
+        }
+    }
+    tops
 }
 
 /// What the content pages need from the catalogue, kept between builds.
@@ -93,6 +111,10 @@ struct State {
     /// The releases of a site that serves several, the current one first.
     #[serde(default)]
     releases: Vec<ReleaseState>,
+    /// Digest sums (hexadecimal) of the catalogue's top-level output entries (`source/`,
+    /// `sitemap-1.xml`), kept when a rebuild skips them.
+    #[serde(default)]
+    sums: BTreeMap<String, String>,
 }
 
 /// A release of the site as its pages present it (`site.releases` in templates).
@@ -114,10 +136,10 @@ pub struct ReleaseState {
 
 /// An input file's size, modification time and inode with the digest of its bytes: when the
 /// first three are unchanged the file is not read again (a DR14-scale catalogue is over a
-/// gigabyte).
+/// gigabyte). The file is named by a digest of its absolute path: the cache holds no paths.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Stamp {
-    path: PathBuf,
+    path: String,
     len: u64,
     mtime_ns: i128,
     ino: u64,
@@ -131,7 +153,10 @@ fn file_digest(path: &Path, known: &[Stamp]) -> Result<Stamp> {
     let m = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     let mtime_ns = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
     let mut stamp = Stamp {
-        path: path.to_path_buf(),
+        path: format!(
+            "{:016x}",
+            xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes())
+        ),
         len: m.len(),
         mtime_ns,
         ino: m.ino(),
@@ -245,10 +270,48 @@ fn fingerprint(
     Ok((format!("{:032x}", h.digest128()), stamps))
 }
 
-fn read_state(out: &Path) -> Option<State> {
-    let text = std::fs::read(out.join(STATE_FILE)).ok()?;
+/// The cache file of the build of `out` (an absolute path): one per output folder, named by
+/// a digest of its path.
+fn state_file(cache: &Path, out: &Path) -> PathBuf {
+    cache.join(format!(
+        "build-{:016x}.json",
+        xxhash_rust::xxh3::xxh3_64(out.as_os_str().as_encoded_bytes())
+    ))
+}
+
+fn read_state(file: &Path) -> Option<State> {
+    let text = std::fs::read(file).ok()?;
     let s: State = serde_json::from_slice(&text).ok()?;
     (s.format == STATE_FORMAT).then_some(s)
+}
+
+/// Writes the build state into the cache (whole or not at all); a cache that cannot be written
+/// costs the next build time, nothing else, so this only warns.
+fn write_state(file: &Path, state: &State) -> Option<String> {
+    let bytes = serde_json::to_vec_pretty(state).expect("state serialises");
+    let dir = file.parent()?;
+    let tmp = file.with_extension(format!("tmp-{}", std::process::id()));
+    let r = std::fs::create_dir_all(dir)
+        .and_then(|()| {
+            let tag = dir.join("CACHEDIR.TAG");
+            if tag.exists() {
+                Ok(())
+            } else {
+                std::fs::write(
+                    tag,
+                    "Signature: 8a477f597d28d172789f06886806bc55\n# xcat's build cache: deleting it only makes the next build slower.\n",
+                )
+            }
+        })
+        .and_then(|()| std::fs::write(&tmp, &bytes))
+        .and_then(|()| std::fs::rename(&tmp, file));
+    r.err().map(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!(
+            "cannot write the build cache {}: {e} (the next build will redo everything)",
+            file.display()
+        )
+    })
 }
 
 /// Builds the site into `out` from the catalogue `files` and the inputs of `config` (its
@@ -276,7 +339,8 @@ pub fn build_releases(
     let theme_dir = config.site.theme.as_ref().map(|p| config.resolve(p));
     let theme = Theme::load(theme_dir.as_deref())?;
     let tera = render::templates(&theme)?;
-    let before = read_state(&out);
+    let cache_file = state_file(&config.cache_dir(&out), &out);
+    let before = read_state(&cache_file);
     let known = before.as_ref().map_or(&[][..], |s| &s.inputs[..]);
     // Without a previous build's state the catalogue is read whatever its digest: both at
     // once, the digest of a DR14-size file takes seconds.
@@ -290,7 +354,18 @@ pub fn build_releases(
         (fingerprint(config, files, releases, &theme, known), None)
     };
     let (digest, stamps) = fingerprinted?;
-    let previous = before.filter(|s| s.catalogue == digest && out.is_dir());
+    // The previous build's catalogue part is reused when its inputs are the same and the
+    // output still holds it (its manifest, and a digest for each part).
+    let previous = before.filter(|s| {
+        s.catalogue == digest
+            && out.join(&s.manifest).is_file()
+            && catalogue_tops(s).iter().all(|t| {
+                // A part without files has the sum 0.
+                s.sums.get(t).is_some_and(|h| {
+                    u128::from_str_radix(h, 16).is_ok_and(|h| h == 0 || out.join(t).exists())
+                })
+            })
+    });
     let mut output = Output::new(&out)?;
     let mut site = json!({
         "title": config.title,
@@ -300,14 +375,12 @@ pub fn build_releases(
         "default_radius_arcmin": config.site.default_radius_arcmin,
     });
     let mut report = BuildReport::default();
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<State> {
         let state = match previous {
             Some(state) => {
-                for d in CATALOGUE_DIRS {
-                    output.keep(d);
-                }
-                for f in &state.catalogue_files {
-                    output.keep(f);
+                for t in catalogue_tops(&state) {
+                    let sum = u128::from_str_radix(&state.sums[&t], 16).expect("checked");
+                    output.keep_summed(&t, sum);
                 }
                 report.catalogue_skipped = true;
                 State {
@@ -381,6 +454,7 @@ pub fn build_releases(
                     manifest,
                     inputs: stamps,
                     releases: Vec::new(),
+                    sums: BTreeMap::new(),
                 }
             }
         };
@@ -390,17 +464,30 @@ pub fn build_releases(
         progress.start("rendering docs, news and the other pages", None);
         report.pages += content_pages(config, &tera, &theme, &site, &state, &output)?;
         progress.finish();
-        let bytes = serde_json::to_vec_pretty(&state).expect("state serialises");
-        output.write(STATE_FILE, &bytes)?;
-        Ok(())
+        Ok(state)
     })();
-    if let Err(e) = result {
-        output.abort();
-        return Err(e);
+    let mut state = match result {
+        Ok(state) => state,
+        Err(e) => {
+            output.abort();
+            return Err(e);
+        }
+    };
+    if !report.catalogue_skipped {
+        let tops = catalogue_tops(&state);
+        state.sums = output
+            .sums(tops.iter().map(String::as_str))
+            .into_iter()
+            .map(|(t, h)| (t, format!("{h:032x}")))
+            .collect();
     }
     progress.start("moving the new files into place", None);
     let counts = output.commit()?;
     progress.finish();
+    report.digest = counts.digest;
+    if let Some(w) = write_state(&cache_file, &state) {
+        report.warnings.push(w);
+    }
     report.files = counts.produced;
     report.written = counts.written;
     report.unchanged = counts.unchanged;
@@ -647,6 +734,7 @@ fn release_pages(
         manifest: String::new(),
         inputs: Vec::new(),
         releases: Vec::new(),
+        sums: BTreeMap::new(),
     };
     for (index, r) in list.iter().enumerate() {
         let mut cat = load(r)?;

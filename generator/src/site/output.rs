@@ -5,9 +5,12 @@
 //! their mtime, so rsync and CDNs see no change). Only when the whole build has succeeded does
 //! [`Output::commit`] move the staged files into place and delete files the build no longer
 //! produces; a failed build removes the staging folder and leaves the output as it was.
+//!
+//! The build also sums up the tree's digest ([`tree_digest`]) from the files it produces, so a
+//! mirror can check that its copy holds the same files with the same bytes.
 
 use crate::error::{Error, Result};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -25,6 +28,53 @@ pub struct WriteCounts {
     pub deleted: usize,
     /// Bytes of the produced files.
     pub bytes: u64,
+    /// The digest of the whole output tree (see [`tree_digest`]).
+    pub digest: u128,
+}
+
+/// The digest of one file of a tree: XXH3-128 of its `/`-separated path, a zero byte and its
+/// bytes.
+pub fn file_digest(rel: &str, bytes: &[u8]) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(rel.as_bytes());
+    h.update(&[0]);
+    h.update(bytes);
+    h.digest128()
+}
+
+/// The digest of the tree under `dir`: the sum (modulo 2^128) of its files' [`file_digest`]s,
+/// hidden files included. A sum does not depend on the order in which files are visited, and
+/// the digests of parts of a tree add up to the tree's.
+pub fn tree_digest(dir: &Path) -> Result<u128> {
+    use rayon::prelude::*;
+    let mut files = Vec::new();
+    for e in walkdir::WalkDir::new(dir).min_depth(1) {
+        let e = e.map_err(|e| Error::io(dir, e.into()))?;
+        if e.file_type().is_file() {
+            files.push(e.into_path());
+        }
+    }
+    files
+        .par_iter()
+        .map(|p| {
+            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+            let rel = p
+                .strip_prefix(dir)
+                .expect("under the tree")
+                .to_string_lossy()
+                .replace('\\', "/");
+            Ok(file_digest(&rel, &bytes))
+        })
+        .try_reduce(|| 0, |a, b| Ok(a.wrapping_add(b)))
+}
+
+/// The top-level entry a path is under: `source/` for `source/3/index.html`, the file name for
+/// a file at the root.
+fn top(rel: &str) -> &str {
+    match rel.find('/') {
+        Some(i) => &rel[..=i],
+        None => rel,
+    }
 }
 
 /// An output folder being built.
@@ -38,6 +88,8 @@ pub struct Output {
     written: AtomicUsize,
     unchanged: AtomicUsize,
     bytes: AtomicU64,
+    /// Digest sums of the produced and kept files, by top-level entry.
+    sums: Mutex<BTreeMap<String, u128>>,
 }
 
 fn sibling(out: &Path, tag: &str) -> PathBuf {
@@ -85,6 +137,7 @@ impl Output {
             written: AtomicUsize::new(0),
             unchanged: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
+            sums: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -104,6 +157,33 @@ impl Output {
         self.kept.push(prefix.to_string());
     }
 
+    /// [`Output::keep`]s the top-level entry `top` (`source/`, `sitemap-1.xml`) whose files'
+    /// digests sum to `sum` (from [`Output::sums`] of the build that wrote them).
+    pub fn keep_summed(&mut self, top: &str, sum: u128) {
+        self.keep(top);
+        *self
+            .sums
+            .get_mut()
+            .expect("not poisoned")
+            .entry(top.to_string())
+            .or_default() = sum;
+    }
+
+    /// The digest sums of the files produced so far under the top-level entries `tops`.
+    pub fn sums<'a>(&self, tops: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, u128> {
+        let sums = self.sums.lock().expect("not poisoned");
+        tops.into_iter()
+            .map(|t| (t.to_string(), sums.get(t).copied().unwrap_or(0)))
+            .collect()
+    }
+
+    fn add_digest(&self, rel: &str, bytes: &[u8]) {
+        let d = file_digest(rel, bytes);
+        let mut sums = self.sums.lock().expect("not poisoned");
+        let slot = sums.entry(top(rel).to_string()).or_default();
+        *slot = slot.wrapping_add(d);
+    }
+
     fn record(&self, rel: &str) {
         if !self.fresh {
             self.produced
@@ -116,6 +196,7 @@ impl Output {
     /// Produces the file `rel` (a `/`-separated path under the output) with `bytes`.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.add_digest(rel, bytes);
         self.record(rel);
         if !self.fresh && same_bytes(&self.out.join(rel), bytes) {
             self.unchanged.fetch_add(1, Ordering::Relaxed);
@@ -133,12 +214,11 @@ impl Output {
         let len = std::fs::metadata(src).map_err(|e| Error::io(src, e))?.len();
         self.bytes.fetch_add(len, Ordering::Relaxed);
         self.record(rel);
-        if !self.fresh {
-            let bytes = std::fs::read(src).map_err(|e| Error::io(src, e))?;
-            if same_bytes(&self.out.join(rel), &bytes) {
-                self.unchanged.fetch_add(1, Ordering::Relaxed);
-                return Ok(());
-            }
+        let bytes = std::fs::read(src).map_err(|e| Error::io(src, e))?;
+        self.add_digest(rel, &bytes);
+        if !self.fresh && same_bytes(&self.out.join(rel), &bytes) {
+            self.unchanged.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
         }
         let p = self.staging.join(rel);
         create_parent(&p)?;
@@ -174,6 +254,12 @@ impl Output {
         let written = self.written.load(Ordering::Relaxed);
         let unchanged = self.unchanged.load(Ordering::Relaxed);
         let bytes = self.bytes.load(Ordering::Relaxed);
+        let digest = self
+            .sums
+            .lock()
+            .expect("not poisoned")
+            .values()
+            .fold(0u128, |a, b| a.wrapping_add(*b));
         let mut deleted = 0;
         if self.fresh {
             create_parent(&self.out)?;
@@ -237,6 +323,7 @@ impl Output {
             unchanged,
             deleted,
             bytes,
+            digest,
         })
     }
 }
@@ -290,5 +377,37 @@ mod tests {
         let c = o.commit().unwrap();
         assert_eq!(c.deleted, 0);
         assert!(out.join("source/1/index.html").is_file());
+    }
+
+    #[test]
+    fn the_build_digest_is_the_trees_and_parts_add_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dist");
+        let o = Output::new(&out).unwrap();
+        o.write("source/1/index.html", b"s1").unwrap();
+        o.write("source/2/index.html", b"s2").unwrap();
+        o.write("index.html", b"h").unwrap();
+        o.write(".hidden", b"x").unwrap();
+        let sums = o.sums(["source/"]);
+        let c = o.commit().unwrap();
+        assert_eq!(c.digest, tree_digest(&out).unwrap());
+        assert_eq!(
+            sums["source/"],
+            file_digest("source/1/index.html", b"s1")
+                .wrapping_add(file_digest("source/2/index.html", b"s2"))
+        );
+        // A rebuild that keeps source/ with its sum gives the same digest.
+        let mut o = Output::new(&out).unwrap();
+        o.keep_summed("source/", sums["source/"]);
+        o.write("index.html", b"h").unwrap();
+        o.write(".hidden", b"x").unwrap();
+        assert_eq!(o.commit().unwrap().digest, c.digest);
+        // One byte or one name changed: another digest.
+        std::fs::write(out.join("index.html"), b"H").unwrap();
+        assert_ne!(tree_digest(&out).unwrap(), c.digest);
+        std::fs::write(out.join("index.html"), b"h").unwrap();
+        assert_eq!(tree_digest(&out).unwrap(), c.digest);
+        std::fs::rename(out.join(".hidden"), out.join(".other")).unwrap();
+        assert_ne!(tree_digest(&out).unwrap(), c.digest);
     }
 }

@@ -44,6 +44,9 @@ pub struct Config {
     /// configuration file, or beside the output without one.
     #[serde(skip)]
     pub cache: Option<PathBuf>,
+    /// Leave the query and diagrams pages out (`xcat build --no-query`).
+    #[serde(skip)]
+    pub no_query: bool,
     /// The configuration file, if any.
     #[serde(skip)]
     pub file: Option<PathBuf>,

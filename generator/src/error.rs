@@ -144,6 +144,14 @@ pub enum Error {
         /// What is wrong and what to do.
         detail: String,
     },
+    /// The program lacks a part the site needs.
+    #[error("{detail}\n  hint: {hint}")]
+    Incomplete {
+        /// What is missing.
+        detail: String,
+        /// What to do.
+        hint: String,
+    },
     /// A template or page failed to render.
     #[error("rendering {what} failed: {detail}")]
     Render {

@@ -64,6 +64,10 @@ enum Command {
         /// deleting it only makes the next build slower.
         #[arg(long, value_name = "DIR")]
         cache: Option<PathBuf>,
+        /// Leave out the query and diagrams pages (which need the browser query module built
+        /// into xcat); the catalogue's data files are still written.
+        #[arg(long)]
+        no_query: bool,
     },
     /// Print the digest of a built site's folder: the same files with the same bytes give the
     /// same digest (the one `xcat build` prints), so a mirror can check its copy.
@@ -356,6 +360,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             only: Some(Part::Query),
             cache: _,
+            no_query: _,
         } => {
             let t0 = std::time::Instant::now();
             let i = inputs(config, catalogs, releases, cli.quiet)?;
@@ -382,10 +387,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             only: None,
             cache,
+            no_query,
         } => {
             let t0 = std::time::Instant::now();
             let mut i = inputs(config, catalogs, releases, cli.quiet)?;
             i.config.cache = cache;
+            i.config.no_query = no_query;
             let report = xcat::site::build_releases(&i.config, &i.files, &i.releases, &out, &bars)?;
             for w in &report.warnings {
                 eprintln!("warning: {w}");

@@ -141,6 +141,37 @@ fn build_writes_source_and_observation_pages() {
     let home = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(home.contains("<dt>Sources</dt><dd>35</dd>"));
     assert_eq!(source_pages(&out.join("source")), 35);
+    // This xcat embeds the browser query module: the site has a query page that links it.
+    assert!(out.join("static/wasm/xcat_wasm_bg.wasm").is_file());
+    assert!(out.join("query/index.html").is_file());
+    assert!(
+        home.contains("href=query/") || home.contains("href=\"query/\""),
+        "no query link"
+    );
+}
+
+#[test]
+fn build_no_query_leaves_the_query_and_diagrams_pages_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    xcat()
+        .args(["build", "--quiet", "--no-query", "--catalog"])
+        .arg(common::ngc5139())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(!out.join("query").exists());
+    assert!(!out.join("diagrams").exists());
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!home.contains("query/"), "a link to the missing query page");
+    assert!(
+        !home.contains("diagrams/"),
+        "a link to the missing diagrams page"
+    );
+    // The catalogue's data is still there, for other tools.
+    assert!(out.join("data/manifest.txt").is_file());
+    assert!(out.join("source/201122201010052/index.html").is_file());
 }
 
 #[test]

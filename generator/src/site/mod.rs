@@ -339,6 +339,10 @@ pub fn build_releases(
     let theme_dir = config.site.theme.as_ref().map(|p| config.resolve(p));
     let theme = Theme::load(theme_dir.as_deref())?;
     let tera = render::templates(&theme)?;
+    let has_query = theme.has_template("query.html") && !config.no_query;
+    if has_query {
+        theme.check_query_module()?;
+    }
     let cache_file = state_file(&config.cache_dir(&out), &out);
     let before = read_state(&cache_file);
     let known = before.as_ref().map_or(&[][..], |s| &s.inputs[..]);
@@ -371,7 +375,7 @@ pub fn build_releases(
         "title": config.title,
         "base_url": config.base_url,
         "fit_server_url": config.site.fit_server_url,
-        "has_query": theme.has_template("query.html"),
+        "has_query": has_query,
         "default_radius_arcmin": config.site.default_radius_arcmin,
     });
     let mut report = BuildReport::default();
@@ -525,6 +529,7 @@ pub fn build_query(
             hint: "use the default theme, or add query.html to yours".into(),
         });
     }
+    theme.check_query_module()?;
     let tera = render::templates(&theme)?;
     let cat = Catalogue::load_with(config, files, progress, Some(&page_measurement_column))?;
     cat.check_buildable(&files[0])?;
@@ -1145,7 +1150,7 @@ fn content_pages(
     n += 4;
     let mut extra_pages = Vec::new();
     for (template, dir) in [("query.html", "query"), ("diagrams.html", "diagrams")] {
-        if theme.has_template(template) {
+        if site["has_query"] == json!(true) && theme.has_template(template) {
             let path = format!("{dir}/index.html");
             html_page(
                 template,

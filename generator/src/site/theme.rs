@@ -96,6 +96,37 @@ impl Theme {
         Ok(Theme { templates, statics })
     }
 
+    /// Files the query and diagrams pages load that are built outside cargo (the browser
+    /// query module by `scripts/build-wasm.sh`, the plotting library by `scripts/vendor.sh`)
+    /// and embedded when present.
+    pub const QUERY_FILES: [&'static str; 3] = [
+        "wasm/xcat_wasm_bg.wasm",
+        "wasm/xcat_wasm.js",
+        "vendor/uPlot.iife.min.js",
+    ];
+
+    /// Refuses a theme with a query page but without the browser query module: its query page
+    /// would never start.
+    pub fn check_query_module(&self) -> Result<()> {
+        if !self.has_template("query.html") {
+            return Ok(());
+        }
+        let missing: Vec<&str> = Self::QUERY_FILES
+            .into_iter()
+            .filter(|f| !self.statics.contains_key(*f))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Incomplete {
+            detail: format!(
+                "this xcat was compiled without the browser query module (the theme lacks static/{}): the site's query and diagrams pages would never start",
+                missing.join(", static/")
+            ),
+            hint: "build xcat with `make build`, or run scripts/build-wasm.sh and scripts/vendor.sh and then `cargo build` (or `cargo install --path generator`) again; or leave the query and diagrams pages out with `xcat build --no-query`".into(),
+        })
+    }
+
     /// A digest of every template and static file (names and bytes).
     pub fn digest(&self) -> u128 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -164,6 +195,20 @@ mod tests {
             assert!(t.has_template(n), "{n} missing from {t:?}");
         }
         assert!(t.statics.contains_key("style.css"));
+    }
+
+    #[test]
+    fn a_query_page_without_the_query_module_is_refused() {
+        let mut t = Theme::load(None).unwrap();
+        // This build embeds the module (the test command builds it first).
+        t.check_query_module().unwrap();
+        t.statics.remove("wasm/xcat_wasm_bg.wasm");
+        let e = t.check_query_module().unwrap_err().to_string();
+        assert!(e.contains("static/wasm/xcat_wasm_bg.wasm"), "{e}");
+        assert!(e.contains("make build") && e.contains("--no-query"), "{e}");
+        // A theme without a query page needs no module.
+        t.templates.remove("query.html");
+        t.check_query_module().unwrap();
     }
 
     #[test]

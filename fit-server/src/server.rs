@@ -391,6 +391,65 @@ fn fit_request(ctype: &str, body: &[u8], cfg: &ServerConfig) -> Result<String, H
     }
 }
 
+/// The status a request would get from its parsing alone (multipart parts, the JSON options,
+/// their conversion into a fit, the pipeline file names against `products`), without reading
+/// spectra or fitting: 200 when it would go on to the fit. For fuzzing the request parsing.
+#[doc(hidden)]
+pub fn request_status(ctype: &str, body: &[u8], products: &Path) -> u16 {
+    let cfg = ServerConfig {
+        products: products.to_path_buf(),
+        rmf_dir: None,
+        bind: IpAddr::from([127, 0, 0, 1]),
+        port: 0,
+        allow_origin: None,
+        max_body: 1 << 20,
+        fit_timeout: Duration::from_secs(1),
+        max_concurrent: 1,
+    };
+    let parsed = (|| -> Result<(), HttpError> {
+        let opts: FitOptions = if ctype
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+        {
+            let boundary = ctype
+                .split(';')
+                .filter_map(|p| p.trim().strip_prefix("boundary="))
+                .next()
+                .map(|b| b.trim_matches('"').to_string())
+                .ok_or_else(|| bad("multipart request without a boundary"))?;
+            let parts = parse_multipart(body, &boundary)?;
+            let mut opts = None;
+            for (name, data) in &parts {
+                match name.as_str() {
+                    "request" => {
+                        opts = Some(
+                            serde_json::from_slice(data)
+                                .map_err(|e| bad(format!("field \"request\": {e}")))?,
+                        )
+                    }
+                    "pha" | "bkg" | "arf" | "rmf" => {
+                        gunzip_limited(data, cfg.max_body).map_err(bad)?;
+                    }
+                    other => return Err(bad(format!("unknown multipart field {other:?}"))),
+                }
+            }
+            opts.ok_or_else(|| bad("no request"))?
+        } else {
+            let opts: FitOptions =
+                serde_json::from_slice(body).map_err(|e| bad(format!("JSON body: {e}")))?;
+            product_files(&opts, &cfg)?;
+            opts
+        };
+        let freq = to_fit_request(opts)?;
+        crate::model::Model::parse(&freq.model).map_err(|e| bad(e.to_string()))?;
+        Ok(())
+    })();
+    match parsed {
+        Ok(()) => 200,
+        Err(HttpError(code, _)) => code,
+    }
+}
+
 /// Removes server directory names from messages (uploads live in temp dirs).
 fn strip_dirs(msg: &str) -> String {
     msg.split_whitespace()

@@ -42,7 +42,44 @@ pub(crate) struct FitsTable {
     path: PathBuf,
     hdu: String,
     nrows: usize,
+    /// The decompressed copy of a gzip-compressed file, read in its place.
+    _plain: Option<tempfile::NamedTempFile>,
     _guard: MutexGuard<'static, ()>,
+}
+
+/// Largest decompressed size of a gzip-compressed spectral file (response matrices of the
+/// EPIC cameras are a few tens of MB).
+const MAX_GUNZIPPED: u64 = 1 << 30;
+
+/// A plain copy of a gzip-compressed file, decompressed here with a size limit: cfitsio
+/// would size its buffer from the file's own trailer, which a damaged or hostile file sets to
+/// gigabytes.
+fn gunzipped(path: &Path) -> Result<Option<tempfile::NamedTempFile>, OgipError> {
+    use std::io::Read;
+    let open_err = |message: String| OgipError::Open {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut f = std::fs::File::open(path).map_err(|e| open_err(e.to_string()))?;
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic).map_err(|e| open_err(e.to_string()))?;
+    if n < 2 || magic != [0x1f, 0x8b] {
+        return Ok(None);
+    }
+    let f = std::fs::File::open(path).map_err(|e| open_err(e.to_string()))?;
+    let mut plain = tempfile::NamedTempFile::new()
+        .map_err(|e| open_err(format!("cannot make a temporary file: {e}")))?;
+    let copied = std::io::copy(
+        &mut flate2::read::MultiGzDecoder::new(f).take(MAX_GUNZIPPED + 1),
+        plain.as_file_mut(),
+    )
+    .map_err(|e| open_err(format!("corrupt gzip data ({e})")))?;
+    if copied > MAX_GUNZIPPED {
+        return Err(open_err(format!(
+            "decompresses to more than {MAX_GUNZIPPED} bytes"
+        )));
+    }
+    Ok(Some(plain))
 }
 
 fn status_text(status: c_int) -> String {
@@ -73,7 +110,9 @@ impl FitsTable {
                 message: "no such file".into(),
             });
         }
-        let file = fitsio::FitsFile::open(path).map_err(|e| OgipError::Open {
+        let plain = gunzipped(path)?;
+        let readable = plain.as_ref().map_or(path, |p| p.path());
+        let file = fitsio::FitsFile::open(readable).map_err(|e| OgipError::Open {
             path: path.to_path_buf(),
             message: format!("not a readable FITS file ({e})"),
         })?;
@@ -82,6 +121,7 @@ impl FitsTable {
             path: path.to_path_buf(),
             hdu: String::new(),
             nrows: 0,
+            _plain: plain,
             _guard: guard,
         };
         let nhdus = table.num_hdus()?;

@@ -1,0 +1,44 @@
+//! Damaged spectral files found by fuzzing (`scripts/fuzz.sh ogip`) stay clear errors: a
+//! gzip-compressed file whose stream is corrupt and whose trailer claims gigabytes made the
+//! FITS library size a buffer from that trailer (out of memory); the readers now decompress
+//! such files themselves, with a limit.
+
+mod common;
+
+use xcat_fit::ogip::{Arf, Pha, Rmf};
+
+/// A real gzip-compressed pipeline spectrum with its deflate stream damaged in the middle and
+/// its trailer's size field set to almost 4 GiB.
+fn damaged_ftz(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = common::spectra("xmm_pn_0760940101").join("P0760940101PNS003SRSPEC0017.FTZ");
+    let mut bytes = std::fs::read(&src).unwrap();
+    assert_eq!(
+        &bytes[..2],
+        &[0x1f, 0x8b],
+        "{} is gzip-compressed",
+        src.display()
+    );
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0x5a;
+    }
+    let n = bytes.len();
+    bytes[n - 4..].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    let out = dir.join("damaged.FTZ");
+    std::fs::write(&out, bytes).unwrap();
+    out
+}
+
+#[test]
+fn a_damaged_gzip_file_is_a_clear_error_not_an_allocation_of_its_claimed_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = damaged_ftz(dir.path());
+    let e = Pha::read(&f).unwrap_err().to_string();
+    assert!(e.contains("damaged.FTZ") && e.contains("gzip"), "{e}");
+    assert!(Arf::read(&f).unwrap_err().to_string().contains("gzip"));
+    assert!(Rmf::read(&f).unwrap_err().to_string().contains("gzip"));
+    // The undamaged file still reads, through the same path.
+    let good = common::spectra("xmm_pn_0760940101").join("P0760940101PNS003SRSPEC0017.FTZ");
+    let pha = Pha::read(&good).unwrap();
+    assert!(!pha.counts.is_empty());
+}

@@ -39,5 +39,8 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += 
 step "browser end-to-end tests (headless Chromium on the demo site)"
 scripts/browser-test.sh
 
+step "the site's headers for nginx (xcat headers), under a real nginx"
+scripts/nginx-test.sh
+
 step "wasm-bindgen tests of the browser module (headless Chromium)"
 scripts/wasm-test.sh

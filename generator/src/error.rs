@@ -129,7 +129,7 @@ pub enum Error {
         hint: String,
     },
     /// The output could not be written.
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {source}\n  hint: is the disk full, or the folder read-only? A site already in the output folder is left as it was", path.display())]
     Output {
         /// File or directory.
         path: PathBuf,

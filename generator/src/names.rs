@@ -32,6 +32,10 @@ pub fn build(config: &Config) -> Result<(NameTable, usize)> {
 
 type Object = (Vec<String>, f64, f64);
 
+/// Longest object name of a name table (designations of the longest catalogues have about
+/// 40 characters).
+const MAX_NAME_CHARS: usize = 200;
+
 fn csv_error(path: &Path, line: usize, detail: String, hint: &str) -> Error {
     Error::Csv {
         path: path.to_path_buf(),
@@ -93,6 +97,18 @@ pub fn read_simple(path: &Path) -> Result<Vec<Object>> {
                 line,
                 "empty name".into(),
                 "give every row a name",
+            ));
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return Err(csv_error(
+                path,
+                line,
+                format!(
+                    "a name of {} characters (\"{}…\"); names are at most {MAX_NAME_CHARS}",
+                    name.chars().count(),
+                    name.chars().take(20).collect::<String>()
+                ),
+                "is a column missing its closing quote, or is this not a name table?",
             ));
         }
         match by_position.get(&(ra_t.clone(), dec_t.clone())) {

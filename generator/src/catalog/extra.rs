@@ -8,6 +8,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use xcat_core::{Column, ColumnBuilder, DataType, Field, Table, Value};
 
+/// Largest cell of an extra table, bytes: its values are shown on source pages and shipped to
+/// every browser that queries the column.
+const MAX_CELL_BYTES: usize = 4096;
+
 /// Reads a CSV or FITS table (by content: FITS files start with `SIMPLE`, gzip is FITS).
 pub fn read_table(path: &Path) -> Result<Table> {
     let head = {
@@ -99,7 +103,22 @@ fn read_csv(path: &Path) -> Result<Table> {
         .collect();
     let mut rows: Vec<csv::StringRecord> = Vec::new();
     for (k, rec) in r.records().enumerate() {
-        rows.push(rec.map_err(|e| csv_err(k + 2, e.to_string()))?);
+        let rec = rec.map_err(|e| csv_err(k + 2, e.to_string()))?;
+        if let Some((c, cell)) = rec
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.len() > MAX_CELL_BYTES)
+        {
+            return Err(csv_err(
+                k + 2,
+                format!(
+                    "column {} holds {} bytes; a cell is at most {MAX_CELL_BYTES} (is a closing quote missing?)",
+                    headers.get(c).map_or("?", String::as_str),
+                    cell.len()
+                ),
+            ));
+        }
+        rows.push(rec);
     }
     let mut t = Table::with_rows(rows.len());
     for (c, name) in headers.iter().enumerate() {

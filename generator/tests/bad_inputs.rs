@@ -173,6 +173,23 @@ fn every_broken_input_is_a_clear_error_and_the_previous_site_stays() {
         &["inf.fits", "column DEC", "row 5", "HDU 1"],
     );
 
+    // Bytes that are not text in a string column.
+    let (_, _, name) = layout(&good, "IAUNAME");
+    let binary = edited(&good, "binary-name.fits", |b| {
+        let at = start + 2 * row_len + name + 5;
+        b[at..at + 2].copy_from_slice(&[0xff, 0xfe]);
+    });
+    fails(
+        &site,
+        "non-UTF-8 string",
+        &mut build(&site, &binary),
+        &[
+            "binary-name.fits",
+            "column IAUNAME, row 3 of HDU 1",
+            "ASCII",
+        ],
+    );
+
     // Two summary rows of a stacked catalogue with one SRCID.
     let stacked = demo(d, "5xmm");
     let (s_start, s_len, srcid) = layout(&stacked, "SRCID");

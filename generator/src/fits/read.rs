@@ -407,6 +407,22 @@ impl FitsTable {
             first += n;
             progress(first);
         }
+        // FITS text is ASCII (UTF-8 is read too): other bytes are damage, not names to show.
+        for (list, file_rows) in [(&sinks, &rows_a), (&second, &rows_b)] {
+            if let Some(s) = list.iter().find(|s| s.bad_text.is_some()) {
+                let (r, bytes) = s.bad_text.as_ref().expect("found");
+                let row = if route.is_some() { file_rows[*r] } else { *r };
+                return Err(Error::BadValue {
+                    path: self.path.clone(),
+                    hdu: self.hdu,
+                    column: s.col.name.clone(),
+                    row: row + 1,
+                    value: format!("{:?}", String::from_utf8_lossy(bytes)),
+                    range: "text (ASCII, as FITS has it, or UTF-8)",
+                    hint: "the file is damaged or was written by a tool that does not follow the FITS standard; fetch or write it again",
+                });
+            }
+        }
         let table = |sinks: Vec<Sink>, n: usize| {
             let mut t = Table::with_rows(n);
             for s in sinks {
@@ -455,6 +471,8 @@ struct Sink {
     decode: Decode,
     data: ColumnData,
     validity: Validity,
+    /// The first row (of this sink) whose text is not UTF-8, with its bytes.
+    bad_text: Option<(usize, Vec<u8>)>,
 }
 
 macro_rules! be {
@@ -471,6 +489,7 @@ impl Sink {
             validity: Validity::all_valid(rows),
             col,
             decode,
+            bad_text: None,
         }
     }
 
@@ -490,6 +509,9 @@ impl Sink {
                     let b = field(r);
                     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
                     let s = String::from_utf8_lossy(&b[..end]);
+                    if self.bad_text.is_none() && std::str::from_utf8(&b[..end]).is_err() {
+                        self.bad_text = Some((base + r, b[..end].to_vec()));
+                    }
                     v.push(s.trim_end());
                 }
             }

@@ -311,3 +311,50 @@ fn stopping_lets_the_request_under_way_finish_and_closes_the_port() {
     assert_eq!((status, body.as_slice()), (200, &b"done"[..]));
     assert!(TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn an_oversize_body_gets_413_and_other_clients_are_served() {
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{get as route_get, post};
+    let app = Router::new()
+        .route(
+            "/upload",
+            post(|body: axum::body::Bytes| async move { format!("{} bytes", body.len()) }),
+        )
+        .route("/", route_get(|| async { "home" }))
+        .layer(DefaultBodyLimit::max(1000));
+    let srv = bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(app, Limits::default())
+        .unwrap();
+    // Within the limit.
+    let small = "x".repeat(500);
+    let (status, _, body) = exchange(
+        srv.addr(),
+        &format!(
+            "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\nConnection: close\r\n\r\n{small}"
+        ),
+    );
+    assert_eq!((status, body.as_slice()), (200, &b"500 bytes"[..]));
+    // Declared over the limit: refused before the body is read.
+    let mut big = TcpStream::connect(srv.addr()).unwrap();
+    big.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    big.write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+        .unwrap();
+    let _ = big.write_all(&vec![b'x'; 64 * 1024]);
+    // Others are served meanwhile.
+    let (status, _, body) = get(srv.addr(), "/", "");
+    assert_eq!((status, body.as_slice()), (200, &b"home"[..]));
+    let mut out = Vec::new();
+    let _ = big.read_to_end(&mut out);
+    assert_eq!(parse(&out).0, 413);
+    // A body sent without a length (chunked) is cut at the limit too.
+    let chunk = "x".repeat(800);
+    let (status, _, _) = exchange(
+        srv.addr(),
+        &format!(
+            "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n320\r\n{chunk}\r\n320\r\n{chunk}\r\n0\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 413);
+}

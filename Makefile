@@ -1,7 +1,7 @@
 # xcat — the two set-up commands are `make serve` (build and serve the demo site) and
 # `make test` (every test). Both work on a fresh Debian machine with rustup, gcc and make.
 
-.PHONY: serve build wasm vendor test bench-ingest bench-site bench-releases bench-query bench-diagrams
+.PHONY: serve build wasm vendor test bench-ingest bench-site bench-releases bench-query bench-diagrams bench-load
 
 serve: build
 	cargo run --release -q -p xcat -- serve --dir dist
@@ -43,3 +43,8 @@ bench-query:
 # "Benchmarks").
 bench-diagrams:
 	scripts/bench-diagrams.sh
+
+# The servers under load (wrk): xcat serve on the DR14-scale site and the fit server (see
+# README, "Benchmarks").
+bench-load:
+	scripts/bench-load.sh

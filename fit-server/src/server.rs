@@ -116,8 +116,12 @@ impl RunningServer {
 /// What every request sees.
 struct Shared {
     cfg: ServerConfig,
-    /// Fits running now.
+    /// Fits admitted now (running or waiting for a processor).
     busy: AtomicUsize,
+    /// One permit per processor: admitted fits run in their order of arrival, as many at once
+    /// as there are processors, instead of all sharing them (which spreads every fit's time
+    /// over all the others' and makes the slowest answers slower).
+    cpus: tokio::sync::Semaphore,
 }
 
 /// Holds one of the [`ServerConfig::max_concurrent`] fit slots until dropped.
@@ -142,6 +146,9 @@ pub fn router(cfg: ServerConfig) -> Router {
     let shared = Arc::new(Shared {
         cfg,
         busy: AtomicUsize::new(0),
+        cpus: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ),
     });
     Router::new()
         .fallback(handle)
@@ -248,7 +255,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                             .unwrap_or_default()
                             .to_string();
                         // The fit holds its slot while it runs, even when the client has gone.
-                        tokio_blocking(move || {
+                        let Ok(cpu) = shared.cpus.acquire().await else {
+                            return respond(&headers, cfg, 503, error_json("shutting down"));
+                        };
+                        let r = tokio_blocking(move || {
                             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                                 fit_request(&ctype, &body, &slot.0.cfg)
                             }))
@@ -258,7 +268,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                             drop(slot);
                             r
                         })
-                        .await
+                        .await;
+                        drop(cpu);
+                        r
                     }
                 }
             }

@@ -154,6 +154,9 @@ impl Bound {
 fn runtime() -> io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // File reads and blocking work (fits) run on these; each thread keeps its own
+        // allocator caches, so thousands of them would hold memory for nothing.
+        .max_blocking_threads(64)
         .thread_name("http")
         .build()
 }

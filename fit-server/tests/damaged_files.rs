@@ -42,3 +42,24 @@ fn a_damaged_gzip_file_is_a_clear_error_not_an_allocation_of_its_claimed_size() 
     let pha = Pha::read(&good).unwrap();
     assert!(!pha.counts.is_empty());
 }
+
+#[test]
+fn a_header_asking_for_millions_of_columns_is_refused_before_the_fits_library_reads_it() {
+    // An ARF (plain FITS) whose table claims 900 million columns: cfitsio would size its
+    // column descriptions from that before checking it.
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::spectra("chandra_acis_3c273").join("3c273.arf");
+    let mut bytes = std::fs::read(&src).unwrap();
+    let i = bytes
+        .windows(10)
+        .position(|w| w == b"TFIELDS = ")
+        .expect("a table header");
+    bytes[i + 10..i + 30].copy_from_slice(b"           900000000");
+    let f = dir.path().join("columns.arf");
+    std::fs::write(&f, bytes).unwrap();
+    let e = Arf::read(&f).unwrap_err().to_string();
+    assert!(
+        e.contains("columns.arf") && e.contains("TFIELDS = 900000000 is outside 0–999"),
+        "{e}"
+    );
+}

@@ -143,6 +143,38 @@ fn every_broken_input_is_a_clear_error_and_the_previous_site_stays() {
         &["bitpix.fits"],
     );
 
+    // A header asking for 900 million columns (found by fuzzing: the FITS library sized its
+    // column descriptions from it first).
+    let tfields = edited(&good, "tfields.fits", |b| {
+        replace_nth(
+            b,
+            b"TFIELDS =                  336",
+            b"TFIELDS =            900000000",
+            0,
+        );
+    });
+    fails(
+        &site,
+        "TFIELDS",
+        &mut build(&site, &tfields),
+        &[
+            "tfields.fits",
+            "HDU 2: TFIELDS = 900000000 is outside 0–999",
+        ],
+    );
+
+    // A row width that is not a number (found by fuzzing).
+    let naxis1 = edited(&good, "naxis1.fits", |b| {
+        let i = b.windows(10).position(|w| w == b"NAXIS1  = ").unwrap();
+        b[i + 10..i + 30].copy_from_slice(b"               ( 713");
+    });
+    fails(
+        &site,
+        "NAXIS1",
+        &mut build(&site, &naxis1),
+        &["naxis1.fits", "HDU 2: NAXIS1 is missing or negative"],
+    );
+
     // A column format that does not exist.
     let tform = edited(&good, "tform.fits", |b| {
         replace_nth(b, b"TFORM2  = 'K       '", b"TFORM2  = 'Z       '", 0);

@@ -112,6 +112,25 @@ impl FitsTable {
         }
         let plain = gunzipped(path)?;
         let readable = plain.as_ref().map_or(path, |p| p.path());
+        let checked = std::fs::File::open(readable).and_then(|mut f| {
+            let len = f.metadata()?.len();
+            xcat_core::fits::check_headers(&mut f, len)
+        });
+        match checked {
+            Ok(None) => {}
+            Ok(Some((hdu, problem))) => {
+                return Err(OgipError::Open {
+                    path: path.to_path_buf(),
+                    message: format!("not a readable FITS file (HDU {hdu}: {problem})"),
+                });
+            }
+            Err(e) => {
+                return Err(OgipError::Open {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                });
+            }
+        }
         let file = fitsio::FitsFile::open(readable).map_err(|e| OgipError::Open {
             path: path.to_path_buf(),
             message: format!("not a readable FITS file ({e})"),

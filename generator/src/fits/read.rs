@@ -98,6 +98,20 @@ impl FitsTable {
                 "the file may be damaged or truncated; download it again",
             )
         };
+        if !gzipped
+            && let Some((hdu, problem)) = std::fs::File::open(path)
+                .and_then(|mut f| {
+                    let len = f.metadata()?.len();
+                    xcat_core::fits::check_headers(&mut f, len)
+                })
+                .map_err(|e| Error::io(path, e))?
+        {
+            return Err(fits_err(
+                path,
+                format!("HDU {hdu}: {problem}"),
+                "the file is damaged, or not a FITS file; download it again",
+            ));
+        }
         let mut file = CFits::open(path).map_err(cf)?;
         let n = file.num_hdus().map_err(cf)?;
         let mut chosen = None;

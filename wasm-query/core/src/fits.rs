@@ -13,6 +13,98 @@ use crate::column::Column;
 use crate::schema::DataType;
 use crate::table::Table;
 
+/// Checks the headers of an uncompressed FITS file of `len` bytes read from `f`, HDU after
+/// HDU, before a FITS library reads it: BITPIX, NAXIS, NAXISn and (for tables) TFIELDS within
+/// the standard's limits. cfitsio sizes its column descriptions from TFIELDS and NAXISn before
+/// checking them, so a damaged header asking for millions of columns takes gigabytes. Returns
+/// the first problem with its HDU (from 1); a file that ends early is not a problem here (the
+/// readers report truncation with the rows concerned).
+pub fn check_headers<F: std::io::Read + std::io::Seek>(
+    f: &mut F,
+    len: u64,
+) -> std::io::Result<Option<(usize, String)>> {
+    use std::io::SeekFrom;
+    let mut pos = 0u64;
+    let mut block = [0u8; 2880];
+    for hdu in 1.. {
+        if pos >= len {
+            break;
+        }
+        let mut keys: std::collections::HashMap<String, String> = Default::default();
+        let mut ended = false;
+        // Headers of more than 1,000 blocks (36,000 cards) are not catalogues.
+        for _ in 0..1000 {
+            if f.read_exact(&mut block).is_err() {
+                return Ok(None); // truncated: the reader says so, with rows and HDU
+            }
+            pos += 2880;
+            for card in block.chunks(80) {
+                let name = String::from_utf8_lossy(&card[..8]).trim().to_string();
+                if name == "END" {
+                    ended = true;
+                    break;
+                }
+                if card[8..10] == *b"= " {
+                    let value = String::from_utf8_lossy(&card[10..]);
+                    let value = value.split('/').next().unwrap_or("").trim().to_string();
+                    keys.entry(name).or_insert(value);
+                }
+            }
+            if ended {
+                break;
+            }
+        }
+        if !ended {
+            return Ok(Some((
+                hdu,
+                "a header with no END card in 1,000 blocks".into(),
+            )));
+        }
+        let int = |k: &str| keys.get(k).and_then(|v| v.parse::<i64>().ok());
+        let bitpix = int("BITPIX").unwrap_or(0);
+        if ![8, 16, 32, 64, -32, -64].contains(&bitpix) {
+            return Ok(Some((
+                hdu,
+                format!(
+                    "BITPIX = {:?} is not one of 8, 16, 32, 64, -32, -64",
+                    keys.get("BITPIX")
+                ),
+            )));
+        }
+        let naxis = int("NAXIS").unwrap_or(-1);
+        if !(0..=999).contains(&naxis) {
+            return Ok(Some((hdu, format!("NAXIS = {naxis} is outside 0–999"))));
+        }
+        let xtension = keys
+            .get("XTENSION")
+            .map(|v| v.trim_matches(['\'', ' ']).to_string());
+        if xtension.as_deref() == Some("BINTABLE") || xtension.as_deref() == Some("TABLE") {
+            let tfields = int("TFIELDS").unwrap_or(-1);
+            if !(0..=999).contains(&tfields) {
+                return Ok(Some((hdu, format!("TFIELDS = {tfields} is outside 0–999"))));
+            }
+        }
+        let mut size: u64 = if naxis == 0 { 0 } else { 1 };
+        for i in 1..=naxis {
+            let n = int(&format!("NAXIS{i}")).unwrap_or(-1);
+            if n < 0 {
+                return Ok(Some((hdu, format!("NAXIS{i} is missing or negative"))));
+            }
+            size = size.saturating_mul(n as u64);
+        }
+        let pcount = int("PCOUNT").unwrap_or(0).max(0) as u64;
+        let gcount = int("GCOUNT").unwrap_or(1).max(1) as u64;
+        let bytes = (bitpix.unsigned_abs() / 8)
+            .saturating_mul(gcount)
+            .saturating_mul(size.saturating_add(pcount));
+        pos = pos.saturating_add(bytes.div_ceil(2880).saturating_mul(2880));
+        if f.seek(SeekFrom::Start(pos)).is_err() {
+            break;
+        }
+    }
+    Ok(None)
+}
+
 /// Bytes of a FITS block.
 pub const BLOCK: usize = 2880;
 

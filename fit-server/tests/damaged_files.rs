@@ -63,3 +63,23 @@ fn a_header_asking_for_millions_of_columns_is_refused_before_the_fits_library_re
         "{e}"
     );
 }
+
+#[test]
+fn a_file_that_ends_inside_a_header_is_refused_before_the_fits_library_reads_it() {
+    // Found by fuzzing `ogip`: a spectrum cut inside its table's header made cfitsio size its
+    // column descriptions from what followed (hundreds of gigabytes).
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::spectra("chandra_acis_3c273").join("3c273.pi");
+    let bytes = std::fs::read(&src).unwrap();
+    let xt = bytes
+        .windows(9)
+        .position(|w| w == b"XTENSION=")
+        .expect("an extension");
+    let f = dir.path().join("cut.pi");
+    std::fs::write(&f, &bytes[..xt + 800]).unwrap();
+    let e = Pha::read(&f).unwrap_err().to_string();
+    assert!(
+        e.contains("cut.pi") && e.contains("HDU 2: the file ends inside this header"),
+        "{e}"
+    );
+}

@@ -17,8 +17,8 @@ use crate::table::Table;
 /// HDU, before a FITS library reads it: BITPIX, NAXIS, NAXISn and (for tables) TFIELDS within
 /// the standard's limits. cfitsio sizes its column descriptions from TFIELDS and NAXISn before
 /// checking them, so a damaged header asking for millions of columns takes gigabytes. Returns
-/// the first problem with its HDU (from 1); a file that ends early is not a problem here (the
-/// readers report truncation with the rows concerned).
+/// the first problem with its HDU (from 1). A file that ends inside a header is one; one that
+/// ends inside the data is left to the readers, which name the rows missing.
 pub fn check_headers<F: std::io::Read + std::io::Seek>(
     f: &mut F,
     len: u64,
@@ -35,7 +35,11 @@ pub fn check_headers<F: std::io::Read + std::io::Seek>(
         // Headers of more than 1,000 blocks (36,000 cards) are not catalogues.
         for _ in 0..1000 {
             if f.read_exact(&mut block).is_err() {
-                return Ok(None); // truncated: the reader says so, with rows and HDU
+                return Ok(Some((
+                    hdu,
+                    "the file ends inside this header (no END card): it is truncated or damaged"
+                        .into(),
+                )));
             }
             pos += 2880;
             for card in block.chunks(80) {

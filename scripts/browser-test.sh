@@ -20,7 +20,7 @@ scripts/build-wasm.sh
 scripts/vendor.sh
 target_dir=${CARGO_TARGET_DIR:-target}
 # The debug build is the one `cargo test` already made: no extra release compile in CI.
-cargo build -q -p xcat -p xcat-fit
+scripts/bins.sh
 xcat="$target_dir/debug/xcat"
 
 tmp=$(mktemp -d)
@@ -30,11 +30,15 @@ trap cleanup EXIT
 "$xcat" build -q --out "$tmp/site"
 test -f "$tmp/site/static/wasm/xcat_wasm_bg.wasm" || { echo "error: the site has no wasm module" >&2; exit 1; }
 test -f "$tmp/site/query/index.html" || { echo "error: the site has no query page" >&2; exit 1; }
+# The site's data files (JSON, VOTable) with jsonschema, astropy and votlint, on this build.
+status=0
+if [ $# -eq 0 ]; then
+  scripts/vo-test.sh --site "$tmp/site" || status=1
+fi
 . scripts/serve-lib.sh
 serve_site "$xcat" "$tmp/site" "$tmp/serve.log"
 # Every test file (or those given as arguments), one after the other (each starts its own
 # Chromium), against the same site; all run even when one fails.
-status=0
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(tests/browser/*.test.mjs)
 for f in "${files[@]}"; do

@@ -10,7 +10,7 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
 fi
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 target_dir=${CARGO_TARGET_DIR:-target}
-cargo build -q -p xcat
+scripts/bins.sh
 xcat="$target_dir/debug/xcat"
 tmp=$(mktemp -d)
 # nginx's workers run as another user: they must be able to read the site.

@@ -23,8 +23,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 # The browser module and its wasm-bindgen tests only exist on wasm32.
 cargo clippy -p xcat-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "wasm32 build of the core and the browser module (wasm-bindgen, wasm-opt)"
-cargo build -p xcat-core --target wasm32-unknown-unknown
+# (clippy above has checked the core and the module for wasm32; this is the optimised build.)
+step "wasm32 build of the browser module (wasm-bindgen, wasm-opt)"
 scripts/build-wasm.sh
 scripts/vendor.sh
 
@@ -36,7 +36,7 @@ cargo test --workspace 2>&1 | tee "$log"
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
      END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 
-step "browser end-to-end tests (headless Chromium on the demo site)"
+step "browser end-to-end tests (headless Chromium on the demo site) and its data files (jsonschema, astropy, votlint)"
 scripts/browser-test.sh
 
 step "the site's headers for nginx (xcat headers), under a real nginx"

@@ -24,7 +24,7 @@ if [ "$have" != "$want" ]; then
 fi
 
 target_dir=${CARGO_TARGET_DIR:-target}
-cargo build -q -p xcat
+scripts/bins.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" wasm-query/test-site' EXIT
 "$target_dir/debug/xcat" build -q --out "$tmp/site"

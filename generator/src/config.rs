@@ -252,6 +252,20 @@ pub struct SiteConfig {
     /// Folder with `docs/` and `news/` Markdown.
     #[serde(default)]
     pub content: Option<PathBuf>,
+    /// Terms of use of the site's data, stated in `api/index.json` and the docs.
+    #[serde(default = "default_licence")]
+    pub licence: String,
+    /// How to cite the catalogue, stated in `api/index.json`.
+    #[serde(default = "default_citation")]
+    pub citation: String,
+}
+
+fn default_licence() -> String {
+    "XMM-Newton catalogue data of the European Space Agency, public and free to use with acknowledgement of ESA's XMM-Newton mission and the XMM-Newton Survey Science Centre.".into()
+}
+
+fn default_citation() -> String {
+    "Webb N. A. et al. 2020, A&A 641, A136 (the 4XMM catalogue); Traulsen I. et al. 2019, A&A 624, A77 (the stacked catalogue).".into()
 }
 
 fn default_radius() -> f64 {
@@ -270,6 +284,8 @@ impl Default for SiteConfig {
             fit_server_url: String::new(),
             theme: None,
             content: None,
+            licence: default_licence(),
+            citation: default_citation(),
         }
     }
 }

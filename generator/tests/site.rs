@@ -300,7 +300,7 @@ fn source_page_has_everything_the_catalogue_knows() {
         "SC_CHI2PROB",
         "<svg",
         "xmm_detections_201122201010052.csv",
-        "xmm_detections_201122201010052.vot",
+        "xmm_source_201122201010052.vot",
         "simbad.cds.unistra.fr",
         "observation/0112220101/",
     ] {
@@ -340,27 +340,256 @@ fn source_page_has_everything_the_catalogue_knows() {
         !root.join("source/201122201010052/detections.csv").exists(),
         "no download files per source"
     );
+    // The VOTable and JSON of the source are files beside the page, linked from it.
     let vot_link = scraper::Selector::parse("a#download-vot").unwrap();
-    let fields_href = doc
-        .select(&vot_link)
-        .next()
-        .and_then(|a| a.value().attr("data-fields"))
-        .unwrap();
-    let fields_path = root.join("source/201122201010052").join(fields_href);
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&fields_path).unwrap()).unwrap();
-    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    assert_eq!(meta["columns"], serde_json::json!(header));
-    let xml = format!("<TABLE>{}</TABLE>", meta["fields"].as_str().unwrap());
-    let doc = roxmltree::Document::parse(&xml).unwrap();
-    let flux = doc
-        .descendants()
-        .find(|n| n.has_tag_name("FIELD") && n.attribute("name") == Some("EP_8_FLUX"))
-        .unwrap();
     assert_eq!(
-        flux.attribute("unit"),
-        Some("erg.cm**-2.s**-1"),
-        "VOUnit syntax"
+        doc.select(&vot_link)
+            .next()
+            .and_then(|a| a.value().attr("href")),
+        Some("source.vot")
+    );
+    let alternate = scraper::Selector::parse("link[rel=alternate]").unwrap();
+    let alternates: Vec<(&str, &str)> = doc
+        .select(&alternate)
+        .filter_map(|l| Some((l.value().attr("type")?, l.value().attr("href")?)))
+        .collect();
+    assert!(alternates.contains(&("application/x-votable+xml", "source.vot")));
+    assert!(alternates.contains(&("application/json", "source.json")));
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join("source/201122201010052/source.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        json["detections"]["columns"],
+        serde_json::json!(header),
+        "the JSON's detections have the CSV's columns"
+    );
+}
+
+/// The `TABLE` named `name` of a VOTable: its FIELD names and units, and its rows' cells.
+type VoTable = (Vec<(String, String)>, Vec<Vec<String>>);
+
+fn votable_table(xml: &str, name: &str) -> VoTable {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let table = doc
+        .descendants()
+        .find(|n| n.has_tag_name("TABLE") && n.attribute("name") == Some(name))
+        .unwrap_or_else(|| panic!("no table {name}"));
+    let fields = table
+        .children()
+        .filter(|n| n.has_tag_name("FIELD"))
+        .map(|n| {
+            (
+                n.attribute("name").unwrap().to_string(),
+                n.attribute("unit").unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let rows = table
+        .descendants()
+        .filter(|n| n.has_tag_name("TR"))
+        .map(|tr| {
+            tr.children()
+                .filter(|n| n.has_tag_name("TD"))
+                .map(|td| td.text().unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
+    (fields, rows)
+}
+
+/// A JSON cell as the VOTable writes it (T/F, empty for null).
+fn as_td(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Bool(b) => if *b { "T" } else { "F" }.into(),
+        serde_json::Value::String(s) => s.clone(),
+        n => n.to_string(),
+    }
+}
+
+#[test]
+fn source_data_files_hold_every_column_with_the_same_values_in_json_and_votable() {
+    let root = ngc_site();
+    let dir = root.join("source/201122201010052");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("source.json")).unwrap()).unwrap();
+    let vot = std::fs::read_to_string(dir.join("source.vot")).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("api/index.json")).unwrap()).unwrap();
+    assert_eq!(json["srcid"], 201122201010052i64);
+    assert_eq!(json["iauname"], "4XMM J132652.4-472736");
+    assert_eq!(json["page"], "source/201122201010052/");
+    assert_eq!(json["schema"], "api/source.schema.json");
+    assert!(root.join("api/source.schema.json").is_file());
+    // Every column of the sources table, named as the index names them, in its order.
+    let release = &index["releases"][0];
+    let columns: Vec<&str> = release["tables"]["sources"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let source = json["source"].as_object().unwrap();
+    assert_eq!(
+        source.keys().map(String::as_str).collect::<Vec<_>>().len(),
+        columns.len()
+    );
+    for c in &columns {
+        assert!(source.contains_key(*c), "source.json lacks {c}");
+    }
+    // Real 4XMM-DR10 values of this source (the shared catalogue's row; float32 as stored).
+    // astropy reads SC_RA 201.718710509248 (float64) and SC_EP_8_FLUX 7.61705e-15 (float32)
+    // for this source: the same numbers, float32 written as float32 (no float64 noise).
+    assert_eq!(source["SC_RA"].as_f64().unwrap(), 201.718710509248);
+    assert_eq!(source["SC_EP_8_FLUX"].to_string(), "7.61705e-15");
+    assert_eq!(source["N_DETECTIONS"], 2);
+    let (fields, rows) = votable_table(&vot, "source");
+    assert_eq!(
+        fields.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        columns
+    );
+    assert_eq!(rows.len(), 1);
+    for ((name, _), td) in fields.iter().zip(&rows[0]) {
+        assert_eq!(&as_td(&source[name]), td, "{name}: JSON and VOTable agree");
+    }
+    let flux = fields.iter().find(|f| f.0 == "SC_EP_8_FLUX").unwrap();
+    assert_eq!(
+        flux.1, "mW.m**-2",
+        "VOUnit: erg is deprecated, erg cm-2 s-1 = mW m-2"
+    );
+    // Detections: the same rows in both, earliest first.
+    let det = &json["detections"];
+    let (dfields, drows) = votable_table(&vot, "detections");
+    let names: Vec<&str> = det["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dfields.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        names
+    );
+    let data = det["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2);
+    assert_eq!(drows.len(), 2);
+    for (row, tds) in data.iter().zip(&drows) {
+        let cells: Vec<String> = row.as_array().unwrap().iter().map(as_td).collect();
+        assert_eq!(&cells, tds);
+    }
+    let mjd = names.iter().position(|n| *n == "MJD_START").unwrap();
+    assert!(
+        data[0][mjd].as_f64() <= data[1][mjd].as_f64(),
+        "earliest first"
+    );
+    // Neighbours: nearest first, each a source with its own page.
+    let neighbours = json["neighbours"].as_array().unwrap();
+    let (_, nrows) = votable_table(&vot, "neighbours");
+    assert_eq!(neighbours.len(), nrows.len());
+    assert!(!neighbours.is_empty(), "NGC 5139 is crowded");
+    let seps: Vec<f64> = neighbours
+        .iter()
+        .map(|n| n["SEP"].as_f64().unwrap())
+        .collect();
+    assert!(seps.windows(2).all(|w| w[0] <= w[1]));
+    for n in neighbours {
+        assert!(
+            root.join(format!("source/{}/index.html", n["SRCID"]))
+                .is_file()
+        );
+    }
+    assert!(
+        json.get("counterparts").is_none(),
+        "one catalogue: no counterparts"
+    );
+}
+
+#[test]
+fn observation_data_files_list_the_observation_and_its_detections() {
+    let root = ngc_site();
+    let dir = root.join("observation/0112220101");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("observation.json")).unwrap()).unwrap();
+    let vot = std::fs::read_to_string(dir.join("observation.vot")).unwrap();
+    assert_eq!(json["obs_id"], "0112220101");
+    assert_eq!(
+        json["observation"]["OBS_ID"], "0112220101",
+        "kept as the string it is"
+    );
+    let (fields, rows) = votable_table(&vot, "observation");
+    assert_eq!(rows.len(), 1);
+    let obs_id = fields.iter().position(|f| f.0 == "OBS_ID").unwrap();
+    assert_eq!(rows[0][obs_id], "0112220101");
+    let n = json["observation"]["N_DETECTIONS"].as_i64().unwrap() as usize;
+    assert_eq!(json["detections"]["data"].as_array().unwrap().len(), n);
+    assert_eq!(votable_table(&vot, "detections").1.len(), n);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let alternate = scraper::Selector::parse("link[rel=alternate]").unwrap();
+    let alternates: Vec<(&str, &str)> = doc
+        .select(&alternate)
+        .filter_map(|l| Some((l.value().attr("type")?, l.value().attr("href")?)))
+        .collect();
+    assert!(alternates.contains(&("application/json", "observation.json")));
+    assert!(alternates.contains(&("application/x-votable+xml", "observation.vot")));
+}
+
+#[test]
+fn data_index_lists_the_releases_their_tables_and_data() {
+    let root = demo_site();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("api/index.json")).unwrap()).unwrap();
+    let releases = index["releases"].as_array().unwrap();
+    let ids: Vec<&str> = releases.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["5xmm-dr15", "4xmm-dr14"]);
+    assert!(index["citation"].as_str().unwrap().contains("A&A"));
+    for r in releases {
+        assert!(root.join(r["manifest"].as_str().unwrap()).is_file());
+        for kind in ["source", "observation"] {
+            let schema = r["schemas"][kind].as_str().unwrap();
+            let s: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(root.join(schema)).unwrap()).unwrap();
+            assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        }
+        let sources = &r["tables"]["sources"]["columns"];
+        let srcid = sources
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "SRCID")
+            .unwrap();
+        assert_eq!(srcid["ucd"], "meta.id;meta.main");
+    }
+    // A 4XMM source of the demo names its 5XMM counterpart, whose files exist too.
+    let any = std::fs::read_dir(root.join("source"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("source.json").is_file())
+        .find_map(|p| {
+            let j: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(p.join("source.json")).unwrap()).unwrap();
+            (j["release"]["id"] == "4xmm-dr14" && !j["counterparts"].as_array()?.is_empty())
+                .then_some(j)
+        })
+        .expect("a 4XMM source with a counterpart");
+    let c = &any["counterparts"][0];
+    assert_eq!(c["RELEASE"], "5xmm-dr15");
+    assert!(c["SEP"].as_f64().unwrap() >= 0.0);
+    let other: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join(format!("source/{}/source.json", c["SRCID"]))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(other["release"]["id"], "5xmm-dr15");
+    assert_eq!(other["iauname"], c["IAUNAME"]);
+    assert!(
+        other["counterparts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["SRCID"] == any["srcid"]),
+        "the match is listed both ways"
     );
 }
 
@@ -718,4 +947,34 @@ fn catalogue_inputs_are_rehashed_only_when_they_change() {
     *changed.last_mut().unwrap() ^= 0x20;
     std::fs::write(&fits, &changed).unwrap();
     assert!(!skipped(&build(&cfg, &out)), "changed bytes");
+}
+
+#[test]
+fn every_example_url_of_the_data_docs_resolves_on_the_demo_site() {
+    let root = demo_site();
+    let text = std::fs::read_to_string(repo().join("content/docs/data-api.md")).unwrap();
+    assert!(root.join("docs/data-api/index.html").is_file());
+    let mut checked = 0;
+    for marker in ["$SITE/", "{site}/"] {
+        for (at, _) in text.match_indices(marker) {
+            let rest = &text[at + marker.len()..];
+            let end = rest
+                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '`' | ')' | '#'))
+                .unwrap_or(rest.len());
+            let url = &rest[..end];
+            let path = url.split('?').next().unwrap();
+            let file = if path.is_empty() || path.ends_with('/') {
+                root.join(path).join("index.html")
+            } else {
+                root.join(path)
+            };
+            assert!(
+                file.is_file(),
+                "{marker}{url} does not resolve ({})",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} example URLs");
 }

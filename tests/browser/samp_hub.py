@@ -11,46 +11,22 @@ one JSON line with the row count and replies samp.ok (or samp.error with the rea
 handling knows no data: scheme), rejects data: URLs with "unknown protocol: data". For each
 position, the position. The first line printed is {"ready": true}.
 
-astropy is installed from PyPI into a virtual environment under the build folder
-(${CARGO_TARGET_DIR:-target}/samp-venv) when the running Python lacks it.
+astropy is installed from PyPI into the tests' virtual environment (see tests/pyenv.py) when
+the running Python lacks it.
 
 Usage: python3 tests/browser/samp_hub.py   (stops on SIGTERM, SIGINT or end of stdin)
 """
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
-import venv
 
 
 def ensure_astropy():
-    try:
-        import astropy.samp  # noqa: F401
-        return
-    except ImportError:
-        pass
-    here = os.path.dirname(os.path.abspath(__file__))
-    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(here, "..", "..", "target")
-    env_dir = os.path.abspath(os.path.join(target, "samp-venv"))
-    python = os.path.join(env_dir, "bin", "python")
-    if os.path.realpath(sys.prefix) == env_dir:
-        sys.exit("error: astropy is missing from %s even after installing it" % env_dir)
-    if not os.path.exists(python):
-        print("installing astropy into %s (first run only)" % env_dir, file=sys.stderr)
-        try:
-            venv.create(env_dir, with_pip=True)
-        except Exception as e:  # Debian needs python3-venv for ensurepip
-            sys.exit("error: cannot create a Python virtual environment in %s: %s "
-                     "(on Debian: apt-get install python3-venv)" % (env_dir, e))
-    check = subprocess.run([python, "-c", "import astropy.samp"], capture_output=True)
-    if check.returncode != 0:
-        r = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "astropy"],
-                           stdout=sys.stderr)
-        if r.returncode != 0:
-            sys.exit("error: pip could not install astropy into %s" % env_dir)
-    os.execv(python, [python] + sys.argv)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from pyenv import ensure
+    ensure({"astropy": "astropy"})
 
 
 def emit(obj):

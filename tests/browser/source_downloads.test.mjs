@@ -1,5 +1,5 @@
 // End-to-end test of a source page's downloads on the built demo site, in headless Chromium:
-// the CSV (inline in the page as a data: URL) and the VOTable the page's script makes from it,
+// the CSV (inline in the page as a data: URL), and the VOTable and JSON files beside the page,
 // which astropy.io.votable must read without a single warning, with the CSV's values.
 // Usage: node tests/browser/source_downloads.test.mjs <site URL>
 import { test, before, after } from "node:test";
@@ -70,18 +70,18 @@ test("the CSV download is the source's detections, straight from the page", asyn
   assert.ok(csv.slice(1).every((r) => r[srcid] === SRCID && r.length === csv[0].length));
 });
 
-test("the VOTable download carries the same rows and astropy reads it without warnings", async () => {
-  assert.equal(await page.isVisible("#download-vot"), true, "shown when scripts run");
+test("the VOTable beside the page carries the same detections and astropy reads it without warnings", async () => {
+  assert.equal(await page.getAttribute("#download-vot", "href"), "source.vot");
   const got = await download("#download-vot");
-  assert.equal(got.name, `xmm_detections_${SRCID}.vot`);
+  assert.equal(got.name, `xmm_source_${SRCID}.vot`);
   assert.match(got.text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<VOTABLE version="1.4"/);
   const python = process.env.PYTHON || "python3";
-  const out = JSON.parse(execFileSync(python, [join(here, "votable_check.py"), got.path], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
-  assert.equal(out.name, `detections_${SRCID}`);
+  const out = JSON.parse(execFileSync(python, [join(here, "votable_check.py"), got.path, "detections"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+  assert.equal(out.name, "detections");
   assert.deepEqual(out.columns, csv[0]);
   assert.equal(out.rows.length, csv.length - 1);
   const col = (n) => out.columns.indexOf(n);
-  assert.equal(out.units[col("EP_8_FLUX")], "erg / (s cm2)", "unit erg/cm**2/s as astropy reads it");
+  assert.equal(out.units[col("EP_8_FLUX")], "mW / m2", "erg/cm**2/s in VOUnit (which deprecates the erg): the same number in mW m-2");
   assert.equal(out.datatypes[col("DETID")], "long");
   for (let r = 0; r < out.rows.length; r++) {
     for (let k = 0; k < out.columns.length; k++) {
@@ -92,13 +92,22 @@ test("the VOTable download carries the same rows and astropy reads it without wa
         // (float32 columns compared at single precision).
         const x = Number(want);
         assert.ok(got === x || Math.abs(got - x) <= 1e-7 * Math.abs(x), `${out.columns[k]} row ${r}: ${got} vs ${want}`);
-      } else if (typeof got === "boolean") {
-        assert.equal(String(got), want, out.columns[k]);
       } else {
         assert.equal(String(got), want, out.columns[k]);
       }
     }
   }
+});
+
+test("the JSON beside the page holds the source and the same detections", async () => {
+  const res = await page.request.get(`${base}source/${SRCID}/source.json`);
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()["content-type"], /^application\/json/);
+  const j = await res.json();
+  assert.equal(String(j.srcid), SRCID);
+  assert.deepEqual(j.detections.columns, csv[0]);
+  assert.equal(j.detections.data.length, csv.length - 1);
+  assert.equal(await page.getAttribute("link[rel=alternate][type='application/json']", "href"), "source.json");
 });
 
 test("no console errors and nothing but the sky view's script left the site", async () => {

@@ -4,7 +4,7 @@ JSON line: the column names, units and datatypes, the row count and the rows (nu
 For the source-page download test (tests/browser/source_downloads.test.mjs); astropy comes
 from the same virtual environment as the SAMP test's (see samp_hub.py).
 
-Usage: python3 tests/browser/votable_check.py FILE.vot
+Usage: python3 tests/browser/votable_check.py FILE.vot [TABLE NAME]
 """
 import json
 import math
@@ -31,7 +31,10 @@ def main():
     ensure_astropy()
     from astropy.io.votable import parse
 
-    table = parse(sys.argv[1], verify="exception").get_first_table()
+    import warnings
+    warnings.simplefilter("error")  # astropy's unit warnings too, not only the VOTable ones
+    vot = parse(sys.argv[1], verify="exception")
+    table = next(t for t in vot.iter_tables() if t.name == sys.argv[2]) if len(sys.argv) > 2 else vot.get_first_table()
     fields = table.fields
     data = table.array
     rows = []

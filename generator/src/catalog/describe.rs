@@ -376,7 +376,7 @@ fn stacked(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "GAIA_MATCH_PROB" => (
             "Probability of the association with that Gaia DR3 source.",
-            "stat.probability;meta.id.cross",
+            "stat.probability",
         ),
         "WISE_NAME" => (
             "Designation of the most probable WISE counterpart.",
@@ -384,7 +384,7 @@ fn stacked(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "WISE_MATCH_PROB" => (
             "Probability of the association with that WISE source.",
-            "stat.probability;meta.id.cross",
+            "stat.probability",
         ),
         "INFO_COUNTERPARTS" => (
             "Web page listing every counterpart of the source.",

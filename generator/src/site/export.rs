@@ -1,17 +1,13 @@
-//! Downloads of a source's detections: CSV (RFC 4180, header line of column names), inline in
-//! the source page as a `data:` URL, and VOTable 1.4 (TABLEDATA, with each column's unit, UCD
-//! and description), which the page's script (`static/downloads.js`) makes from that CSV and
-//! the column descriptions written once per site ([`VOTABLE_FIELDS_PATH`]). Both carry the
-//! [`EXPORT_COLUMNS`] that exist in the catalogue, plus any extra detection columns.
-//!
-//! A site of 700,000 sources thus has 1.4 million fewer files (and 15 GB less) than with two
-//! download files per source.
+//! The CSV download of a source's detections (RFC 4180, header line of column names), inline
+//! in the source page as a `data:` URL so that it works without JavaScript. It carries the
+//! [`EXPORT_COLUMNS`] that exist in the catalogue, plus any extra detection columns: the same
+//! columns as the detections of the source's `source.vot` and `source.json` (see
+//! [`super::api`]).
 
-use super::format::{Unreserved, percent_encode, xml_escape};
+use super::format::{Unreserved, percent_encode};
+use xcat_core::Table;
 #[cfg(test)]
 use xcat_core::Value;
-use xcat_core::schema::vo_unit;
-use xcat_core::{DataType, Table};
 
 /// Detection columns of the per-source downloads (the identifiers, position, fluxes, rates,
 /// likelihoods, hardness ratios, extent, variability and quality of each detection; of a
@@ -157,28 +153,12 @@ fn push_cell(o: &mut String, c: &xcat_core::Column, r: usize) {
     };
 }
 
-fn votable_type(d: DataType) -> &'static str {
-    match d {
-        DataType::Bool => "boolean",
-        DataType::U8 => "unsignedByte",
-        DataType::I16 => "short",
-        DataType::I32 => "int",
-        DataType::I64 => "long",
-        DataType::F32 => "float",
-        DataType::F64 => "double",
-        DataType::Str => "char",
-    }
-}
-
 /// The downloads of a table's rows: the columns and everything about them that is the same
 /// for every download, prepared once.
 #[derive(Debug, Clone)]
 pub struct Exporter {
     cols: Vec<usize>,
     csv_header: String,
-    names: Vec<String>,
-    datatypes: Vec<&'static str>,
-    vot_fields: String,
 }
 
 impl Exporter {
@@ -193,38 +173,7 @@ impl Exporter {
             csv_header.push_str(&s.field(c).name);
         }
         csv_header.push_str("\r\n");
-        let mut v = String::new();
-        for &c in &cols {
-            let f = s.field(c);
-            v.push_str(&format!(
-                "<FIELD name=\"{}\" datatype=\"{}\"",
-                xml_escape(&f.name),
-                votable_type(f.dtype)
-            ));
-            if f.dtype == DataType::Str {
-                v.push_str(" arraysize=\"*\"");
-            }
-            if !f.unit.is_empty() {
-                v.push_str(&format!(" unit=\"{}\"", xml_escape(&vo_unit(&f.unit))));
-            }
-            if !f.ucd.is_empty() {
-                v.push_str(&format!(" ucd=\"{}\"", xml_escape(&f.ucd)));
-            }
-            v.push_str(&format!(
-                "><DESCRIPTION>{}</DESCRIPTION></FIELD>\n",
-                xml_escape(&f.description)
-            ));
-        }
-        Exporter {
-            names: cols.iter().map(|&c| s.field(c).name.clone()).collect(),
-            datatypes: cols
-                .iter()
-                .map(|&c| votable_type(s.field(c).dtype))
-                .collect(),
-            cols,
-            csv_header,
-            vot_fields: v,
-        }
+        Exporter { cols, csv_header }
     }
 
     /// CSV (RFC 4180: CRLF line ends, a header line, quotes only where needed) of `rows` of
@@ -243,24 +192,7 @@ impl Exporter {
         }
         o.into_bytes()
     }
-
-    /// The column descriptions of the VOTable downloads, as JSON: `columns` (names, in CSV
-    /// order), `datatypes` (VOTable datatypes) and `fields` (the `<FIELD>` elements, with
-    /// unit, UCD and description, ready to go between `<TABLE>` and `<DATA>`).
-    pub fn votable_fields(&self) -> Vec<u8> {
-        let json = serde_json::json!({
-            "columns": self.names,
-            "datatypes": self.datatypes,
-            "fields": self.vot_fields,
-        });
-        let mut out = serde_json::to_vec_pretty(&json).expect("JSON of strings");
-        out.push(b'\n');
-        out
-    }
 }
-
-/// Where [`Exporter::votable_fields`] goes in the site (next to the `source/<SRCID>/` pages).
-pub const VOTABLE_FIELDS_PATH: &str = "source/votable-fields.json";
 
 /// A `data:` URL of `bytes` with media type `mime`: bytes other than letters, digits and
 /// `-._~,:;=+*!()/@$` are percent-encoded, so the URL needs no escaping in an HTML attribute.
@@ -272,7 +204,7 @@ pub fn data_url(mime: &str, bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xcat_core::{Column, ColumnData, Field};
+    use xcat_core::{Column, ColumnData, DataType, Field};
 
     fn table() -> Table {
         let fields = [
@@ -337,35 +269,6 @@ mod tests {
         for (c, x) in cells.iter().zip(xs) {
             assert_eq!(c.parse::<f32>().unwrap(), x, "{c} reads back");
         }
-    }
-
-    #[test]
-    fn votable_fields_describe_every_column_in_csv_order() {
-        let t = table();
-        let e = Exporter::new(&t, vec![0, 1, 2, 3, 4]);
-        let j: serde_json::Value = serde_json::from_slice(&e.votable_fields()).unwrap();
-        assert_eq!(
-            j["columns"],
-            serde_json::json!(["ID", "FLUX", "HR", "NAME", "OK"])
-        );
-        assert_eq!(
-            j["datatypes"],
-            serde_json::json!(["long", "double", "float", "char", "boolean"])
-        );
-        // The FIELD elements are well-formed XML once inside a TABLE.
-        let xml = format!("<TABLE>{}</TABLE>", j["fields"].as_str().unwrap());
-        let doc = roxmltree::Document::parse(&xml).unwrap();
-        let names: Vec<_> = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("FIELD"))
-            .map(|n| n.attribute("name").unwrap())
-            .collect();
-        assert_eq!(names, ["ID", "FLUX", "HR", "NAME", "OK"]);
-        let flux = doc
-            .descendants()
-            .find(|n| n.has_tag_name("FIELD") && n.attribute("name") == Some("FLUX"))
-            .unwrap();
-        assert_eq!(flux.attribute("unit"), Some("erg.cm**-2.s**-1"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! folder, on any machine, and the build reports the tree's digest ([`output::tree_digest`]). The catalogue's coverage maps (MOC) and HiPS catalogue
 //! are written with its pages ([`sky`]).
 
+pub mod api;
 pub mod content;
 pub mod data;
 pub mod export;
@@ -80,6 +81,9 @@ pub struct BuildReport {
     /// The digest of the output tree ([`output::tree_digest`]).
     pub digest: u128,
 }
+
+/// The site's data index (see [`api::index`]).
+const API_INDEX: &str = "api/index.json";
 
 /// The top-level output entries made from the catalogue alone.
 fn catalogue_tops(state: &State) -> Vec<String> {
@@ -434,7 +438,7 @@ pub fn build_releases(
                     moc_ms: t0.elapsed().as_millis() as u64,
                     ..Default::default()
                 };
-                let (catalogue_files, manifest, pages) = catalogue_pages(
+                let (mut catalogue_files, manifest, pages) = catalogue_pages(
                     config,
                     &cat,
                     &Part::Single,
@@ -447,6 +451,18 @@ pub fn build_releases(
                     progress,
                 )?;
                 report.pages += pages;
+                let index = api::index(
+                    config,
+                    &[api::IndexEntry {
+                        id: "",
+                        title: &config.title,
+                        current: true,
+                        manifest: &manifest,
+                        schema: &schema,
+                    }],
+                );
+                output.write(API_INDEX, &index)?;
+                catalogue_files.push(API_INDEX.into());
                 sky_report.moc_files += 2 * coverage.observations.len();
                 report.sky = Some(sky_report);
                 State {
@@ -730,6 +746,7 @@ fn release_pages(
             .collect::<Vec<_>>()
     );
     let mut sky_report = sky::SkyReport::default();
+    let mut schemas = Vec::new();
     let mut state = State {
         format: STATE_FORMAT,
         catalogue: String::new(),
@@ -772,6 +789,7 @@ fn release_pages(
         )?;
         report.pages += pages;
         let st = stats::stats(&cat, &coverage.catalogue);
+        schemas.push(schema.clone());
         if r.current {
             state.stats = st.clone();
             state.manifest = manifest.clone();
@@ -802,11 +820,27 @@ fn release_pages(
         ));
     }
     output.write("data/releases.txt", index.as_bytes())?;
+    let entries: Vec<api::IndexEntry> = state
+        .releases
+        .iter()
+        .zip(&schemas)
+        .map(|(r, schema)| api::IndexEntry {
+            id: &r.id,
+            title: &r.title,
+            current: r.current,
+            manifest: &r.manifest,
+            schema,
+        })
+        .collect();
+    let api_index = api::index(config, &entries);
+    output.write(API_INDEX, &api_index)?;
+    state.catalogue_files.push(API_INDEX.into());
     report.match_seconds = Some(links.match_seconds);
     Ok((state, sky_report))
 }
 
-/// The pages and files made from the catalogue alone; returns (sitemap files, manifest path,
+/// The pages and files made from the catalogue alone; returns (the files outside its folders:
+/// sitemaps and data schemas, manifest path,
 /// pages rendered).
 #[allow(clippy::too_many_arguments)] // the build's shared state, passed explicitly
 fn catalogue_pages(
@@ -847,8 +881,11 @@ fn catalogue_pages(
             render::minify(&html, &cfg).into()
         }
     };
-    let (fields_path, fields) = catalog.votable_fields();
-    output.write(fields_path, &fields)?;
+    let mut catalogue_files = Vec::new();
+    for (path, bytes) in catalog.data_schemas() {
+        output.write(&path, &bytes)?;
+        catalogue_files.push(path);
+    }
     // The query engine's data and the sky products are written while the pages render: they
     // are mostly one thread's work (compression, HiPS tiling), and the pages keep the other
     // core busy meanwhile.
@@ -863,7 +900,11 @@ fn catalogue_pages(
                     let path = catalog.source_path(i);
                     let html =
                         render::render_context(tera, "source.html", &catalog.source(i), &path)?;
-                    output.write(&path, &finish("source.html", html))
+                    output.write(&path, &finish("source.html", html))?;
+                    let dir = path.trim_end_matches("index.html");
+                    let (json, vot) = catalog.source_data(i);
+                    output.write(&format!("{dir}source.json"), &json)?;
+                    output.write(&format!("{dir}source.vot"), &vot)
                 },
             )?;
             Ok(pages
@@ -885,6 +926,10 @@ fn catalogue_pages(
                         let obs_id = ctx["o"]["obs_id"].as_str().unwrap_or("").to_string();
                         let html = render::render(tera, "observation.html", ctx, &path)?;
                         output.write(&path, &finish("observation.html", html))?;
+                        let dir = path.trim_end_matches("index.html");
+                        let (json, vot) = catalog.observation_data(i);
+                        output.write(&format!("{dir}observation.json"), &json)?;
+                        output.write(&format!("{dir}observation.vot"), &vot)?;
                         sky::write_observation_moc(output, &path, &obs_id, m)
                     },
                 )?)
@@ -916,7 +961,6 @@ fn catalogue_pages(
     let _ = std::fs::remove_dir_all(&scratch);
     let (pages, data) = (pages?, data?);
     let catalog = &catalog;
-    let mut sitemap_files = Vec::new();
     if !config.base_url.is_empty() {
         let mut paths: Vec<String> = (0..cat.sources.rows())
             .map(|i| format!("source/{}/", catalog.srcid(i)))
@@ -935,10 +979,10 @@ fn catalogue_pages(
         };
         for (name, bytes) in feeds::sitemaps(&config.base_url, &prefix, &paths) {
             output.write(&name, &bytes)?;
-            sitemap_files.push(name);
+            catalogue_files.push(name);
         }
     }
-    Ok((sitemap_files, data.manifest, pages))
+    Ok((catalogue_files, data.manifest, pages))
 }
 
 /// The generated column reference, a docs page.
@@ -1179,7 +1223,13 @@ fn content_pages(
             output.write(&name, &bytes)?;
             files.push(name);
         }
-        files.extend(state.catalogue_files.iter().cloned());
+        files.extend(
+            state
+                .catalogue_files
+                .iter()
+                .filter(|f| f.starts_with("sitemap-"))
+                .cloned(),
+        );
         output.write(
             "sitemap.xml",
             &feeds::sitemap_index(&config.base_url, &files),

@@ -268,6 +268,8 @@ pub struct Catalog<'a> {
     /// Joined source columns shown on the source pages: name, column, description.
     extra_sources: Vec<(String, Col<'a>, String)>,
     exporter: export::Exporter,
+    /// The data files beside the pages.
+    data: super::api::DataFiles,
     fit: bool,
     /// The names of the columns that play each role on the source pages (`SC_DET_ML` or
     /// `STACK_DET_ML`, …), for the pages' labels.
@@ -336,10 +338,10 @@ impl<'a> Catalog<'a> {
                 (n.to_string(), Col::of(t, n), description.to_string())
             })
             .collect();
-        let exporter = export::Exporter::new(
-            &cat.detections,
-            export::columns(&cat.detections, &cat.extra_columns),
-        );
+        let export_cols = export::columns(&cat.detections, &cat.extra_columns);
+        let exporter = export::Exporter::new(&cat.detections, export_cols.clone());
+        let title = site["title"].as_str().unwrap_or("").to_string();
+        let data = super::api::DataFiles::new(cat, &title, export_cols);
         Catalog {
             cat,
             site_value: render::value(site.clone()),
@@ -369,6 +371,7 @@ impl<'a> Catalog<'a> {
             srcids,
             extra_sources,
             exporter,
+            data,
             fit,
             releases: None,
         }
@@ -378,7 +381,97 @@ impl<'a> Catalog<'a> {
     /// on source pages, the other releases' sources on observation pages.
     pub fn with_releases(mut self, releases: &'a Releases, index: usize) -> Self {
         self.releases = Some((releases, index));
+        let me = &releases.summaries[index];
+        self.data = self.data.for_release(&me.id, &me.title);
         self
+    }
+
+    /// Rows of source row `i`'s detections, earliest first.
+    fn detection_rows(&self, i: usize) -> Vec<usize> {
+        let dc = &self.dc;
+        let mut rows: Vec<usize> = self
+            .cat
+            .source_detections
+            .members(i)
+            .iter()
+            .map(|&r| r as usize)
+            .collect();
+        rows.sort_by(|&a, &b| {
+            (dc.mjd_start.f(a).unwrap_or(0.0))
+                .total_cmp(&dc.mjd_start.f(b).unwrap_or(0.0))
+                .then(a.cmp(&b))
+        });
+        rows
+    }
+
+    /// The sources near source row `i`, nearest first: (row, separation in degrees).
+    fn neighbours_of(&self, i: usize) -> Vec<(usize, f64)> {
+        let ra = self.sc.ra.f(i).unwrap_or(f64::NAN);
+        let dec = self.sc.dec.f(i).unwrap_or(f64::NAN);
+        self.neighbours.near(ra, dec, Some(i))
+    }
+
+    /// `source.json` and `source.vot` of source row `i` (see [`super::api`]).
+    pub fn source_data(&self, i: usize) -> (Vec<u8>, Vec<u8>) {
+        let neighbours: Vec<super::api::Neighbour> = self
+            .neighbours_of(i)
+            .into_iter()
+            .map(|(j, sep)| {
+                (
+                    self.srcids[j],
+                    self.sc.iauname.s(j).unwrap_or(""),
+                    sep * 3600.0,
+                )
+            })
+            .collect();
+        let counterparts: Vec<super::api::Counterpart> = match self.releases {
+            None => Vec::new(),
+            Some((all, r)) => all
+                .counterparts(r, i)
+                .map(|(o, m)| {
+                    let other = &all.summaries[o];
+                    super::api::Counterpart {
+                        release: &other.id,
+                        srcid: other.srcids[m.row as usize],
+                        iauname: &other.names[m.row as usize],
+                        sep_arcsec: f64::from(m.sep_arcsec),
+                        candidates: m.candidates,
+                    }
+                })
+                .collect(),
+        };
+        self.data.source(
+            self.cat,
+            i,
+            &self.detection_rows(i),
+            &neighbours,
+            &counterparts,
+        )
+    }
+
+    /// `observation.json` and `observation.vot` of observation row `i`.
+    pub fn observation_data(&self, i: usize) -> (Vec<u8>, Vec<u8>) {
+        self.data
+            .observation(self.cat, i, &self.observation_rows(i))
+    }
+
+    /// Rows of observation row `i`'s detections by source number.
+    fn observation_rows(&self, i: usize) -> Vec<usize> {
+        let dc = &self.dc;
+        let mut rows: Vec<usize> = self
+            .cat
+            .observation_detections
+            .members(i)
+            .iter()
+            .map(|&r| r as usize)
+            .collect();
+        rows.sort_by_key(|&r| (dc.src_num.0.and_then(|c| c.i64(r)).unwrap_or(i64::MAX), r));
+        rows
+    }
+
+    /// The JSON Schemas of the data files: (path, bytes).
+    pub fn data_schemas(&self) -> Vec<(String, Vec<u8>)> {
+        self.data.schemas()
     }
 
     /// Whether this catalogue renders the page of observation row `i` (on a site with
@@ -486,26 +579,17 @@ impl<'a> Catalog<'a> {
         format!("source/{}/index.html", self.srcids[i])
     }
 
-    /// The column descriptions of the VOTable downloads, shared by every source page (see
-    /// [`export::Exporter::votable_fields`]), and their path.
-    pub fn votable_fields(&self) -> (&'static str, Vec<u8>) {
-        (export::VOTABLE_FIELDS_PATH, self.exporter.votable_fields())
-    }
-
-    /// The downloads of source row `i`'s detections, for its page: the CSV inline (a `data:`
-    /// URL, so that it needs neither a file of its own nor JavaScript) and what the page's
-    /// script needs to make the VOTable from it.
+    /// The CSV download of source row `i`'s detections, for its page: inline (a `data:` URL,
+    /// so that it needs neither a file of its own nor JavaScript). The page links the
+    /// source's `source.vot` and `source.json` beside it too.
     fn source_downloads(&self, i: usize) -> tera::Value {
         let rows = self.cat.source_detections.members(i);
         let id = self.srcids[i];
-        let name = self.sc.iauname.s(i).unwrap_or("");
         let csv = self.exporter.csv(&self.cat.detections, rows);
         map!({
             "csv": export::data_url("text/csv;charset=utf-8", &csv),
             "csv_name": format!("xmm_detections_{id}.csv"),
-            "vot_name": format!("xmm_detections_{id}.vot"),
-            "vot_table": format!("detections_{id}"),
-            "vot_description": format!("XMM-Newton detections of {name} (SRCID {id})"),
+            "vot_name": format!("xmm_source_{id}.vot"),
         })
     }
 
@@ -538,13 +622,7 @@ impl<'a> Catalog<'a> {
                 })
             })
             .collect();
-        let rows = self.cat.source_detections.members(i);
-        let mut det_rows: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
-        det_rows.sort_by(|&a, &b| {
-            (dc.mjd_start.f(a).unwrap_or(0.0))
-                .total_cmp(&dc.mjd_start.f(b).unwrap_or(0.0))
-                .then(a.cmp(&b))
-        });
+        let det_rows = self.detection_rows(i);
         let detections: Vec<tera::Value> = det_rows
             .iter()
             .map(|&r| {
@@ -589,8 +667,7 @@ impl<'a> Catalog<'a> {
             })
             .collect();
         let neighbours: Vec<tera::Value> = self
-            .neighbours
-            .near(ra, dec, Some(i))
+            .neighbours_of(i)
             .into_iter()
             .map(|(j, sep)| {
                 map!({
@@ -741,15 +818,8 @@ impl<'a> Catalog<'a> {
         let path = self.observation_path(i);
         let mut c = render::base(&self.site, &path);
         let root = c["root"].as_str().unwrap_or("").to_string();
-        let mut rows: Vec<usize> = self
-            .cat
-            .observation_detections
-            .members(i)
-            .iter()
-            .map(|&r| r as usize)
-            .collect();
+        let rows = self.observation_rows(i);
         let dc = &self.dc;
-        rows.sort_by_key(|&r| (dc.src_num.0.and_then(|c| c.i64(r)).unwrap_or(i64::MAX), r));
         // Upper limits of a stacked catalogue are listed apart from the detections.
         let (rows, limits): (Vec<usize>, Vec<usize>) =
             rows.into_iter().partition(|&r| dc.kind(r) != "upper limit");

@@ -1,4 +1,6 @@
-//! Virtual Observatory products of the site: MOC coverage maps and the HiPS catalogue.
+//! Virtual Observatory products of the site: MOC coverage maps, the HiPS catalogue and
+//! VOTable documents.
 
 pub mod hips;
 pub mod moc;
+pub mod votable;

@@ -253,33 +253,23 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A FITS/OGIP unit string (`erg/cm**2/s`, `count/s`, `arcsec`) in the IVOA VOUnit syntax
-/// VOTable 1.4 asks for (`erg.cm**-2.s**-1`, `count.s**-1`): products joined by `.`, every
-/// divisor as a negative power. Strings it does not recognise are kept as they are.
+/// VOTable 1.4 asks for (`mW.m**-2`, `count.s**-1`): products joined by `.`, every divisor as
+/// a negative power. VOUnit 1.0 deprecates the erg: a flux in erg cm⁻² s⁻¹ is the same number
+/// in mW m⁻² (VizieR's unit for X-ray fluxes) and a luminosity in erg s⁻¹ in 10⁻⁷ W. The
+/// revolution counter's `orbit` is no unit and is dropped. Strings it does not recognise are
+/// kept as they are.
 pub fn vo_unit(unit: &str) -> String {
-    let mut terms = Vec::new();
-    for (k, part) in unit.trim().split('/').enumerate() {
-        let sign = if k == 0 { 1 } else { -1 };
-        // Products: `.`, a space or a single `*`.
-        let part = part.replace("**", "^");
-        for factor in part.split(['.', ' ', '*']).filter(|f| !f.is_empty()) {
-            let (name, power) = match factor.split_once('^') {
-                Some((n, p)) => match p.trim_matches(['(', ')']).parse::<i32>() {
-                    Ok(p) => (n, p),
-                    Err(_) => return unit.to_string(),
-                },
-                None => (factor, 1),
-            };
-            if name.is_empty()
-                || !name.chars().all(|c| c.is_ascii_alphabetic())
-                || (k > 0 && name.is_empty())
-            {
-                return unit.to_string();
-            }
-            terms.push((name.to_string(), sign * power));
-        }
-    }
-    if terms.is_empty() {
-        return unit.to_string();
+    let terms = match vo_terms(unit) {
+        Some(t) => t,
+        None if unit.trim() == "orbit" => return String::new(),
+        None => return unit.to_string(),
+    };
+    let mut sorted: Vec<(&str, i32)> = terms.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+    sorted.sort_unstable();
+    match sorted[..] {
+        [("cm", -2), ("erg", 1), ("s", -1)] => return "mW.m**-2".into(),
+        [("erg", 1), ("s", -1)] => return "10-7W".into(),
+        _ => {}
     }
     terms
         .iter()
@@ -292,6 +282,29 @@ pub fn vo_unit(unit: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// The factors of a unit string with their powers, `None` when it is not a product and
+/// quotient of plain unit names.
+fn vo_terms(unit: &str) -> Option<Vec<(String, i32)>> {
+    let mut terms = Vec::new();
+    for (k, part) in unit.trim().split('/').enumerate() {
+        let sign = if k == 0 { 1 } else { -1 };
+        // Products: `.`, a space or a single `*`.
+        let part = part.replace("**", "^");
+        for factor in part.split(['.', ' ', '*']).filter(|f| !f.is_empty()) {
+            let (name, power) = match factor.split_once('^') {
+                Some((n, p)) => (n, p.trim_matches(['(', ')']).parse::<i32>().ok()?),
+                None => (factor, 1),
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphabetic()) || name == "orbit"
+            {
+                return None;
+            }
+            terms.push((name.to_string(), sign * power));
+        }
+    }
+    (!terms.is_empty()).then_some(terms)
 }
 
 #[cfg(test)]
@@ -357,11 +370,16 @@ mod tests {
 
     #[test]
     fn units_are_written_in_vounit_syntax() {
-        // IVOA VOUnit 1.0 §2; astropy's "vounit" format writes erg/cm**2/s the same way.
+        // IVOA VOUnit 1.0 §2 (astropy's "vounit" format reads each without a warning);
+        // 1 erg cm⁻² s⁻¹ = 10⁻⁷ J / (10⁻⁴ m² s) = 10⁻³ W m⁻² exactly.
         for (fits, vo) in [
-            ("erg/cm**2/s", "erg.cm**-2.s**-1"),
+            ("erg/cm**2/s", "mW.m**-2"),
+            ("erg/s/cm**2", "mW.m**-2"),
+            ("erg.cm**-2.s**-1", "mW.m**-2"),
             ("count/s", "count.s**-1"),
-            ("erg/s", "erg.s**-1"),
+            ("erg/s", "10-7W"),
+            ("orbit", ""),
+            ("count/pixel", "count.pixel**-1"),
             ("arcsec", "arcsec"),
             ("deg", "deg"),
             ("cm**-2", "cm**-2"),

@@ -252,12 +252,20 @@ pub struct SiteConfig {
     /// Folder with `docs/` and `news/` Markdown.
     #[serde(default)]
     pub content: Option<PathBuf>,
+    /// Whether every source and observation page has its `.json` and `.vot` data files beside
+    /// it (on a DR14-scale site: 1.4 million files, 12.9 GB).
+    #[serde(default = "yes")]
+    pub data_files: bool,
     /// Terms of use of the site's data, stated in `api/index.json` and the docs.
     #[serde(default = "default_licence")]
     pub licence: String,
     /// How to cite the catalogue, stated in `api/index.json`.
     #[serde(default = "default_citation")]
     pub citation: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_licence() -> String {
@@ -284,6 +292,7 @@ impl Default for SiteConfig {
             fit_server_url: String::new(),
             theme: None,
             content: None,
+            data_files: true,
             licence: default_licence(),
             citation: default_citation(),
         }

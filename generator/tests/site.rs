@@ -978,3 +978,24 @@ fn every_example_url_of_the_data_docs_resolves_on_the_demo_site() {
     }
     assert!(checked >= 8, "only {checked} example URLs");
 }
+
+#[test]
+fn data_files_can_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ngc_config(dir.path(), "");
+    // The configuration ends inside its [site] table.
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("data_files = false\n");
+    std::fs::write(&cfg, text).unwrap();
+    let out = dir.path().join("dist");
+    build(&cfg, &out);
+    let page = out.join("source/201122201010052");
+    assert!(page.join("index.html").is_file());
+    assert!(!page.join("source.json").exists() && !page.join("source.vot").exists());
+    assert!(!out.join("observation/0112220101/observation.vot").exists());
+    let html = std::fs::read_to_string(page.join("index.html")).unwrap();
+    assert!(!html.contains("source.vot") && !html.contains("source.json"));
+    assert!(html.contains("download-csv"), "the inline CSV stays");
+    // The index and schemas still describe the catalogue.
+    assert!(out.join("api/index.json").is_file());
+}

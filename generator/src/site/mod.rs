@@ -380,6 +380,7 @@ pub fn build_releases(
         "base_url": config.base_url,
         "fit_server_url": config.site.fit_server_url,
         "has_query": has_query,
+        "data_files": config.site.data_files,
         "default_radius_arcmin": config.site.default_radius_arcmin,
     });
     let mut report = BuildReport::default();
@@ -881,6 +882,7 @@ fn catalogue_pages(
             render::minify(&html, &cfg).into()
         }
     };
+    let data_files = config.site.data_files;
     let mut catalogue_files = Vec::new();
     for (path, bytes) in catalog.data_schemas() {
         output.write(&path, &bytes)?;
@@ -901,10 +903,13 @@ fn catalogue_pages(
                     let html =
                         render::render_context(tera, "source.html", &catalog.source(i), &path)?;
                     output.write(&path, &finish("source.html", html))?;
-                    let dir = path.trim_end_matches("index.html");
-                    let (json, vot) = catalog.source_data(i);
-                    output.write(&format!("{dir}source.json"), &json)?;
-                    output.write(&format!("{dir}source.vot"), &vot)
+                    if data_files {
+                        let dir = path.trim_end_matches("index.html");
+                        let (json, vot) = catalog.source_data(i);
+                        output.write(&format!("{dir}source.json"), &json)?;
+                        output.write(&format!("{dir}source.vot"), &vot)?;
+                    }
+                    Ok(())
                 },
             )?;
             Ok(pages
@@ -926,10 +931,12 @@ fn catalogue_pages(
                         let obs_id = ctx["o"]["obs_id"].as_str().unwrap_or("").to_string();
                         let html = render::render(tera, "observation.html", ctx, &path)?;
                         output.write(&path, &finish("observation.html", html))?;
-                        let dir = path.trim_end_matches("index.html");
-                        let (json, vot) = catalog.observation_data(i);
-                        output.write(&format!("{dir}observation.json"), &json)?;
-                        output.write(&format!("{dir}observation.vot"), &vot)?;
+                        if data_files {
+                            let dir = path.trim_end_matches("index.html");
+                            let (json, vot) = catalog.observation_data(i);
+                            output.write(&format!("{dir}observation.json"), &json)?;
+                            output.write(&format!("{dir}observation.vot"), &vot)?;
+                        }
                         sky::write_observation_moc(output, &path, &obs_id, m)
                     },
                 )?)

@@ -147,7 +147,7 @@ pub fn may_match(expr: &Expr, rows: u32, zone: &dyn Fn(&str) -> Option<ZoneMap>)
         Expr::IsTrue(column) => col_zone(&column.name)
             .map(|z| z.max == Value::Bool(true))
             .unwrap_or(true),
-        Expr::Contains { column, .. } => col_zone(&column.name)
+        Expr::Contains { column, .. } | Expr::Like { column, .. } => col_zone(&column.name)
             .map(|z| z.nulls < rows)
             .unwrap_or(true),
         Expr::And(v) => v.iter().all(|e| may_match(e, rows, zone)),

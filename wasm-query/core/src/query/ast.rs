@@ -170,6 +170,20 @@ pub enum Syntax {
         /// The whole test.
         span: Span,
     },
+    /// `x [NOT] LIKE 'pattern'` (or `ILIKE`, ignoring ASCII case): `%` any run of characters,
+    /// `_` one character.
+    Like {
+        /// Tested expression.
+        expr: Box<Syntax>,
+        /// The pattern.
+        pattern: String,
+        /// `NOT LIKE`.
+        negated: bool,
+        /// `ILIKE`.
+        case_insensitive: bool,
+        /// The whole test.
+        span: Span,
+    },
     /// `cone(target, radius)`; `radius_deg` is `None` for the default radius.
     Cone {
         /// Centre.
@@ -197,6 +211,7 @@ impl Syntax {
             | Syntax::InList { span: s, .. }
             | Syntax::IsNull { span: s, .. }
             | Syntax::Contains { span: s, .. }
+            | Syntax::Like { span: s, .. }
             | Syntax::Cone { span: s, .. }
             | Syntax::Target(_, s) => *s,
             Syntax::And(v) | Syntax::Or(v) => v
@@ -375,6 +390,16 @@ pub enum Expr {
         /// The words.
         words: Vec<String>,
     },
+    /// The string column matches an SQL LIKE pattern (`%` any run, `_` one character), ASCII
+    /// case ignored when `case_insensitive` (ILIKE).
+    Like {
+        /// Tested column.
+        column: ColumnRef,
+        /// The pattern.
+        pattern: String,
+        /// ILIKE.
+        case_insensitive: bool,
+    },
     /// A boolean column used as a condition.
     IsTrue(ColumnRef),
     /// `key IN {…}` or `key = k` on a key of another table that names rows of this one (DETID:
@@ -413,6 +438,7 @@ impl Expr {
             | Expr::InSet { column, .. }
             | Expr::IsNull { column, .. }
             | Expr::Contains { column, .. }
+            | Expr::Like { column, .. }
             | Expr::IsTrue(column)
             | Expr::Linked { target: column, .. } => f(&column.name),
             Expr::Cone(c) => {

@@ -259,6 +259,18 @@ pub fn evaluate(expr: &Expr, table: &Table) -> Result<Truth, EvalError> {
             let (col, _) = column(table, c)?;
             Truth::from_fn(n, |i| col.str(i).map(|s| contains_all(s, words)))
         }
+        Expr::Like {
+            column: c,
+            pattern,
+            case_insensitive,
+        } => {
+            let (col, _) = column(table, c)?;
+            let pattern: Vec<char> = pattern.chars().collect();
+            Truth::from_fn(n, |i| {
+                col.str(i)
+                    .map(|s| like(&s.chars().collect::<Vec<_>>(), &pattern, *case_insensitive))
+            })
+        }
         Expr::IsTrue(c) => {
             let (col, _) = column(table, c)?;
             Truth::from_fn(n, |i| col.bool(i))
@@ -346,4 +358,36 @@ pub fn page(rows: &[usize], page: usize, page_size: usize) -> &[usize] {
 /// Number of pages of `page_size` rows needed for `rows` rows (at least 1).
 pub fn page_count(rows: usize, page_size: usize) -> usize {
     rows.div_ceil(page_size.max(1)).max(1)
+}
+
+/// Whether `text` matches the SQL LIKE `pattern`: `%` matches any run of characters (none
+/// included), `_` exactly one, anything else itself (ignoring ASCII case when
+/// `case_insensitive`). Iterative with backtracking to the last `%`: linear in practice and
+/// never recursive, whatever the pattern.
+pub fn like(text: &[char], pattern: &[char], case_insensitive: bool) -> bool {
+    let same = |a: char, b: char| {
+        if case_insensitive {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let (mut t, mut p) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == '%' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && (pattern[p] == '_' || same(pattern[p], text[t])) {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '%')
 }

@@ -14,6 +14,7 @@
 //! [`Query::cones`]; [`Query::evaluate`] runs the brute-force reference evaluator
 //! ([`eval`]) over a table, and [`sort_rows`] / [`page`] order and cut the result.
 
+pub mod adql;
 pub mod ast;
 pub mod error;
 pub mod eval;
@@ -23,9 +24,11 @@ mod sqlexpr;
 pub mod typecheck;
 
 #[cfg(test)]
+mod adql_tests;
+#[cfg(test)]
 pub(crate) mod proptests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use ast::{Centre, CmpOp, ColumnRef, Cone, Expr, Kind, Operand, Scalar, Span, Syntax};
 pub use error::{EvalError, Position, QueryError};
@@ -105,6 +108,41 @@ impl Query {
             text: text.to_string(),
             expr,
         })
+    }
+
+    /// Reads an ADQL SELECT statement (see [`adql`]) and checks its condition against
+    /// `schema` (a query without WHERE matches every row). The caller checks the table name
+    /// and applies the select list, ORDER BY, TOP and OFFSET.
+    pub fn adql(
+        text: &str,
+        schema: &Schema,
+        options: &QueryOptions,
+    ) -> Result<(Query, adql::Select), QueryError> {
+        let select = adql::parse_select(text, options)?;
+        let expr = match &select.condition {
+            Some(syntax) => typecheck::check(text, syntax, schema, options)?,
+            None => Expr::Const(true),
+        };
+        for c in select.columns.iter().flatten().chain(&select.order) {
+            if schema.get(&c.name).is_none() {
+                return Err(QueryError::UnknownColumn {
+                    at: Position::of(text, c.span.start, c.span.end),
+                    name: c.name.clone(),
+                    suggestions: schema
+                        .suggest(&c.name, 3)
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
+                });
+            }
+        }
+        Ok((
+            Query {
+                text: text.to_string(),
+                expr,
+            },
+            select,
+        ))
     }
 
     /// The query text as typed.

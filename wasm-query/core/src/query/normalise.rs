@@ -50,6 +50,19 @@ pub(crate) struct Normalised {
 }
 
 impl Normalised {
+    /// `sql` taken as it is (ADQL is SQL already), found at byte `base` of the original text.
+    pub fn verbatim(sql: &str, base: usize) -> Normalised {
+        let (char_starts, line_first_char) = char_tables(sql);
+        Normalised {
+            sql: sql.to_string(),
+            segments: vec![(0, base, true)],
+            cones: Vec::new(),
+            longest_prefix_run: (base, 0),
+            char_starts,
+            line_first_char,
+        }
+    }
+
     /// Original offset of byte `offset` of the SQL text.
     pub fn original_offset(&self, offset: usize) -> usize {
         let i = self.segments.partition_point(|s| s.0 <= offset);

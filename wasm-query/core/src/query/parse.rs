@@ -24,6 +24,8 @@ struct Ctx<'a> {
     text: &'a str,
     norm: Normalised,
     options: &'a QueryOptions,
+    /// For an ADQL condition: the names that may qualify a column (`s` in `s.ra`).
+    adql: Option<&'a [String]>,
 }
 
 impl Ctx<'_> {
@@ -122,14 +124,38 @@ fn parse_sql(text: &str, options: &QueryOptions) -> Result<Syntax, QueryError> {
         text,
         norm,
         options,
+        adql: None,
     };
+    condition(&ctx)
+}
+
+/// The WHERE condition of an ADQL query: bytes `start..end` of `text`, plain SQL (not the
+/// query language's notation); columns may be qualified by one of `qualifiers`.
+pub(crate) fn parse_adql_condition(
+    text: &str,
+    start: usize,
+    end: usize,
+    qualifiers: &[String],
+    options: &QueryOptions,
+) -> Result<Syntax, QueryError> {
+    let ctx = Ctx {
+        text,
+        norm: Normalised::verbatim(&text[start..end], start),
+        options,
+        adql: Some(qualifiers),
+    };
+    condition(&ctx)
+}
+
+fn condition(ctx: &Ctx<'_>) -> Result<Syntax, QueryError> {
+    let options = ctx.options;
     let limit = options
         .max_depth
         .saturating_mul(RECURSION_PER_LEVEL)
         .max(16);
-    let expr = sqlexpr::parse(&ctx.norm.sql, limit).map_err(|e| parser_error(&ctx, e))?;
-    let syntax = convert(&ctx, &expr)?;
-    check_depth(&ctx, &syntax, 0)?;
+    let expr = sqlexpr::parse(&ctx.norm.sql, limit).map_err(|e| parser_error(ctx, e))?;
+    let syntax = convert(ctx, &expr)?;
+    check_depth(ctx, &syntax, 0)?;
     Ok(syntax)
 }
 
@@ -251,7 +277,22 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
             }
         }
         SqlExpr::Ident(name, s) => Syntax::Ident(name.clone(), ctx.span(*s)),
-        SqlExpr::Compound(_) => {
+        SqlExpr::Compound(parts, _) if ctx.adql.is_some() => {
+            let (column, qualifier) = parts.split_last().expect("a compound has parts");
+            let qualifier = qualifier.join(".");
+            let known = ctx.adql.unwrap_or_default();
+            if !known.iter().any(|q| q.eq_ignore_ascii_case(&qualifier)) {
+                return Err(ctx.unsupported(
+                    span,
+                    format!(
+                        "unknown table {qualifier}: the query reads one table ({})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            Syntax::Ident(column.clone(), span)
+        }
+        SqlExpr::Compound(..) => {
             return Err(ctx.unsupported(
                 span,
                 "qualified names such as a.b are not supported; write the column name alone",
@@ -284,12 +325,25 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
                 _ => return Err(ctx.unsupported(span, "a sign can only precede a number")),
             }
         }
+        SqlExpr::Binary(BinOp::Cmp(cmp), left, right, _)
+            if ctx.adql.is_some() && (is_geometry(left) || is_geometry(right)) =>
+        {
+            super::adql::geometry(ctx.text, *cmp, left, right, span, &|s| ctx.span(s))?
+        }
         SqlExpr::Binary(BinOp::Cmp(cmp), left, right, _) => Syntax::Compare(
             *cmp,
             Box::new(convert(ctx, left)?),
             Box::new(convert(ctx, right)?),
             span,
         ),
+        SqlExpr::Binary(BinOp::Other(op), ..) if ctx.adql.is_some() => {
+            return Err(ctx.unsupported(
+                span,
+                format!(
+                    "arithmetic ({op}) is not supported in conditions; compare columns with values"
+                ),
+            ));
+        }
         SqlExpr::Binary(BinOp::Other(op), ..) => {
             return Err(ctx.unsupported(
                 span,
@@ -338,16 +392,42 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
             span,
         },
         SqlExpr::Function {
+            name, name_span, ..
+        } if ctx.adql.is_some() => {
+            return Err(ctx.unsupported(
+                ctx.span(*name_span),
+                format!(
+                    "{}() is not supported here; conditions on position are CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', ra0, dec0, radius)) = 1 and DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', ra0, dec0)) < radius",
+                    name.to_ascii_uppercase()
+                ),
+            ));
+        }
+        SqlExpr::Function {
             name,
             name_span,
             args,
             ..
         } => function(ctx, name, ctx.span(*name_span), args, span)?,
-        SqlExpr::Unsupported("LIKE", _) => {
-            return Err(ctx.unsupported(
+        SqlExpr::Like {
+            expr,
+            pattern,
+            negated,
+            case_insensitive,
+            ..
+        } => {
+            let SqlExpr::Str(pattern, _) = pattern.as_ref() else {
+                return Err(ctx.unsupported(
+                    ctx.span(pattern.span()),
+                    "LIKE needs a quoted pattern: name LIKE '4XMM J1326%'",
+                ));
+            };
+            Syntax::Like {
+                expr: Box::new(convert(ctx, expr)?),
+                pattern: pattern.clone(),
+                negated: *negated,
+                case_insensitive: *case_insensitive,
                 span,
-                "LIKE is not supported; to find text in a column write \"text\" IN column",
-            ));
+            }
         }
         SqlExpr::Tuple(_) => {
             return Err(ctx.unsupported(span, "a list of values must follow IN: column IN {a, b}"));
@@ -359,6 +439,11 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
             ));
         }
     })
+}
+
+/// Whether `e` is an ADQL geometry function call (CONTAINS, DISTANCE).
+fn is_geometry(e: &SqlExpr) -> bool {
+    matches!(e, SqlExpr::Function { name, .. } if name.eq_ignore_ascii_case("contains") || name.eq_ignore_ascii_case("distance"))
 }
 
 fn function(

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 /// Cone centres: the equator at RA 0, RA 359.95° (cones cross RA = 0/360), near both poles
 /// (cones cross the pole), and an ordinary place.
-const CENTRES: [(f64, f64); 6] = [
+pub(crate) const CENTRES: [(f64, f64); 6] = [
     (0.0, 0.0),
     (359.95, 10.0),
     (45.0, 89.9),
@@ -23,7 +23,7 @@ const CENTRES: [(f64, f64); 6] = [
 ];
 /// Cone radii, degrees; rows lie at (k + 0.5) × 0.1° from the centre, never within 0.05° of a
 /// radius, so float rounding cannot decide a row.
-const RADII: [f64; 4] = [0.3, 0.6, 1.2, 2.0];
+pub(crate) const RADII: [f64; 4] = [0.3, 0.6, 1.2, 2.0];
 const WORDS: [&str; 7] = ["ab", "AB", "abc", "b", "", "xyz", "4XMM J0"];
 const NUMBERS: [f64; 8] = [-2.5, -1.0, 0.0, 0.5, 1.0, 2.0, 2.5, 3.0];
 
@@ -214,7 +214,7 @@ fn haversine(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
     2.0 * h.sqrt().min(1.0).asin().to_degrees()
 }
 
-fn naive(p: &P, t: &Table, row: usize) -> Option<bool> {
+pub(crate) fn naive(p: &P, t: &Table, row: usize) -> Option<bool> {
     let lit_eq = |v: &Value, l: &Lit| -> Option<bool> {
         Some(match (v, l) {
             (Value::Str(s), Lit::Str(w)) => s.to_lowercase() == w.to_lowercase(),

@@ -19,8 +19,8 @@ use super::ast::CmpOp;
 pub enum Expr {
     /// A column name (possibly quoted with backticks).
     Ident(String, Span),
-    /// `a.b`: not supported.
-    Compound(Span),
+    /// `a.b` (a table and a column): its parts.
+    Compound(Vec<String>, Span),
     /// A number as written.
     Number(String, Span),
     /// A single-quoted string, unescaped.
@@ -52,7 +52,15 @@ pub enum Expr {
     },
     /// `expr IS [NOT] NULL`.
     IsNull(Box<Expr>, bool, Span),
-    /// Recognised but not supported: `IS TRUE`, `LIKE`, `IN (SELECT …)`, …
+    /// `expr [NOT] LIKE pattern` or `ILIKE` (`case_insensitive`).
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        negated: bool,
+        case_insensitive: bool,
+        span: Span,
+    },
+    /// Recognised but not supported: `IS TRUE`, `IN (SELECT …)`, …
     Unsupported(&'static str, Span),
     /// `name(args)`.
     Function {
@@ -88,7 +96,7 @@ impl Expr {
     pub fn span(&self) -> Span {
         match self {
             Expr::Ident(_, s)
-            | Expr::Compound(s)
+            | Expr::Compound(_, s)
             | Expr::Number(_, s)
             | Expr::Str(_, s)
             | Expr::Bool(_, s)
@@ -101,6 +109,7 @@ impl Expr {
             | Expr::Tuple(s) => *s,
             Expr::Between { span, .. }
             | Expr::InList { span, .. }
+            | Expr::Like { span, .. }
             | Expr::Function { span, .. } => *span,
         }
     }
@@ -310,12 +319,17 @@ impl Parser {
                     } else if self.eat_keyword("BETWEEN") {
                         self.between(left, true)
                     } else {
-                        self.like(left)
+                        self.like(left, true)
                     }
                 }
                 "IN" => self.in_list(left, false),
                 "BETWEEN" => self.between(left, false),
-                _ => self.like(left),
+                "ILIKE" => self.like(left, false),
+                _ => {
+                    // LIKE: step back so that `like` sees which keyword it was.
+                    self.pos -= 1;
+                    self.like(left, false)
+                }
             },
             _ => unreachable!("only operators have a precedence"),
         }
@@ -345,15 +359,28 @@ impl Parser {
         Err(self.expected("NULL, NOT NULL, TRUE or FALSE"))
     }
 
-    /// After `[NOT] LIKE` or `ILIKE` (its keyword already taken).
-    fn like(&mut self, left: Expr) -> Result<Expr, ParseError> {
-        // `NOT` was followed by LIKE/ILIKE (the precedence check made sure).
-        if self.is_keyword_at(0, "LIKE") || self.is_keyword_at(0, "ILIKE") {
+    /// At `LIKE` or `ILIKE` (after `NOT` when `negated`; an ILIKE not negated already taken).
+    fn like(&mut self, left: Expr, negated: bool) -> Result<Expr, ParseError> {
+        let mut case_insensitive = !negated && self.pos > 0 && {
+            let prev = &self.tokens[self.pos - 1].token;
+            matches!(prev, Token::Word(w) if w.value.eq_ignore_ascii_case("ILIKE"))
+        };
+        if self.is_keyword_at(0, "LIKE") {
             self.pos += 1;
+            case_insensitive = false;
+        } else if self.is_keyword_at(0, "ILIKE") {
+            self.pos += 1;
+            case_insensitive = true;
         }
         let pattern = self.expr(PREC_LIKE)?;
         let span = join(left.span(), pattern.span());
-        Ok(Expr::Unsupported("LIKE", span))
+        Ok(Expr::Like {
+            expr: Box::new(left),
+            pattern: Box::new(pattern),
+            negated,
+            case_insensitive,
+            span,
+        })
     }
 
     fn between(&mut self, left: Expr, negated: bool) -> Result<Expr, ParseError> {
@@ -465,20 +492,31 @@ impl Parser {
                 }
                 if self.peek().is_some_and(|t| t.token == Token::Period) {
                     let mut end = span;
+                    let mut parts = vec![w.value.clone()];
                     while self.peek().is_some_and(|t| t.token == Token::Period) {
                         self.pos += 1;
                         match self.next() {
                             Some(TokenWithSpan {
-                                token: Token::Word(_) | Token::Mul,
+                                token: Token::Word(part),
                                 span,
-                            }) => end = span,
+                            }) => {
+                                parts.push(part.value);
+                                end = span;
+                            }
+                            Some(TokenWithSpan {
+                                token: Token::Mul,
+                                span,
+                            }) => {
+                                parts.push("*".into());
+                                end = span;
+                            }
                             _ => {
                                 self.pos = self.pos.saturating_sub(1);
                                 return Err(self.expected("an identifier"));
                             }
                         }
                     }
-                    return Ok(Expr::Compound(join(span, end)));
+                    return Ok(Expr::Compound(parts, join(span, end)));
                 }
                 Expr::Ident(w.value, span)
             }
@@ -580,7 +618,20 @@ mod tests {
                 )
             }
             Expr::Unsupported(what, _) => format!("unsupported {what}"),
-            Expr::Compound(_) => "compound".into(),
+            Expr::Compound(parts, _) => format!("compound {}", parts.join(".")),
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+                ..
+            } => format!(
+                "({}{}{} {})",
+                shape(expr),
+                if *negated { " NOT" } else { "" },
+                if *case_insensitive { " ILIKE" } else { " LIKE" },
+                shape(pattern)
+            ),
             Expr::Tuple(_) => "tuple".into(),
             Expr::OtherValue(v, _) => format!("other {v}"),
         }
@@ -611,7 +662,13 @@ mod tests {
                 "(a = 1 OR b = 2) AND TRUE",
                 "(((a Cmp(Eq) 1) Or (b Cmp(Eq) 2)) And true)",
             ),
-            ("a LIKE 'x%' AND b", "(unsupported LIKE And b)"),
+            ("a LIKE 'x%' AND b", "((a LIKE 'x%') And b)"),
+            (
+                "a NOT LIKE 'x%' OR b ILIKE '_y'",
+                "((a NOT LIKE 'x%') Or (b ILIKE '_y'))",
+            ),
+            ("a NOT ILIKE 'x'", "(a NOT ILIKE 'x')"),
+            ("s.ra > 1", "(compound s.ra Cmp(Gt) 1)"),
             ("a IN (SELECT x FROM t)", "unsupported subqueries"),
         ];
         for (text, want) in cases {
@@ -689,7 +746,28 @@ mod tests {
             ),
             E::IsNull(x) => format!("({} IS NULL)", sqlparser_shape(x)),
             E::IsNotNull(x) => format!("({} IS NOT NULL)", sqlparser_shape(x)),
-            E::Like { .. } | E::ILike { .. } => "unsupported LIKE".into(),
+            E::Like {
+                expr,
+                pattern,
+                negated,
+                ..
+            } => format!(
+                "({}{} LIKE {})",
+                sqlparser_shape(expr),
+                if *negated { " NOT" } else { "" },
+                sqlparser_shape(pattern)
+            ),
+            E::ILike {
+                expr,
+                pattern,
+                negated,
+                ..
+            } => format!(
+                "({}{} ILIKE {})",
+                sqlparser_shape(expr),
+                if *negated { " NOT" } else { "" },
+                sqlparser_shape(pattern)
+            ),
             E::InSubquery { .. } => "unsupported subqueries".into(),
             E::Function(f) => {
                 let args = match &f.args {

@@ -280,6 +280,35 @@ impl Checker<'_> {
                     words: words.clone(),
                 })
             }
+            Syntax::Like {
+                expr,
+                pattern,
+                negated,
+                case_insensitive,
+                ..
+            } => {
+                let column = self.tested_column(expr, "LIKE")?;
+                if column.kind != Kind::Text {
+                    return Err(self.type_error(
+                        column.span,
+                        format!(
+                            "LIKE matches strings, but column {} holds {} values",
+                            column.name,
+                            kind_plural(column.kind)
+                        ),
+                    ));
+                }
+                let like = Expr::Like {
+                    column,
+                    pattern: pattern.clone(),
+                    case_insensitive: *case_insensitive,
+                };
+                Ok(if *negated {
+                    Expr::Not(Box::new(like))
+                } else {
+                    like
+                })
+            }
             Syntax::Cone {
                 target,
                 target_span,

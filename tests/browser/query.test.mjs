@@ -3,6 +3,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { join, resolve } from "node:path";
 import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const base = process.argv[2] || process.env.XCAT_SITE_URL;
@@ -151,6 +153,12 @@ test("exports: CSV, VOTable 1.4 and FITS of the whole result", async () => {
   assert.match(xml, /<VOTABLE version="1.4"/);
   assert.equal((xml.match(/<TR>/g) || []).length, t.count);
   assert.match(xml, /<FIELD name="SRCID" datatype="long"/);
+  assert.match(xml, /<FIELD name="SC_RA" datatype="double" ref="icrs" unit="deg"/);
+  // astropy reads it with every warning an error (VOUnits, UCDs), with the page's rows.
+  const checked = JSON.parse(execFileSync(process.env.PYTHON || "python3",
+    [join(resolve(import.meta.dirname), "votable_check.py"), await vot.path()], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+  assert.equal(checked.rows.length, t.count);
+  assert.equal(checked.units[checked.columns.indexOf("SC_EP_8_FLUX")], "mW / m2");
   const [fits] = await Promise.all([page.waitForEvent("download"), page.click("#export-fits")]);
   const bytes = await readFile(await fits.path());
   assert.equal(bytes.length % 2880, 0);
@@ -194,6 +202,29 @@ test("the window.xcat API", async () => {
   assert.ok(r.q.count > 5);
   assert.ok(r.plan.tiles >= 1 && r.plan.notes.length > 0);
   assert.ok(r.err && r.err.position && r.err.position.column >= 1, JSON.stringify(r.err));
+});
+
+test("ADQL in the query box: the rows of the query-language query, sorted and cut as it says", async () => {
+  const from = RELEASE ? "xmm4_dr14.sources" : "sources";
+  const ql = await query("cone('10.684708 +41.26875', '0.2deg') AND sc_det_ml > 10", "&sort=SRCID&cols=SRCID,SC_DET_ML");
+  assert.ok(ql.count > 4, `${ql.count} rows`);
+  const adql = await query(`SELECT TOP 3 srcid, sc_det_ml FROM ${from} AS s WHERE CONTAINS(POINT('ICRS', s.sc_ra, s.sc_dec), CIRCLE('ICRS', 10.684708, 41.26875, 0.2)) = 1 AND sc_det_ml > 10 ORDER BY srcid OFFSET 1`);
+  assert.equal(adql.state, "done", adql.error);
+  assert.deepEqual(adql.head.slice(0, 2), ["SRCID", "SC_DET_ML"]);
+  assert.equal(adql.count, 3);
+  assert.deepEqual(adql.rows.map((r) => r[0]), ql.rows.slice(1, 4).map((r) => r[col(ql, "SRCID")]));
+  // Unsupported ADQL is named, with a caret under it.
+  const bad = await query(`SELECT srcid FROM ${from} GROUP BY srcid`);
+  assert.equal(bad.state, "error");
+  assert.match(bad.error, /GROUP BY/);
+  if (RELEASE) {
+    // The table names the release: 5XMM-DR15's, whatever the page's release was.
+    await query("SELECT TOP 2 srcid FROM xmm5_dr15.sources ORDER BY srcid");
+    const t = await table();
+    assert.equal(t.state, "done", t.error);
+    assert.ok(t.rows.every((r) => r[0].startsWith("3")), t.rows.join("|"));
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.release), "5xmm-dr15");
+  }
 });
 
 test("no console errors, and no request left the site for names in the table", () => {

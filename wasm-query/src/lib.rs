@@ -357,11 +357,15 @@ impl Inner {
         &self,
         text: &str,
         stats: &mut Stats,
+        options: &mut RunOptions,
     ) -> Result<(Query, Vec<Resolved>), JsValue> {
+        let schema = xcat_core::query::adql::schema_name(
+            self.release.as_ref().map_or("", |r| r.id.as_str()),
+        );
         let mut q = self
             .engine
             .borrow()
-            .parse(text)
+            .prepare(text, &schema, options)
             .map_err(|e| query_error(&e))?;
         let mut found: HashMap<String, (f64, f64)> = HashMap::new();
         let mut resolved = Vec::new();
@@ -439,6 +443,7 @@ fn run_options(o: &JsValue) -> RunOptions {
         offset: num("offset", 0),
         limit: num("limit", 100),
         columns,
+        window: None,
     }
 }
 
@@ -554,8 +559,8 @@ impl Db {
         future_to_promise(async move {
             let t0 = now();
             let mut stats = Stats::default();
-            let (q, resolved) = inner.parse_resolved(&text, &mut stats).await?;
-            let opts = run_options(&options);
+            let mut opts = run_options(&options);
+            let (q, resolved) = inner.parse_resolved(&text, &mut stats, &mut opts).await?;
             let mut exec = Execution::new(&inner.engine.borrow(), q, opts).map_err(engine_error)?;
             let r = inner.drive(&mut stats, |e| exec.step(e)).await?;
             let out = Object::new();
@@ -594,11 +599,11 @@ impl Db {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let mut stats = Stats::default();
-            let (q, _) = inner.parse_resolved(&text, &mut stats).await?;
             let mut opts = run_options(&options);
             if get_opt(&options, "limit").is_none() {
                 opts.limit = usize::MAX;
             }
+            let (q, _) = inner.parse_resolved(&text, &mut stats, &mut opts).await?;
             let mut exec = Execution::new(&inner.engine.borrow(), q, opts).map_err(engine_error)?;
             let r = inner.drive(&mut stats, |e| exec.step(e)).await?;
             let query = format!("query: {text}");
@@ -635,7 +640,9 @@ impl Db {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let mut stats = Stats::default();
-            let (q, _) = inner.parse_resolved(&text, &mut stats).await?;
+            let (q, _) = inner
+                .parse_resolved(&text, &mut stats, &mut RunOptions::default())
+                .await?;
             let x = inner.drive(&mut stats, |e| e.explain(&q)).await?;
             let o = Object::new();
             set(&o, "candidateRows", x.candidate_rows as f64);
@@ -751,6 +758,21 @@ fn field_js(f: &xcat_core::Field) -> JsValue {
 }
 
 /// IAU designation (`4XMM JHHMMSS.s±DDMMSS`) of a position in degrees.
+/// The release (one of `ids`) whose table an ADQL query reads (`FROM xmm4_dr14.sources`),
+/// when the text is ADQL naming one of them; otherwise `undefined`.
+#[wasm_bindgen(js_name = adqlRelease)]
+pub fn adql_release(text: &str, ids: Array) -> Option<String> {
+    use xcat_core::query::adql;
+    if !adql::looks_like_adql(text) {
+        return None;
+    }
+    let select = adql::parse_select(text, &xcat_core::query::QueryOptions::default()).ok()?;
+    let schema = select.table.schema?;
+    ids.iter()
+        .filter_map(|v| v.as_string())
+        .find(|id| adql::schema_name(id).eq_ignore_ascii_case(&schema))
+}
+
 #[wasm_bindgen(js_name = iauName)]
 pub fn iau_name(prefix: &str, ra_deg: f64, dec_deg: f64) -> String {
     xcat_core::coords::iau_name(prefix, ra_deg, dec_deg)

@@ -162,6 +162,11 @@ async function run() {
   $("size").value = String(s.size);
   $("colmode").value = ["default", "all"].includes(s.cols) ? s.cols : "custom";
   $("qerror").hidden = true;
+  // An ADQL query names its release in FROM (xmm4_dr14.sources): that release answers it.
+  if (engine && releaseMenu) {
+    const named = engine.adqlRelease(s.q, [...releaseMenu.options].map((o) => o.value));
+    if (named) s.release = named;
+  }
   if (releaseMenu) releaseMenu.value = s.release;
   if (engine) {
     // Opening another release takes a fetch: the previous result is not this query's.
@@ -272,10 +277,12 @@ export function toVotable(r, query) {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>',
     '<VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
     '<RESOURCE type="results">', `<INFO name="QUERY_STATUS" value="OK"/>`, `<INFO name="QUERY" value="${xml(query)}"/>`,
-    '<TABLE name="xcat_sources">'];
+    '<COOSYS ID="icrs" system="ICRS"/>', '<TABLE name="xcat_sources">'];
   for (const c of r.columns) {
     const dt = VOTYPES[c.type] || "char";
-    out.push(`<FIELD name="${xml(c.name)}" datatype="${dt}"${dt === "char" ? ' arraysize="*"' : ""}${c.vo_unit ? ` unit="${xml(c.vo_unit)}"` : ""}${c.ucd ? ` ucd="${xml(c.ucd)}"` : ""}>` +
+    // Equatorial positions refer to the ICRS coordinate system (exports are always ICRS).
+    const ref = /(^|;)pos\.eq\.(ra|dec)(;|$)/.test(c.ucd || "") ? ' ref="icrs"' : "";
+    out.push(`<FIELD name="${xml(c.name)}" datatype="${dt}"${dt === "char" ? ' arraysize="*"' : ""}${ref}${c.vo_unit ? ` unit="${xml(c.vo_unit)}"` : ""}${c.ucd ? ` ucd="${xml(c.ucd)}"` : ""}>` +
       (c.description ? `<DESCRIPTION>${xml(c.description)}</DESCRIPTION>` : "") + "</FIELD>");
   }
   out.push("<DATA><TABLEDATA>");

@@ -123,6 +123,9 @@ pub struct RunOptions {
     pub limit: usize,
     /// Output columns; empty = the default columns; `["*"]` = all.
     pub columns: Vec<String>,
+    /// The part of the sorted result that is the result (an ADQL query's `OFFSET` and `TOP`):
+    /// rows `skip..skip + take`; `None`, every row.
+    pub window: Option<(usize, usize)>,
 }
 
 /// A page of results.
@@ -275,6 +278,24 @@ impl Engine {
     /// Parses `text` against the catalogue's schema.
     pub fn parse(&self, text: &str) -> Result<Query, QueryError> {
         Query::parse(text, &self.manifest.schema, &self.query_options())
+    }
+
+    /// Reads `text` as the query language, or, when it starts with SELECT, as ADQL over this
+    /// catalogue (ADQL schema `schema`, see [`crate::query::adql::schema_name`]), whose select
+    /// list, order, TOP and OFFSET then go into `options`.
+    pub fn prepare(
+        &self,
+        text: &str,
+        schema: &str,
+        options: &mut RunOptions,
+    ) -> Result<Query, QueryError> {
+        if !crate::query::adql::looks_like_adql(text) {
+            return self.parse(text);
+        }
+        let (q, select) = Query::adql(text, &self.manifest.schema, &self.query_options())?;
+        select.check_table(text, schema)?;
+        select.apply(text, options)?;
+        Ok(q)
     }
 
     fn index(&self, column: &str) -> Option<&super::KeyIndex> {
@@ -937,7 +958,11 @@ impl Execution {
                 None => matches.clone(),
             });
         }
-        let sorted = self.sorted.as_ref().expect("set above");
+        let mut sorted = &self.sorted.as_ref().expect("set above")[..];
+        if let Some((skip, take)) = self.options.window {
+            let skip = skip.min(sorted.len());
+            sorted = &sorted[skip..skip.saturating_add(take).min(sorted.len())];
+        }
         let start = self.options.offset.min(sorted.len());
         let end = start.saturating_add(self.options.limit).min(sorted.len());
         let ids = sorted[start..end].to_vec();

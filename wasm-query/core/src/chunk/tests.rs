@@ -455,3 +455,85 @@ fn damaged_files_are_clear_errors() {
     };
     let _ = e.insert(FileKind::Tile, &swapped, &files[&other.path()]);
 }
+
+/// Runs `text` as typed by a user: the query language, or ADQL over schema `xcat`.
+fn run_prepared(
+    engine: &mut Engine,
+    files: &Files,
+    text: &str,
+    mut opts: RunOptions,
+) -> (QueryResult, usize) {
+    let mut q = engine
+        .prepare(text, "xcat", &mut opts)
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
+    q.resolve(&NoResolver).unwrap();
+    let mut exec = Execution::new(engine, q, opts).unwrap();
+    let mut fetched = 0;
+    let r = drive(engine, files, &mut fetched, |e| exec.step(e)).unwrap();
+    (r, fetched)
+}
+
+#[test]
+fn adql_runs_on_the_same_plan_and_fetches_no_more_than_the_query_language() {
+    let t = sky_table(6000);
+    let (mut e, files) = write(&t, &sky_options());
+    let page = RunOptions {
+        limit: usize::MAX,
+        ..RunOptions::default()
+    };
+    let srcids = |r: &QueryResult| -> Vec<i64> {
+        let c = r.page.column("SRCID").unwrap();
+        (0..r.page.rows()).filter_map(|i| c.i64(i)).collect()
+    };
+    // A cone: the same rows, sorted and cut as the statement says, from the same tiles.
+    let (e2, files2) = write(&t, &sky_options());
+    let mut e2 = e2;
+    let ql_opts = RunOptions {
+        sort: Some("SC_DET_ML".into()),
+        desc: true,
+        columns: vec!["SRCID".into(), "SC_DET_ML".into()],
+        ..page.clone()
+    };
+    let (ql, ql_fetched) = run(
+        &mut e2,
+        &files2,
+        "cone('10.8 41.4', '3arcmin') AND sc_det_ml > 10",
+        ql_opts,
+    );
+    let (adql, adql_fetched) = run_prepared(
+        &mut e,
+        &files,
+        "SELECT TOP 5 srcid, sc_det_ml FROM xcat.sources WHERE CONTAINS(POINT('ICRS', sc_ra, sc_dec), CIRCLE('ICRS', 10.8, 41.4, 0.05)) = 1 AND sc_det_ml > 10 ORDER BY sc_det_ml DESC OFFSET 2",
+        page.clone(),
+    );
+    assert!(ql.count > 7, "{} rows", ql.count);
+    assert_eq!(adql.count, 5, "TOP 5");
+    assert_eq!(srcids(&adql), srcids(&ql)[2..7]);
+    assert_eq!(
+        adql.page
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>(),
+        ["SRCID", "SC_DET_ML"]
+    );
+    assert!(
+        adql_fetched <= ql_fetched,
+        "ADQL fetched {adql_fetched} files, the query language {ql_fetched}"
+    );
+    // The wrong table is refused, naming this catalogue's.
+    let mut o = page.clone();
+    let err = e
+        .prepare("SELECT * FROM xmm5_dr15.sources", "xcat", &mut o)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("this catalogue's table is xcat.sources"),
+        "{err}"
+    );
+    // SELECT * gives every column.
+    let (all, _) = run_prepared(&mut e, &files, "SELECT TOP 1 * FROM sources", page);
+    assert_eq!(all.page.schema().len(), e.schema().len());
+    assert_eq!(all.count, 1);
+}

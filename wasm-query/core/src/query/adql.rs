@@ -70,6 +70,84 @@ pub struct Select {
     pub offset: Option<u64>,
 }
 
+/// The ADQL schema of a catalogue release: its identifier as an ADQL name (`5xmm-dr15` →
+/// `xmm5_dr15`, `4xmm-dr14` → `xmm4_dr14`); `xcat` for a site's only catalogue (empty id).
+pub fn schema_name(release_id: &str) -> String {
+    if release_id.is_empty() {
+        return "xcat".into();
+    }
+    let id = release_id
+        .to_ascii_lowercase()
+        .replace(['-', '.', ' '], "_");
+    let b = id.as_bytes();
+    if b.len() > 4 && b[0].is_ascii_digit() && &id[1..4] == "xmm" {
+        return format!("xmm{}{}", &id[..1], &id[4..]);
+    }
+    if b.first().is_some_and(u8::is_ascii_digit) {
+        return format!("r{id}");
+    }
+    id
+}
+
+/// The tables of a catalogue in ADQL, by name in its schema.
+pub const TABLES: [&str; 1] = ["sources"];
+
+impl Select {
+    /// Checks that the query reads table `sources` of `schema` (or `sources` unqualified).
+    pub fn check_table(&self, text: &str, schema: &str) -> Result<(), QueryError> {
+        let t = &self.table;
+        let schema_ok = t
+            .schema
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(schema));
+        if schema_ok && TABLES.iter().any(|n| n.eq_ignore_ascii_case(&t.name)) {
+            return Ok(());
+        }
+        Err(QueryError::Unsupported {
+            at: Position::of(text, t.span.start, t.span.end),
+            message: format!(
+                "unknown table {}{}: this catalogue's table is {schema}.sources",
+                t.schema
+                    .as_deref()
+                    .map(|s| format!("{s}."))
+                    .unwrap_or_default(),
+                t.name
+            ),
+        })
+    }
+
+    /// What the statement asks of a run: its columns, order (unless `options` has a sort
+    /// already) and window. ORDER BY takes one column (the engine sorts by one).
+    pub fn apply(
+        &self,
+        text: &str,
+        options: &mut crate::chunk::RunOptions,
+    ) -> Result<(), QueryError> {
+        if let Some(cols) = &self.columns {
+            options.columns = cols.iter().map(|c| c.name.clone()).collect();
+        } else {
+            options.columns = vec!["*".into()];
+        }
+        if let Some(extra) = self.order.get(1) {
+            return Err(QueryError::Unsupported {
+                at: Position::of(text, extra.span.start, extra.span.end),
+                message: "ORDER BY takes one column here".into(),
+            });
+        }
+        // A sort chosen apart from the text (a click on a column of the query page) wins.
+        if let (Some(o), None) = (self.order.first(), &options.sort) {
+            options.sort = Some(o.name.clone());
+            options.desc = o.descending;
+        }
+        options.window = Some((
+            usize::try_from(self.offset.unwrap_or(0)).unwrap_or(usize::MAX),
+            self.top
+                .map_or(usize::MAX, |t| usize::try_from(t).unwrap_or(usize::MAX)),
+        ));
+        Ok(())
+    }
+}
+
 /// Whether `text` reads as an ADQL query rather than a query-language condition: it starts
 /// with the word SELECT.
 pub fn looks_like_adql(text: &str) -> bool {

@@ -267,3 +267,17 @@ fn adql_is_told_from_the_query_language() {
     assert!(!adql::looks_like_adql("sc_det_ml > 10"));
     assert!(!adql::looks_like_adql("M82"));
 }
+
+#[test]
+fn releases_have_adql_schema_names() {
+    for (id, schema) in [
+        ("5xmm-dr15", "xmm5_dr15"),
+        ("4xmm-dr14", "xmm4_dr14"),
+        ("3xmm-dr8", "xmm3_dr8"),
+        ("", "xcat"),
+        ("2rxs", "r2rxs"),
+        ("erass1", "erass1"),
+    ] {
+        assert_eq!(adql::schema_name(id), schema, "{id}");
+    }
+}

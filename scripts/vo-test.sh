@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The site as data, checked with the clients astronomers use: builds the demo site (two
-# releases), validates every observation's and a sample of sources' JSON against the JSON
+# The site as data and its VO server, checked with the clients astronomers use: builds the
+# demo site (two releases), validates every observation's and a sample of sources' JSON against the JSON
 # Schemas the site publishes, reads their VOTables with astropy (every warning an error) and
 # compares both (tests/vo/check_data_files.py), and runs STILTS votlint on VOTables of both
-# releases (no output allowed). With `--site DIR`, checks that built demo site instead of
+# releases (no output allowed); then serves it with `xcat vo` and queries it with pyvo (TAP
+# and Simple Cone Search, tests/vo/pyvo_check.py). With `--site DIR`, checks that built demo site instead of
 # building one. Installs Debian's stilts and python3-venv when missing (needs
-# root or sudo); jsonschema and astropy come from PyPI (tests/pyenv.py).
+# root or sudo); jsonschema, astropy and pyvo come from PyPI (tests/pyenv.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +19,15 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 target_dir=${CARGO_TARGET_DIR:-target}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+vo=""
+trap '[ -n "$vo" ] && kill "$vo" 2>/dev/null; rm -rf "$tmp"' EXIT
+scripts/bins.sh
+xcat="$target_dir/debug/xcat"
 if [ "${1:-}" = --site ]; then
   site=$2
 else
-  scripts/bins.sh
   site="$tmp/site"
-  "$target_dir/debug/xcat" build -q --out "$site" --cache "$tmp/cache"
+  "$xcat" build -q --out "$site" --cache "$tmp/cache"
 fi
 
 python3 tests/vo/check_data_files.py "$site"
@@ -52,4 +55,14 @@ for f in "${files[@]}"; do
     echo "votlint ${f#"$site/"}: no errors, no warnings"
   fi
 done
+
+# The VO server on the same site, read by pyvo.
+port=$((20000 + RANDOM % 20000))
+"$xcat" vo --dir "$site" --port "$port" >"$tmp/vo.log" 2>&1 &
+vo=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+python3 tests/vo/pyvo_check.py "$site" "http://127.0.0.1:$port/" || { status=1; cat "$tmp/vo.log" >&2; }
 exit $status

@@ -85,6 +85,19 @@ enum Command {
         #[arg(long, short, default_value_t = 8000)]
         port: u16,
     },
+    /// Serve the Virtual Observatory services of a built site: Simple Cone Search (/scs) and
+    /// TAP with ADQL (/tap), over the same data as its query page.
+    Vo {
+        /// Folder of the built site.
+        #[arg(long, default_value = "dist")]
+        dir: PathBuf,
+        /// Port.
+        #[arg(long, short, default_value_t = 8001)]
+        port: u16,
+        /// Address to listen on (127.0.0.1; 0.0.0.0 for every interface, behind a proxy).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
     /// Print a built site's response headers (its `_headers` file) as configuration for nginx
     /// or Apache httpd, for mirrors that serve the folder with those.
     Headers {
@@ -447,6 +460,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dir.display()
             );
             xcat::serve::serve(&dir, port)?;
+        }
+        Command::Vo { dir, port, host } => {
+            anyhow::ensure!(
+                dir.join("data").is_dir(),
+                "{} holds no built site with query data (no data/); run `xcat build` first",
+                dir.display()
+            );
+            xcat::vo::server::serve(&dir, &host, port)?;
         }
         Command::Digest { dir } => {
             anyhow::ensure!(

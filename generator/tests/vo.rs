@@ -192,3 +192,226 @@ fn deep_hips_orders_place_every_source_once_with_true_completeness() {
     ids.dedup();
     assert_eq!((n, ids.len()), (30_000, 30_000));
 }
+
+/// A built demo site (300 sources, one catalogue) and the VO server on it, in process.
+fn vo_service() -> (tempfile::TempDir, xcat_web::Running) {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = DemoOptions {
+        sources: 300,
+        ..Default::default()
+    };
+    let files = demo::write(&dir.path().join("d.fits"), &opts, &|_, _| {}).unwrap();
+    let out = dir.path().join("site");
+    let config = Config {
+        no_query: false,
+        cache: Some(dir.path().join("cache")),
+        ..Config::default()
+    };
+    xcat::site::build(&config, &[files.catalogue], &out, &Quiet).unwrap();
+    let service = std::sync::Arc::new(xcat::vo::server::Service::open(&out).unwrap());
+    let running = xcat_web::bind("127.0.0.1:0")
+        .unwrap()
+        .spawn(
+            xcat::vo::server::router(service),
+            xcat_web::Limits::default(),
+        )
+        .unwrap();
+    (dir, running)
+}
+
+/// Status and body of one request (`Connection: close`).
+fn request(addr: std::net::SocketAddr, raw: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    c.write_all(raw.as_bytes()).unwrap();
+    let mut out = String::new();
+    c.read_to_string(&mut out).unwrap();
+    let status = out[9..12].parse().unwrap();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    request(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// The `value` of a VOTable's INFO named `name`, or its text.
+fn info(body: &str, name: &str) -> Option<String> {
+    let doc = roxmltree::Document::parse(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    doc.descendants()
+        .find(|n| n.has_tag_name("INFO") && n.attribute("name") == Some(name))
+        .map(|n| {
+            n.text().map_or_else(
+                || n.attribute("value").unwrap_or("").to_string(),
+                str::to_string,
+            )
+        })
+}
+
+fn rows(body: &str) -> usize {
+    roxmltree::Document::parse(body)
+        .unwrap()
+        .descendants()
+        .filter(|n| n.has_tag_name("TR"))
+        .count()
+}
+
+#[test]
+fn vo_server_answers_cone_searches_and_tap_queries() {
+    let (_dir, server) = vo_service();
+    let a = server.addr();
+    // TAP: the whole table, then a cut and a condition.
+    let q = |adql: &str, extra: &str| {
+        get(
+            a,
+            &format!(
+                "/tap/sync?REQUEST=doQuery&LANG=ADQL&QUERY={}{extra}",
+                xcat::site::format::url_encode(adql)
+            ),
+        )
+    };
+    let (status, body) = q("SELECT srcid FROM xcat.sources", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(info(&body, "QUERY_STATUS").as_deref(), Some("OK"));
+    assert_eq!(rows(&body), 300);
+    let (_, body) = q("SELECT srcid FROM sources", "&MAXREC=7");
+    assert_eq!(rows(&body), 7);
+    assert!(
+        body.contains("<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/>"),
+        "MAXREC cut the result: {body}"
+    );
+    let (_, csv) = q(
+        "SELECT TOP 3 srcid AS id, sc_det_ml FROM sources ORDER BY srcid",
+        "&FORMAT=csv",
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "id,SC_DET_ML", "aliases name the output");
+    assert_eq!(lines.len(), 4);
+    let (_, json) = q("SELECT TOP 2 srcid FROM sources", "&RESPONSEFORMAT=json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["data"].as_array().unwrap().len(), 2);
+    assert_eq!(v["metadata"][0]["name"], "SRCID");
+    // A POST form as pyvo sends it.
+    let form = "REQUEST=doQuery&LANG=ADQL&QUERY=SELECT+TOP+1+srcid+FROM+sources";
+    let (status, body) = request(
+        a,
+        &format!(
+            "POST /tap/sync HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert_eq!((status, rows(&body)), (200, 1), "{body}");
+    // Simple Cone Search: the required UCD1 columns, and the TAP cone's rows.
+    let (_, body) = get(a, "/scs?RA=10.68&DEC=41.27&SR=0.3&VERB=1");
+    for ucd in ["ID_MAIN", "POS_EQ_RA_MAIN", "POS_EQ_DEC_MAIN"] {
+        assert!(body.contains(&format!("ucd=\"{ucd}\"")), "{ucd}: {body}");
+    }
+    let (_, tap) = q(
+        "SELECT srcid FROM sources WHERE CONTAINS(POINT('ICRS', sc_ra, sc_dec), CIRCLE('ICRS', 10.68, 41.27, 0.3)) = 1",
+        "",
+    );
+    assert!(rows(&body) > 0);
+    assert_eq!(rows(&body), rows(&tap));
+    // VOSI.
+    let (status, tables) = get(a, "/tap/tables");
+    assert_eq!(status, 200);
+    assert!(
+        tables.contains("<name>xcat.sources</name>")
+            && tables.contains("<name>SC_EP_8_FLUX</name>")
+    );
+    let (_, caps) = get(a, "/tap/capabilities");
+    assert!(caps.contains("ivo://ivoa.net/std/TAP") && caps.contains("http://x/tap"));
+    assert!(
+        get(a, "/tap/availability")
+            .1
+            .contains("<vosi:available>true</vosi:available>")
+    );
+    server.stop().unwrap();
+}
+
+#[test]
+fn vo_server_refuses_bad_requests_clearly_and_keeps_serving() {
+    let (_dir, server) = vo_service();
+    let a = server.addr();
+    let tap = |adql: &str, extra: &str| {
+        get(
+            a,
+            &format!(
+                "/tap/sync?QUERY={}{extra}",
+                xcat::site::format::url_encode(adql)
+            ),
+        )
+    };
+    for (adql, extra, status, needle) in [
+        (
+            "SELECT srcid FROM sources GROUP BY srcid",
+            "",
+            400,
+            "GROUP BY",
+        ),
+        (
+            "SELECT srcid FROM sources WHERE",
+            "",
+            400,
+            "expected a condition",
+        ),
+        (
+            "SELECT nosuch FROM sources",
+            "",
+            400,
+            "unknown column 'nosuch' at line 1, column 8",
+        ),
+        (
+            "SELECT srcid FROM nowhere.sources",
+            "",
+            400,
+            "unknown schema nowhere",
+        ),
+        (
+            "SELECT srcid FROM sources",
+            "&MAXREC=abc",
+            400,
+            "MAXREC=abc",
+        ),
+        (
+            "SELECT srcid FROM sources",
+            "&FORMAT=fits",
+            400,
+            "FORMAT=fits",
+        ),
+        ("sc_det_ml > 10", "", 400, "not an ADQL SELECT"),
+        ("SELECT srcid FROM sources", "&LANG=PQL", 400, "LANG=PQL"),
+    ] {
+        let (s, body) = tap(adql, extra);
+        assert_eq!(s, status, "{adql}: {body}");
+        let msg = info(&body, "QUERY_STATUS").unwrap();
+        assert!(msg.contains(needle), "{adql}{extra}: {msg}");
+    }
+    // A huge MAXREC is capped, not an allocation of its size.
+    let (s, body) = tap("SELECT TOP 5 srcid FROM sources", "&MAXREC=99999999999999");
+    assert_eq!((s, rows(&body)), (200, 5));
+    for (query, needle) in [
+        ("RA=10&DEC=41", "SR is missing"),
+        ("RA=10&DEC=41&SR=-1", "SR=-1"),
+        ("RA=10&DEC=41&SR=90", "SR=90"),
+        ("RA=400&DEC=41&SR=1", "RA=400"),
+        ("RA=10&DEC=x&SR=1", "DEC=\"x\""),
+        ("RA=10&DEC=41&SR=1&VERB=7", "VERB"),
+    ] {
+        let (s, body) = get(a, &format!("/scs?{query}"));
+        assert_eq!(s, 200, "SCS errors are VOTables with status 200");
+        assert!(
+            info(&body, "Error").unwrap().contains(needle),
+            "{query}: {body}"
+        );
+    }
+    // Still serving.
+    assert_eq!(tap("SELECT TOP 1 srcid FROM sources", "").0, 200);
+    server.stop().unwrap();
+}

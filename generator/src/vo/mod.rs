@@ -2,5 +2,7 @@
 //! VOTable documents.
 
 pub mod hips;
+pub mod local;
 pub mod moc;
+pub mod server;
 pub mod votable;

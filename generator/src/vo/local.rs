@@ -1,0 +1,158 @@
+//! The query engine over a built site's files on disk: the same `xcat_core` engine the
+//! browser runs, with the files read from `data/` (or `data/<release>/`) instead of fetched.
+//! The VO server and `xcat query` answer with it.
+
+use crate::error::{Error, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use xcat_core::chunk::{Engine, EngineError, Execution, QueryResult, RunOptions, Step};
+use xcat_core::query::{Query, QueryError, adql};
+
+/// One catalogue (release) of a built site.
+#[derive(Debug)]
+pub struct LocalCatalogue {
+    /// Release identifier (empty on a site with one catalogue).
+    pub id: String,
+    /// Title shown to readers.
+    pub title: String,
+    /// Whether it is the site's current release.
+    pub current: bool,
+    /// Its ADQL schema (`xmm4_dr14`, `xcat`).
+    pub schema: String,
+    dir: PathBuf,
+    engine: Mutex<Engine>,
+}
+
+/// Why a query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The query's text.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The engine (a request it cannot serve, a damaged file).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Reading the site's files.
+    #[error("{0}")]
+    Io(String),
+}
+
+fn gunzip(path: &Path, raw: &[u8]) -> std::result::Result<Vec<u8>, RunError> {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return Ok(raw.to_vec());
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(raw)
+        // The engine checks each file's length and hash; a file far larger is not one of ours.
+        .take(1 << 31)
+        .read_to_end(&mut out)
+        .map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+    Ok(out)
+}
+
+impl LocalCatalogue {
+    fn open_dir(dir: PathBuf, id: &str, title: &str, current: bool) -> Result<Self> {
+        let pointer = dir.join("manifest.txt");
+        let name = std::fs::read_to_string(&pointer).map_err(|e| Error::io(&pointer, e))?;
+        let name = name.trim();
+        if !name.starts_with("manifest.") || name.contains(['/', '\\']) {
+            return Err(Error::Incomplete {
+                detail: format!("{} does not name a manifest", pointer.display()),
+                hint: "rebuild the site with xcat build".into(),
+            });
+        }
+        let path = dir.join(name);
+        let raw = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = gunzip(&path, &raw).map_err(|e| Error::Incomplete {
+            detail: e.to_string(),
+            hint: "rebuild the site with xcat build".into(),
+        })?;
+        let engine = Engine::open(name, &bytes).map_err(|e| Error::Incomplete {
+            detail: format!("{}: {e}", path.display()),
+            hint: "rebuild the site with this version of xcat".into(),
+        })?;
+        Ok(LocalCatalogue {
+            id: id.to_string(),
+            title: title.to_string(),
+            current,
+            schema: adql::schema_name(id),
+            dir,
+            engine: Mutex::new(engine),
+        })
+    }
+
+    /// The catalogues of the site built in `site`: its releases (`data/releases.txt`), or its
+    /// one catalogue (`data/`), the current release first.
+    pub fn open_site(site: &Path, title: &str) -> Result<Vec<LocalCatalogue>> {
+        let data = site.join("data");
+        let list = data.join("releases.txt");
+        if !list.is_file() {
+            return Ok(vec![Self::open_dir(data, "", title, true)?]);
+        }
+        let text = std::fs::read_to_string(&list).map_err(|e| Error::io(&list, e))?;
+        let mut out = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let mut f = line.split('\t');
+            let (id, _prefix, current, title) = (
+                f.next().unwrap_or(""),
+                f.next().unwrap_or(""),
+                f.next() == Some("1"),
+                f.next().unwrap_or(""),
+            );
+            if id.is_empty() || id.contains(['/', '\\', '.']) {
+                return Err(Error::Incomplete {
+                    detail: format!("{}: bad release line {line:?}", list.display()),
+                    hint: "rebuild the site with xcat build".into(),
+                });
+            }
+            out.push(Self::open_dir(data.join(id), id, title, current)?);
+        }
+        out.sort_by_key(|c| !c.current);
+        Ok(out)
+    }
+
+    /// The catalogue's columns.
+    pub fn schema(&self) -> xcat_core::Schema {
+        self.engine.lock().expect("engine lock").schema().clone()
+    }
+
+    /// The position columns (RA, Dec) of its sources.
+    pub fn position_columns(&self) -> (String, String) {
+        let e = self.engine.lock().expect("engine lock");
+        e.query_options()
+            .position_columns
+            .unwrap_or_else(|| ("RA".into(), "DEC".into()))
+    }
+
+    /// Runs `text` (the query language without object names, or ADQL for this catalogue)
+    /// with `options`; files are read from disk as the engine asks for them.
+    pub fn run(
+        &self,
+        text: &str,
+        mut options: RunOptions,
+    ) -> std::result::Result<QueryResult, RunError> {
+        let mut engine = self.engine.lock().expect("engine lock");
+        let mut q: Query = engine.prepare(text, &self.schema, &mut options)?;
+        q.resolve(&xcat_core::names::NoResolver)?;
+        let mut exec = Execution::new(&engine, q, options)?;
+        for _ in 0..8 {
+            match exec.step(&engine) {
+                Ok(r) => return Ok(r),
+                Err(Step::Fail(e)) => return Err(e.into()),
+                Err(Step::Need(need)) => {
+                    for (kind, f) in need.files {
+                        let path = self.dir.join(f.path());
+                        let raw = std::fs::read(&path)
+                            .map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+                        let bytes = gunzip(&path, &raw)?;
+                        engine.insert(kind, &f, &bytes).map_err(EngineError::from)?;
+                    }
+                }
+            }
+        }
+        Err(RunError::Io(
+            "the query engine made no progress; the site's data may be inconsistent".into(),
+        ))
+    }
+}

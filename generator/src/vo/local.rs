@@ -117,6 +117,16 @@ impl LocalCatalogue {
         self.engine.lock().expect("engine lock").schema().clone()
     }
 
+    /// The columns a query shows unless told otherwise.
+    pub fn default_columns(&self) -> Vec<String> {
+        self.engine
+            .lock()
+            .expect("engine lock")
+            .manifest()
+            .default_columns
+            .clone()
+    }
+
     /// The position columns (RA, Dec) of its sources.
     pub fn position_columns(&self) -> (String, String) {
         let e = self.engine.lock().expect("engine lock");

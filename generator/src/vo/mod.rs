@@ -5,4 +5,5 @@ pub mod hips;
 pub mod local;
 pub mod moc;
 pub mod server;
+pub mod tap_schema;
 pub mod votable;

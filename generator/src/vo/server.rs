@@ -28,6 +28,7 @@ pub const MAX_SR_DEG: f64 = 10.0;
 /// service's public address, for the capabilities.
 pub struct Service {
     catalogues: Vec<LocalCatalogue>,
+    tap_schema: super::tap_schema::TapSchema,
     title: String,
 }
 
@@ -35,8 +36,10 @@ impl Service {
     /// The service of the site built in `site`.
     pub fn open(site: &Path) -> crate::error::Result<Service> {
         let title = site_title(site);
+        let catalogues = LocalCatalogue::open_site(site, &title)?;
         Ok(Service {
-            catalogues: LocalCatalogue::open_site(site, &title)?,
+            tap_schema: super::tap_schema::TapSchema::new(&catalogues),
+            catalogues,
             title,
         })
     }
@@ -301,20 +304,40 @@ const FORMATS: [(&[&str], &str); 3] = [
 /// TAP 1.1 synchronous query: REQUEST=doQuery, LANG=ADQL, QUERY, MAXREC, FORMAT or
 /// RESPONSEFORMAT (votable, csv, json).
 async fn tap_sync(s: Arc<Service>, p: Vec<(String, String)>) -> Response {
+    match execute(s, p).await {
+        Ok((media, body)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
+            body,
+        )
+            .into_response(),
+        Err((status, message)) => error(status, &message),
+    }
+}
+
+/// Runs a TAP query: the answer's media type and body, or the status and message of its
+/// error.
+async fn execute(
+    s: Arc<Service>,
+    p: Vec<(String, String)>,
+) -> Result<(&'static str, String), (StatusCode, String)> {
     if let Some(r) = param(&p, "REQUEST").filter(|r| !r.eq_ignore_ascii_case("doQuery")) {
-        return error(
+        return Err((
             StatusCode::BAD_REQUEST,
-            &format!("REQUEST={r} is not supported; use doQuery"),
-        );
+            format!("REQUEST={r} is not supported; use doQuery"),
+        ));
     }
     if let Some(l) = param(&p, "LANG").filter(|l| !l.to_ascii_uppercase().starts_with("ADQL")) {
-        return error(
+        return Err((
             StatusCode::BAD_REQUEST,
-            &format!("LANG={l} is not supported; use ADQL"),
-        );
+            format!("LANG={l} is not supported; use ADQL"),
+        ));
     }
     let Some(query) = param(&p, "QUERY").map(str::to_string) else {
-        return error(StatusCode::BAD_REQUEST, "parameter QUERY is missing");
+        return Err((
+            StatusCode::BAD_REQUEST,
+            ("parameter QUERY is missing").to_string(),
+        ));
     };
     let format = param(&p, "RESPONSEFORMAT")
         .or(param(&p, "FORMAT"))
@@ -324,74 +347,96 @@ async fn tap_sync(s: Arc<Service>, p: Vec<(String, String)>) -> Response {
             .iter()
             .any(|n| format.eq_ignore_ascii_case(n) || format.starts_with(n))
     }) else {
-        return error(
+        return Err((
             StatusCode::BAD_REQUEST,
-            &format!("FORMAT={format} is not supported; use votable, csv or json"),
-        );
+            format!("FORMAT={format} is not supported; use votable, csv or json"),
+        ));
     };
     let maxrec = match param(&p, "MAXREC").map(str::trim) {
         None | Some("") => DEFAULT_MAXREC,
         Some(v) => match v.parse::<u64>() {
             Ok(n) => usize::try_from(n).unwrap_or(usize::MAX).min(HARD_MAXREC),
             Err(_) => {
-                return error(
+                return Err((
                     StatusCode::BAD_REQUEST,
-                    &format!("MAXREC={v} is not a whole number"),
-                );
+                    format!("MAXREC={v} is not a whole number"),
+                ));
             }
         },
     };
     // The schema of FROM picks the catalogue (the current release without one).
-    let schema = xcat_core::query::adql::parse_select(&query, &xcat_core::QueryOptions::default())
+    let from = xcat_core::query::adql::parse_select(&query, &xcat_core::QueryOptions::default())
         .ok()
-        .and_then(|sel| sel.table.schema);
-    if s.catalogue(schema.as_deref()).is_none() {
+        .map(|sel| sel.table);
+    let schema = from.as_ref().and_then(|t| t.schema.clone());
+    let answer = if schema
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case(super::tap_schema::SCHEMA))
+    {
+        let name = from.map(|t| t.name).unwrap_or_default();
+        Some(
+            s.tap_schema
+                .run(&name, &query, maxrec)
+                .map_err(RunError::from),
+        )
+    } else {
+        None
+    };
+    if answer.is_none() && s.catalogue(schema.as_deref()).is_none() {
         let known: Vec<String> = s
             .catalogues
             .iter()
             .map(|c| format!("{}.sources", c.schema))
             .collect();
-        return error(
+        return Err((
             StatusCode::BAD_REQUEST,
-            &format!(
+            format!(
                 "unknown schema {}: the tables are {}",
                 schema.unwrap_or_default(),
                 known.join(", ")
             ),
-        );
+        ));
     }
     let s2 = s.clone();
     let q2 = query.clone();
-    let answer = xcat_web::spawn_blocking(move || {
-        let cat = s2.catalogue(schema.as_deref()).expect("checked");
-        if !xcat_core::query::adql::looks_like_adql(&q2) {
-            return Err(RunError::Io("QUERY is not an ADQL SELECT statement".into()));
-        }
-        let opts = RunOptions {
-            limit: maxrec,
-            ..RunOptions::default()
-        };
-        cat.run(&q2, opts)
-    })
-    .await;
-    let r = match answer {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return error(StatusCode::BAD_REQUEST, &e.to_string()),
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("the query failed: {e}"),
-            );
+    let answer = match answer {
+        Some(a) => Ok(a),
+        None => {
+            xcat_web::spawn_blocking(move || {
+                let cat = s2.catalogue(schema.as_deref()).expect("checked");
+                if !xcat_core::query::adql::looks_like_adql(&q2) {
+                    return Err(RunError::Io("QUERY is not an ADQL SELECT statement".into()));
+                }
+                let opts = RunOptions {
+                    limit: maxrec,
+                    ..RunOptions::default()
+                };
+                cat.run(&q2, opts)
+            })
+            .await
         }
     };
+    let mut r = match answer {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return Err((StatusCode::BAD_REQUEST, e.to_string())),
+        Err(e) => {
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the query failed: {e}"),
+            ));
+        }
+    };
+    let select =
+        xcat_core::query::adql::parse_select(&query, &xcat_core::QueryOptions::default()).ok();
+    if let Some(name) = select.as_ref().and_then(|s| s.count.as_deref()) {
+        r = super::tap_schema::count_result(name, r.count);
+    }
     let overflow = r.count > r.page.rows();
     let mut specs = FieldSpec::of_table(&r.page, &(0..r.page.schema().len()).collect::<Vec<_>>());
     // Output columns are named as the select list names them (`x AS y`: y).
-    if let Some(list) =
-        xcat_core::query::adql::parse_select(&query, &xcat_core::QueryOptions::default())
-            .ok()
-            .and_then(|sel| sel.columns)
-            .filter(|l| l.len() == specs.len())
+    if let Some(list) = select
+        .and_then(|sel| sel.columns)
+        .filter(|l| l.len() == specs.len())
     {
         for (spec, c) in specs.iter_mut().zip(list) {
             if let Some(alias) = c.alias {
@@ -417,12 +462,7 @@ async fn tap_sync(s: Arc<Service>, p: Vec<(String, String)>) -> Response {
             doc
         }
     };
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
-        body,
-    )
-        .into_response()
+    Ok((media, body))
 }
 
 fn csv(specs: &[FieldSpec], r: &QueryResult) -> String {
@@ -596,6 +636,26 @@ async fn tables(State(s): State<Arc<Service>>) -> Response {
         }
         o.push_str("</table>\n</schema>\n");
     }
+    o.push_str("<schema><name>TAP_SCHEMA</name><description>the description of this service (TAP 1.1)</description>\n");
+    for (name, t) in s.tap_schema.tables() {
+        o.push_str(&format!(
+            "<table type=\"table\"><name>TAP_SCHEMA.{name}</name>\n"
+        ));
+        for f in t.schema().fields() {
+            o.push_str("<column><name>");
+            // A column named by an ADQL reserved word is written delimited.
+            let name = if f.name == "size" { "\"size\"" } else { f.name.as_str() };
+            votable::push_escaped(&mut o, name);
+            o.push_str("</name><description>");
+            votable::push_escaped(&mut o, &f.description);
+            o.push_str(&format!(
+                "</description><dataType xsi:type=\"vs:TAPType\">{}</dataType></column>\n",
+                adql_type(votable::datatype(f.dtype))
+            ));
+        }
+        o.push_str("</table>\n");
+    }
+    o.push_str("</schema>\n");
     o.push_str("</vosi:tableset>\n");
     xml(StatusCode::OK, o)
 }

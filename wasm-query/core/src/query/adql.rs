@@ -56,8 +56,10 @@ pub struct ColumnName {
 pub struct Select {
     /// `TOP n`.
     pub top: Option<u64>,
-    /// The select list; `None` for `*`.
+    /// The select list; `None` for `*` (and for `COUNT(*)`).
     pub columns: Option<Vec<ColumnName>>,
+    /// `SELECT COUNT(*) [AS name]`: the name of the one output column (`COUNT` by default).
+    pub count: Option<String>,
     /// The table.
     pub table: TableName,
     /// Its alias (`FROM t AS s`).
@@ -123,7 +125,11 @@ impl Select {
         text: &str,
         options: &mut crate::chunk::RunOptions,
     ) -> Result<(), QueryError> {
-        if let Some(cols) = &self.columns {
+        if self.count.is_some() {
+            // Only the number of rows: no row is fetched.
+            options.columns = Vec::new();
+            options.limit = 0;
+        } else if let Some(cols) = &self.columns {
             options.columns = cols.iter().map(|c| c.name.clone()).collect();
         } else {
             options.columns = vec!["*".into()];
@@ -396,8 +402,23 @@ pub fn parse_select(text: &str, options: &QueryOptions) -> Result<Select, QueryE
         None
     };
     // The select list.
+    let mut count = None;
+    let is_count = t.keyword_at(0, "COUNT")
+        && matches!(t.list.get(t.pos + 1), Some((Token::LParen, ..)))
+        && matches!(t.list.get(t.pos + 2), Some((Token::Mul, ..)))
+        && matches!(t.list.get(t.pos + 3), Some((Token::RParen, ..)));
     let columns = if matches!(t.peek(), Some((Token::Mul, ..))) {
         t.pos += 1;
+        None
+    } else if is_count {
+        t.pos += 4;
+        count = Some(t.alias()?.unwrap_or_else(|| "COUNT".into()));
+        if matches!(t.peek(), Some((Token::Comma, ..))) {
+            return Err(t.unsupported(
+                t.here(),
+                "COUNT(*) is the only item of its select list (no GROUP BY)",
+            ));
+        }
         None
     } else {
         let mut list = Vec::new();
@@ -606,6 +627,7 @@ pub fn parse_select(text: &str, options: &QueryOptions) -> Result<Select, QueryE
     Ok(Select {
         top,
         columns,
+        count,
         table,
         alias,
         condition,

@@ -4,7 +4,8 @@
 # Schemas the site publishes, reads their VOTables with astropy (every warning an error) and
 # compares both (tests/vo/check_data_files.py), and runs STILTS votlint on VOTables of both
 # releases (no output allowed); then serves it with `xcat vo` and queries it with pyvo (TAP
-# and Simple Cone Search, tests/vo/pyvo_check.py). With `--site DIR`, checks that built demo site instead of
+# and Simple Cone Search, tests/vo/pyvo_check.py) and checks it with STILTS taplint. With
+# `--site DIR`, checks that built demo site instead of
 # building one. Installs Debian's stilts and python3-venv when missing (needs
 # root or sudo); jsonschema, astropy and pyvo come from PyPI (tests/pyenv.py).
 set -euo pipefail
@@ -65,4 +66,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 python3 tests/vo/pyvo_check.py "$site" "http://127.0.0.1:$port/" || { status=1; cat "$tmp/vo.log" >&2; }
+# STILTS taplint on the TAP service (capabilities, tables, TAP_SCHEMA, sync and async queries,
+# UWS): no error and no warning allowed.
+stilts taplint tapurl="http://127.0.0.1:$port/tap" >"$tmp/taplint.txt" 2>&1 || true
+totals=$(grep '^Totals:' "$tmp/taplint.txt" || echo "Totals: none")
+echo "taplint: $totals"
+if ! grep -q '^Totals: Errors: 0; Warnings: 0;' "$tmp/taplint.txt"; then
+  grep -E '^[EW]-' "$tmp/taplint.txt" | head -40 >&2
+  status=1
+fi
 exit $status

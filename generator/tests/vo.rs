@@ -415,3 +415,68 @@ fn vo_server_refuses_bad_requests_clearly_and_keeps_serving() {
     assert_eq!(tap("SELECT TOP 1 srcid FROM sources", "").0, 200);
     server.stop().unwrap();
 }
+
+#[test]
+fn vo_server_runs_asynchronous_jobs() {
+    let (_dir, server) = vo_service();
+    let a = server.addr();
+    let form = "LANG=ADQL&PHASE=RUN&QUERY=SELECT+TOP+4+srcid+FROM+sources+ORDER+BY+srcid";
+    let raw = format!(
+        "POST /tap/async HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(a).unwrap();
+    c.write_all(raw.as_bytes()).unwrap();
+    let mut head = String::new();
+    c.read_to_string(&mut head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 303"), "{head}");
+    let location = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("location: ")
+                .then(|| l[10..].to_string())
+        })
+        .unwrap()
+        .trim()
+        .to_string();
+    let path = location.strip_prefix("http://x").unwrap();
+    // The job finishes within a second on this small catalogue.
+    let mut phase = String::new();
+    for _ in 0..100 {
+        phase = get(a, &format!("{path}/phase")).1;
+        if phase != "EXECUTING" && phase != "PENDING" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(phase, "COMPLETED");
+    let (status, job) = get(a, path);
+    assert_eq!(status, 200);
+    assert!(
+        job.contains("<uws:phase>COMPLETED</uws:phase>") && job.contains("results/result"),
+        "{job}"
+    );
+    let (_, result) = get(a, &format!("{path}/results/result"));
+    assert_eq!(rows(&result), 4);
+    // A bad query ends in ERROR with its message; deleting forgets the job.
+    let form = "LANG=ADQL&PHASE=RUN&QUERY=SELECT+nosuch+FROM+sources";
+    let (status, _) = request(
+        a,
+        &format!(
+            "POST /tap/async HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert_eq!(status, 303);
+    let (_, list) = get(a, "/tap/async");
+    assert_eq!(list.matches("<uws:jobref").count(), 2, "{list}");
+    let (status, _) = request(
+        a,
+        &format!("DELETE {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 303);
+    assert_eq!(get(a, path).0, 404);
+    server.stop().unwrap();
+}

@@ -79,6 +79,10 @@ top = tap.search("SELECT TOP 10 * FROM xmm4_dr14.sources ORDER BY srcid")
 if len(top) != 10:
     failures.append("TOP 10 gave %d rows" % len(top))
 summary["tap_top_columns"] = len(top.fieldnames)
+# The same query as an asynchronous job (UWS), as pyvo runs long queries.
+job = tap.run_async("SELECT TOP 10 * FROM xmm4_dr14.sources ORDER BY srcid")
+if [int(x) for x in job["SRCID"]] != [int(x) for x in top["SRCID"]]:
+    failures.append("async TOP 10 differs from sync")
 # An error is raised as pyvo's DALQueryError with the server's message.
 try:
     tap.search("SELECT srcid FROM xmm4_dr14.sources GROUP BY srcid")

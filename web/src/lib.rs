@@ -36,6 +36,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 pub use axum;
 /// Runs blocking work (a fit, a big query) on the runtime's blocking threads.
+pub use tokio;
 pub use tokio::task::spawn_blocking;
 
 /// Limits of a server.

@@ -6,4 +6,5 @@ pub mod local;
 pub mod moc;
 pub mod server;
 pub mod tap_schema;
+pub mod uws;
 pub mod votable;

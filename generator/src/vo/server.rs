@@ -27,6 +27,8 @@ pub const MAX_SR_DEG: f64 = 10.0;
 /// What every handler shares: the site's catalogues (the current release first) and the
 /// service's public address, for the capabilities.
 pub struct Service {
+    /// The asynchronous jobs (`/tap/async`).
+    pub jobs: super::uws::SharedJobs,
     catalogues: Vec<LocalCatalogue>,
     tap_schema: super::tap_schema::TapSchema,
     title: String,
@@ -38,6 +40,7 @@ impl Service {
         let title = site_title(site);
         let catalogues = LocalCatalogue::open_site(site, &title)?;
         Ok(Service {
+            jobs: Default::default(),
             tap_schema: super::tap_schema::TapSchema::new(&catalogues),
             catalogues,
             title,
@@ -70,10 +73,29 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/scs", get(scs).post(scs_post))
         .route("/scs/{release}", get(scs_release))
         .route("/tap/sync", get(tap_get).post(tap_post))
+        .route("/tap/async", get(async_list).post(async_create))
+        .route(
+            "/tap/async/{id}",
+            get(async_job).post(async_job_post).delete(async_delete),
+        )
+        .route(
+            "/tap/async/{id}/{item}",
+            get(async_item).post(async_item_post),
+        )
+        .route("/tap/async/{id}/results/result", get(async_result))
         .route("/tap/availability", get(availability))
         .route("/tap/capabilities", get(capabilities))
         .route("/tap/tables", get(tables))
         .with_state(service)
+        .layer(xcat_web::axum::middleware::map_response(
+            |mut r: Response| async move {
+                r.headers_mut().insert(
+                    header::SERVER,
+                    HeaderValue::from_static(concat!("xcat/", env!("CARGO_PKG_VERSION"))),
+                );
+                r
+            },
+        ))
 }
 
 /// Parameters of a GET query string or a POST form, names upper-cased (DALI: parameter names
@@ -317,7 +339,7 @@ async fn tap_sync(s: Arc<Service>, p: Vec<(String, String)>) -> Response {
 
 /// Runs a TAP query: the answer's media type and body, or the status and message of its
 /// error.
-async fn execute(
+pub(crate) async fn execute(
     s: Arc<Service>,
     p: Vec<(String, String)>,
 ) -> Result<(&'static str, String), (StatusCode, String)> {
@@ -501,6 +523,232 @@ fn json(specs: &[FieldSpec], r: &QueryResult, overflow: bool) -> String {
     o
 }
 
+// ---------------------------------------------------------------- TAP async (UWS)
+
+use super::uws;
+use xcat_web::axum::extract::Path as UrlPath;
+
+fn see_other(headers: &HeaderMap, path: &str) -> Response {
+    let location = format!("{}{path}", base_url(headers));
+    (
+        StatusCode::SEE_OTHER,
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/")),
+        )],
+    )
+        .into_response()
+}
+
+fn text(body: String) -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn no_job(id: &str) -> Response {
+    error(
+        uws::NO_JOB,
+        &format!("no job {id} (jobs are kept for an hour)"),
+    )
+}
+
+async fn async_list(State(s): State<Arc<Service>>, headers: HeaderMap) -> Response {
+    let jobs = s.jobs.lock().expect("jobs lock").list();
+    xml(StatusCode::OK, uws::list_xml(&base_url(&headers), &jobs))
+}
+
+/// POST /tap/async: a new job with the form's parameters; PHASE=RUN starts it at once.
+async fn async_create(State(s): State<Arc<Service>>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut p = params(&String::from_utf8_lossy(&body));
+    let run = param(&p, "PHASE").is_some_and(|v| v.eq_ignore_ascii_case("RUN"));
+    p.retain(|(k, _)| k != "PHASE");
+    let id = s.jobs.lock().expect("jobs lock").create(p);
+    if run {
+        uws::run(&s, &id);
+    }
+    see_other(&headers, &format!("/tap/async/{id}"))
+}
+
+async fn async_job(
+    State(s): State<Arc<Service>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    let jobs = s.jobs.lock().expect("jobs lock");
+    match jobs.get(&id) {
+        Some(j) => xml(StatusCode::OK, uws::job_xml(&base_url(&headers), &id, j)),
+        None => no_job(&id),
+    }
+}
+
+async fn async_delete(
+    State(s): State<Arc<Service>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> Response {
+    if s.jobs.lock().expect("jobs lock").delete(&id) {
+        see_other(&headers, "/tap/async")
+    } else {
+        no_job(&id)
+    }
+}
+
+/// POST to a job: ACTION=DELETE, or more parameters while it is PENDING.
+async fn async_job_post(
+    State(s): State<Arc<Service>>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    body: Bytes,
+) -> Response {
+    let p = params(&String::from_utf8_lossy(&body));
+    if param(&p, "ACTION").is_some_and(|a| a.eq_ignore_ascii_case("DELETE")) {
+        return async_delete(State(s), headers, UrlPath(id)).await;
+    }
+    let run = param(&p, "PHASE").is_some_and(|v| v.eq_ignore_ascii_case("RUN"));
+    {
+        let mut jobs = s.jobs.lock().expect("jobs lock");
+        let Some(job) = jobs.get_mut(&id) else {
+            return no_job(&id);
+        };
+        if job.phase == uws::Phase::Pending {
+            for (k, v) in p.into_iter().filter(|(k, _)| k != "PHASE") {
+                job.params.retain(|(old, _)| *old != k);
+                job.params.push((k, v));
+            }
+        }
+    }
+    if run {
+        uws::run(&s, &id);
+    }
+    see_other(&headers, &format!("/tap/async/{id}"))
+}
+
+/// A job's resources: phase, results, error, parameters, quote, executionduration,
+/// destruction, owner.
+async fn async_item(
+    State(s): State<Arc<Service>>,
+    headers: HeaderMap,
+    UrlPath((id, item)): UrlPath<(String, String)>,
+) -> Response {
+    let jobs = s.jobs.lock().expect("jobs lock");
+    let Some(j) = jobs.get(&id) else {
+        return no_job(&id);
+    };
+    match item.as_str() {
+        "phase" => text(j.phase.name().into()),
+        "quote" => text(String::new()),
+        "executionduration" => text(uws::EXECUTION_SECONDS.to_string()),
+        "destruction" => text(uws::iso(j.created + uws::LIFETIME)),
+        "owner" => text(String::new()),
+        "error" => match &j.error {
+            Some(e) => votable_response(StatusCode::OK, error_document(e)),
+            None => error(StatusCode::NOT_FOUND, &format!("job {id} has no error")),
+        },
+        "results" | "parameters" => {
+            // The job document holds both; UWS lets them be served as its parts.
+            let doc = uws::job_xml(&base_url(&headers), &id, j);
+            let (open, close) = if item == "results" {
+                ("<uws:results>", "</uws:results>")
+            } else {
+                ("<uws:parameters>", "</uws:parameters>")
+            };
+            let a = doc.find(open).unwrap_or(0);
+            let b = doc.find(close).map_or(doc.len(), |b| b + close.len());
+            let inner = &doc[a..b];
+            let ns = "xmlns:uws=\"http://www.ivoa.net/xml/UWS/v1.0\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"";
+            let tag = &open[1..open.len() - 1];
+            xml(
+                StatusCode::OK,
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{tag} {ns}>{}",
+                    &inner[open.len()..]
+                ),
+            )
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            &format!("job {id} has no resource {item}"),
+        ),
+    }
+}
+
+/// POST to a job's phase (PHASE=RUN or ABORT), execution duration or destruction time.
+async fn async_item_post(
+    State(s): State<Arc<Service>>,
+    headers: HeaderMap,
+    UrlPath((id, item)): UrlPath<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let p = params(&String::from_utf8_lossy(&body));
+    if s.jobs.lock().expect("jobs lock").get(&id).is_none() {
+        return no_job(&id);
+    }
+    match (
+        item.as_str(),
+        param(&p, "PHASE").map(str::to_ascii_uppercase).as_deref(),
+    ) {
+        ("phase", Some("RUN")) => uws::run(&s, &id),
+        ("phase", Some("ABORT")) => {
+            let mut jobs = s.jobs.lock().expect("jobs lock");
+            if let Some(j) = jobs.get_mut(&id) {
+                if matches!(j.phase, uws::Phase::Pending | uws::Phase::Executing) {
+                    j.phase = uws::Phase::Aborted;
+                    j.ended = Some(std::time::SystemTime::now());
+                }
+            }
+        }
+        ("phase", _) => return error(StatusCode::BAD_REQUEST, "PHASE is RUN or ABORT"),
+        ("parameters", _) => {
+            let mut jobs = s.jobs.lock().expect("jobs lock");
+            if let Some(job) = jobs.get_mut(&id) {
+                if job.phase != uws::Phase::Pending {
+                    return error(
+                        StatusCode::CONFLICT,
+                        &format!("job {id} is {}: its parameters are fixed", job.phase.name()),
+                    );
+                }
+                for (k, v) in p.into_iter().filter(|(k, _)| k != "PHASE") {
+                    job.params.retain(|(old, _)| *old != k);
+                    job.params.push((k, v));
+                }
+            }
+        }
+        // The server keeps its own limits: the request is acknowledged.
+        ("executionduration" | "destruction", _) => {}
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                &format!("job {id} has no resource {item} to change"),
+            );
+        }
+    }
+    see_other(&headers, &format!("/tap/async/{id}"))
+}
+
+async fn async_result(State(s): State<Arc<Service>>, UrlPath(id): UrlPath<String>) -> Response {
+    let jobs = s.jobs.lock().expect("jobs lock");
+    match jobs.get(&id).map(|j| &j.result) {
+        Some(Some((media, body))) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
+            body.clone(),
+        )
+            .into_response(),
+        Some(None) => error(
+            StatusCode::NOT_FOUND,
+            &format!("job {id} has no result (yet)"),
+        ),
+        None => no_job(&id),
+    }
+}
+
 // ---------------------------------------------------------------- VOSI
 
 async fn availability() -> Response {
@@ -540,7 +788,9 @@ async fn capabilities(headers: HeaderMap) -> Response {
         o.push_str("</accessURL></interface>\n");
     };
     o.push_str("<capability standardID=\"ivo://ivoa.net/std/TAP\" xsi:type=\"tr:TableAccess\">\n");
-    iface(&mut o, "/tap", "vs:ParamHTTP");
+    o.push_str("<interface xsi:type=\"vs:ParamHTTP\" role=\"std\" version=\"1.1\"><accessURL use=\"base\">");
+    votable::push_escaped(&mut o, &format!("{base}/tap"));
+    o.push_str("</accessURL></interface>\n");
     o.push_str("<language><name>ADQL</name><version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.0\">2.0</version><version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.1\">2.1</version><description>ADQL SELECT over one table: TOP, ORDER BY one column, OFFSET; CONTAINS(POINT, CIRCLE) and DISTANCE; no joins, aggregates or arithmetic</description>\n");
     o.push_str("<languageFeatures type=\"ivo://ivoa.net/std/TAPRegExt#features-adqlgeo\"><feature><form>POINT</form></feature><feature><form>CIRCLE</form></feature><feature><form>CONTAINS</form></feature><feature><form>DISTANCE</form></feature></languageFeatures>\n</language>\n");
     for (names, media) in FORMATS {
@@ -630,8 +880,12 @@ async fn tables(State(s): State<Arc<Service>>) -> Response {
                 votable::push_escaped(&mut o, &f.ucd);
                 o.push_str("</ucd>");
             }
+            // The key indexes of the query data (SRCID, IAUNAME) answer lookups at once.
+            let indexed =
+                f.name.eq_ignore_ascii_case("SRCID") || f.name.eq_ignore_ascii_case("IAUNAME");
             o.push_str(&format!(
-                "<dataType xsi:type=\"vs:TAPType\">{t}</dataType></column>\n"
+                "<dataType xsi:type=\"vs:TAPType\">{t}</dataType>{}</column>\n",
+                if indexed { "<flag>indexed</flag>" } else { "" }
             ));
         }
         o.push_str("</table>\n</schema>\n");
@@ -644,7 +898,11 @@ async fn tables(State(s): State<Arc<Service>>) -> Response {
         for f in t.schema().fields() {
             o.push_str("<column><name>");
             // A column named by an ADQL reserved word is written delimited.
-            let name = if f.name == "size" { "\"size\"" } else { f.name.as_str() };
+            let name = if f.name == "size" {
+                "\"size\""
+            } else {
+                f.name.as_str()
+            };
             votable::push_escaped(&mut o, name);
             o.push_str("</name><description>");
             votable::push_escaped(&mut o, &f.description);
@@ -652,6 +910,11 @@ async fn tables(State(s): State<Arc<Service>>) -> Response {
                 "</description><dataType xsi:type=\"vs:TAPType\">{}</dataType></column>\n",
                 adql_type(votable::datatype(f.dtype))
             ));
+        }
+        for (_, from, to, from_col, to_col) in super::tap_schema::LINKS {
+            if from == name {
+                o.push_str(&format!("<foreignKey><targetTable>TAP_SCHEMA.{to}</targetTable><fkColumn><fromColumn>{from_col}</fromColumn><targetColumn>{to_col}</targetColumn></fkColumn></foreignKey>\n"));
+            }
         }
         o.push_str("</table>\n");
     }

@@ -98,6 +98,40 @@ const KEY_COLUMNS: [Col; 3] = [
     ("target_column", DataType::Str, "column of target_table"),
 ];
 
+/// TAP_SCHEMA's own foreign keys (TAP 1.1 §4): id, from table, target table, from column,
+/// target column.
+pub const LINKS: [(&str, &str, &str, &str, &str); 5] = [
+    (
+        "tables_schema",
+        "tables",
+        "schemas",
+        "schema_name",
+        "schema_name",
+    ),
+    (
+        "columns_table",
+        "columns",
+        "tables",
+        "table_name",
+        "table_name",
+    ),
+    (
+        "keys_from_table",
+        "keys",
+        "tables",
+        "from_table",
+        "table_name",
+    ),
+    (
+        "keys_target_table",
+        "keys",
+        "tables",
+        "target_table",
+        "table_name",
+    ),
+    ("key_columns_key", "key_columns", "keys", "key_id", "key_id"),
+];
+
 /// The five tables, by name (lower case).
 #[derive(Debug)]
 pub struct TapSchema {
@@ -218,13 +252,30 @@ impl TapSchema {
                 ]);
             }
         }
+        let links = LINKS;
+        let keys: Rows = links
+            .iter()
+            .map(|(id, from, to, _, _)| {
+                vec![
+                    s(id),
+                    s(&format!("{SCHEMA}.{from}")),
+                    s(&format!("{SCHEMA}.{to}")),
+                    s(""),
+                    s(""),
+                ]
+            })
+            .collect();
+        let key_columns: Rows = links
+            .iter()
+            .map(|(id, _, _, from, to)| vec![s(id), s(from), s(to)])
+            .collect();
         TapSchema {
             tables: vec![
                 ("schemas", table(&SCHEMAS, &schemas)),
                 ("tables", table(&TABLES, &tables)),
                 ("columns", table(&COLUMNS, &columns)),
-                ("keys", table(&KEYS, &Vec::new())),
-                ("key_columns", table(&KEY_COLUMNS, &Vec::new())),
+                ("keys", table(&KEYS, &keys)),
+                ("key_columns", table(&KEY_COLUMNS, &key_columns)),
             ],
         }
     }

@@ -83,3 +83,39 @@ fn a_file_that_ends_inside_a_header_is_refused_before_the_fits_library_reads_it(
         "{e}"
     );
 }
+
+#[test]
+fn a_header_whose_cards_are_shifted_is_refused_before_the_fits_library_reads_it() {
+    // Found by fuzzing: bytes inserted inside the GCOUNT card of a spectrum's table header
+    // shift every later card off its 80-byte place; cfitsio then read a TFIELDS value from
+    // the garbage where TFIELDS belongs and asked for petabytes of column descriptions.
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::spectra("chandra_acis_3c273").join("3c273.pi");
+    let mut bytes = std::fs::read(&src).unwrap();
+    let i = bytes
+        .windows(10)
+        .position(|w| w == b"GCOUNT  = ")
+        .expect("a table header");
+    bytes.splice(i + 60..i + 60, std::iter::repeat_n(0xfd, 36));
+    // Blanks before the header's END card taken out, so that END is on its place again.
+    let mut card = b"END".to_vec();
+    card.resize(80, b' ');
+    let end = i + bytes[i..]
+        .windows(80)
+        .position(|w| w == card.as_slice())
+        .expect("an END card");
+    assert!(
+        bytes[end - 36..end].iter().all(|&b| b == b' '),
+        "blank cards before END"
+    );
+    bytes.drain(end - 36..end);
+    let f = dir.path().join("shifted.pi");
+    std::fs::write(&f, bytes).unwrap();
+    let e = Pha::read(&f).unwrap_err().to_string();
+    assert!(
+        e.contains("shifted.pi") && e.contains("mandatory keyword TFIELDS"),
+        "{e}"
+    );
+    // The undamaged file reads.
+    assert!(!Pha::read(&src).unwrap().counts.is_empty());
+}

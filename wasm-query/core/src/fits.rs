@@ -31,6 +31,9 @@ pub fn check_headers<F: std::io::Read + std::io::Seek>(
             break;
         }
         let mut keys: std::collections::HashMap<String, String> = Default::default();
+        // The names of the header's first cards, in order: the mandatory keywords have
+        // fixed places (FITS 4.0 §4.4.1), where readers such as cfitsio take them from.
+        let mut order: Vec<String> = Vec::new();
         let mut ended = false;
         // Headers of more than 1,000 blocks (36,000 cards) are not catalogues.
         for _ in 0..1000 {
@@ -47,6 +50,9 @@ pub fn check_headers<F: std::io::Read + std::io::Seek>(
                 if name == "END" {
                     ended = true;
                     break;
+                }
+                if order.len() < 1010 {
+                    order.push(name.clone());
                 }
                 if card[8..10] == *b"= " {
                     let value = String::from_utf8_lossy(&card[10..]);
@@ -65,6 +71,33 @@ pub fn check_headers<F: std::io::Read + std::io::Seek>(
             )));
         }
         let int = |k: &str| keys.get(k).and_then(|v| v.parse::<i64>().ok());
+        // The mandatory keywords in their places: SIMPLE or XTENSION, BITPIX, NAXIS,
+        // NAXIS1…n, then for an extension PCOUNT, GCOUNT and for a table TFIELDS.
+        let first = if hdu == 1 { "SIMPLE" } else { "XTENSION" };
+        let mut want: Vec<String> = vec![first.into(), "BITPIX".into(), "NAXIS".into()];
+        let naxis_declared = int("NAXIS").unwrap_or(0).clamp(0, 999);
+        want.extend((1..=naxis_declared).map(|i| format!("NAXIS{i}")));
+        if hdu > 1 {
+            want.extend(["PCOUNT".into(), "GCOUNT".into()]);
+            let table = keys.get("XTENSION").is_some_and(|v| v.contains("TABLE"));
+            if table {
+                want.push("TFIELDS".into());
+            }
+        }
+        if let Some((k, w)) = want
+            .iter()
+            .enumerate()
+            .find(|(k, w)| order.get(*k) != Some(*w))
+        {
+            return Ok(Some((
+                hdu,
+                format!(
+                    "card {} is {:?} where the mandatory keyword {w} belongs (the header is damaged)",
+                    k + 1,
+                    order.get(k).map_or("nothing", String::as_str)
+                ),
+            )));
+        }
         let bitpix = int("BITPIX").unwrap_or(0);
         if ![8, 16, 32, 64, -32, -64].contains(&bitpix) {
             return Ok(Some((

@@ -136,6 +136,12 @@ fn statements_are_read_into_their_parts() {
     assert_eq!(s.order.len(), 2);
     assert!(s.order[0].descending && !s.order[1].descending);
     assert_eq!(s.offset, Some(5));
+    let n = parse_ok("SELECT COUNT(*) AS n FROM sources WHERE sc_det_ml > 10");
+    assert_eq!(n.count.as_deref(), Some("n"));
+    assert_eq!(
+        parse_ok("SELECT COUNT(*) FROM sources").count.as_deref(),
+        Some("COUNT")
+    );
     let all = parse_ok("select * from sources");
     assert!(all.columns.is_none() && all.condition.is_none() && all.top.is_none());
 }
@@ -223,7 +229,12 @@ fn unsupported_adql_is_named_with_its_position() {
             26,
         ),
         ("SELECT sc_det_ml * 2 FROM s", "arithmetic (*)", 17),
-        ("SELECT COUNT(*) FROM s", "COUNT()", 7),
+        ("SELECT AVG(sc_det_ml) FROM s", "AVG()", 7),
+        (
+            "SELECT COUNT(*), srcid FROM s",
+            "COUNT(*) is the only item",
+            15,
+        ),
         ("SELECT srcid FROM s WHERE SIN(sc_ra) > 0", "SIN()", 26),
         ("SELECT srcid FROM s LIMIT 10", "SELECT TOP n", 20),
         ("SELECT srcid FROM s UNION SELECT srcid FROM o", "UNION", 20),

@@ -1,7 +1,7 @@
 # xcat — the two set-up commands are `make serve` (build and serve the demo site) and
 # `make test` (every test). Both work on a fresh Debian machine with rustup, gcc and make.
 
-.PHONY: serve build wasm vendor test bench-ingest bench-site bench-releases bench-query bench-diagrams bench-load
+.PHONY: serve build wasm vendor test bench-ingest bench-site bench-releases bench-query bench-diagrams bench-load bench-vo
 
 serve: build
 	cargo run --release -q -p xcat -- serve --dir dist
@@ -48,3 +48,8 @@ bench-diagrams:
 # README, "Benchmarks").
 bench-load:
 	scripts/bench-load.sh
+
+# The VO server under load (wrk): Simple Cone Search and TAP at DR14 scale (see README,
+# "Benchmarks").
+bench-vo:
+	scripts/bench-vo.sh

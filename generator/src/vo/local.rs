@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::RwLock;
 use xcat_core::chunk::{Engine, EngineError, Execution, QueryResult, RunOptions, Step};
 use xcat_core::query::{Query, QueryError, adql};
 
@@ -21,7 +21,9 @@ pub struct LocalCatalogue {
     /// Its ADQL schema (`xmm4_dr14`, `xcat`).
     pub schema: String,
     dir: PathBuf,
-    engine: Mutex<Engine>,
+    /// The engine: queries run under the read lock, in parallel; files they need are read
+    /// outside it and added under the write lock.
+    engine: RwLock<Engine>,
 }
 
 /// Why a query failed.
@@ -78,7 +80,7 @@ impl LocalCatalogue {
             current,
             schema: adql::schema_name(id),
             dir,
-            engine: Mutex::new(engine),
+            engine: RwLock::new(engine),
         })
     }
 
@@ -114,13 +116,13 @@ impl LocalCatalogue {
 
     /// The catalogue's columns.
     pub fn schema(&self) -> xcat_core::Schema {
-        self.engine.lock().expect("engine lock").schema().clone()
+        self.engine.read().expect("engine lock").schema().clone()
     }
 
     /// The columns a query shows unless told otherwise.
     pub fn default_columns(&self) -> Vec<String> {
         self.engine
-            .lock()
+            .read()
             .expect("engine lock")
             .manifest()
             .default_columns
@@ -129,7 +131,7 @@ impl LocalCatalogue {
 
     /// The position columns (RA, Dec) of its sources.
     pub fn position_columns(&self) -> (String, String) {
-        let e = self.engine.lock().expect("engine lock");
+        let e = self.engine.read().expect("engine lock");
         e.query_options()
             .position_columns
             .unwrap_or_else(|| ("RA".into(), "DEC".into()))
@@ -142,21 +144,37 @@ impl LocalCatalogue {
         text: &str,
         mut options: RunOptions,
     ) -> std::result::Result<QueryResult, RunError> {
-        let mut engine = self.engine.lock().expect("engine lock");
-        let mut q: Query = engine.prepare(text, &self.schema, &mut options)?;
+        let mut q: Query = {
+            let engine = self.engine.read().expect("engine lock");
+            engine.prepare(text, &self.schema, &mut options)?
+        };
         q.resolve(&xcat_core::names::NoResolver)?;
-        let mut exec = Execution::new(&engine, q, options)?;
+        let mut exec = {
+            let engine = self.engine.read().expect("engine lock");
+            Execution::new(&engine, q, options)?
+        };
         for _ in 0..8 {
-            match exec.step(&engine) {
+            let step = {
+                let engine = self.engine.read().expect("engine lock");
+                exec.step(&engine)
+            };
+            match step {
                 Ok(r) => return Ok(r),
                 Err(Step::Fail(e)) => return Err(e.into()),
                 Err(Step::Need(need)) => {
+                    let mut loaded = Vec::with_capacity(need.files.len());
                     for (kind, f) in need.files {
                         let path = self.dir.join(f.path());
                         let raw = std::fs::read(&path)
                             .map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
-                        let bytes = gunzip(&path, &raw)?;
-                        engine.insert(kind, &f, &bytes).map_err(EngineError::from)?;
+                        loaded.push((kind, f, gunzip(&path, &raw)?));
+                    }
+                    let mut engine = self.engine.write().expect("engine lock");
+                    for (kind, f, bytes) in loaded {
+                        // Another query may have added it meanwhile.
+                        if !engine.has(&f) {
+                            engine.insert(kind, &f, &bytes).map_err(EngineError::from)?;
+                        }
                     }
                 }
             }

@@ -213,6 +213,12 @@ test("ADQL in the query box: the rows of the query-language query, sorted and cu
   assert.deepEqual(adql.head.slice(0, 2), ["SRCID", "SC_DET_ML"]);
   assert.equal(adql.count, 3);
   assert.deepEqual(adql.rows.map((r) => r[0]), ql.rows.slice(1, 4).map((r) => r[col(ql, "SRCID")]));
+  // A query-language query as ADQL (what a TAP service is sent), names resolved: the same rows.
+  const asAdql = await page.evaluate(() => window.xcat.db.adql("cone('M31', '0.2deg') AND sc_det_ml > 10"));
+  assert.ok(asAdql.startsWith(`SELECT * FROM ${RELEASE ? "xmm4_dr14" : "xcat"}.sources WHERE`), asAdql);
+  const viaAdql = await query(asAdql);
+  assert.equal(viaAdql.state, "done", viaAdql.error);
+  assert.equal(viaAdql.count, ql.count, asAdql);
   // Unsupported ADQL is named, with a caret under it.
   const bad = await query(`SELECT srcid FROM ${from} GROUP BY srcid`);
   assert.equal(bad.state, "error");

@@ -635,6 +635,30 @@ impl Db {
         })
     }
 
+    /// The query as ADQL for this site's TAP service (`SELECT * FROM <schema>.sources WHERE
+    /// …`, names resolved to positions); rejects with the reason when ADQL cannot say it. An
+    /// ADQL query is returned as it is.
+    pub fn adql(&self, text: String) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            if xcat_core::query::adql::looks_like_adql(&text) {
+                return Ok(JsValue::from_str(&text));
+            }
+            let mut stats = Stats::default();
+            let (q, _) = inner
+                .parse_resolved(&text, &mut stats, &mut RunOptions::default())
+                .await?;
+            let schema = xcat_core::query::adql::schema_name(
+                inner.release.as_ref().map_or("", |r| r.id.as_str()),
+            );
+            let cond = xcat_core::query::adql::condition(q.expr())
+                .map_err(|what| err(format!("ADQL cannot say {what}")))?;
+            Ok(JsValue::from_str(&format!(
+                "SELECT * FROM {schema}.sources WHERE {cond}"
+            )))
+        })
+    }
+
     /// The plan of a query: `{candidateRows, tiles, files, bytes, columns, notes}`.
     pub fn explain(&self, text: String) -> js_sys::Promise {
         let inner = self.inner.clone();

@@ -885,3 +885,137 @@ pub(crate) fn geometry(
         Syntax::Not(Box::new(c), span)
     })
 }
+
+/// A checked condition as ADQL, for a TAP service (`WHERE` text): the inverse of the lowering
+/// above, so that a query-language query can be sent to a TAP service, or shown, as ADQL.
+/// Cones must be resolved. `Err` names what ADQL cannot say here: a DETID link before its
+/// lookup, a text search for words holding `%` or `_`, an empty set.
+pub fn condition(expr: &super::Expr) -> Result<String, String> {
+    use super::Expr as E;
+    use super::ast::{Operand, Scalar};
+    fn scalar(s: &Scalar) -> String {
+        match s {
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(x) => {
+                let mut b = ryu_like(*x);
+                if !b.contains(['.', 'e', 'E']) {
+                    b.push_str(".0");
+                }
+                b
+            }
+            Scalar::Str(t) => format!("'{}'", t.replace('\'', "''")),
+            Scalar::Bool(true) => "TRUE".into(),
+            Scalar::Bool(false) => "FALSE".into(),
+        }
+    }
+    fn ryu_like(x: f64) -> String {
+        // Rust's shortest round-trip formatting, in exponent form for small and large values.
+        let a = x.abs();
+        if a != 0.0 && !(1e-4..1e15).contains(&a) {
+            format!("{x:e}")
+        } else {
+            format!("{x}")
+        }
+    }
+    fn ident(name: &str) -> String {
+        let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if plain && !is_clause_word(name) {
+            name.to_string()
+        } else {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        }
+    }
+    fn go(e: &E) -> Result<String, String> {
+        Ok(match e {
+            E::Const(true) => "1 = 1".into(),
+            E::Const(false) => "1 = 0".into(),
+            E::Compare { column, op, rhs } => {
+                let rhs = match rhs {
+                    Operand::Scalar(s) => scalar(s),
+                    Operand::Column(c) => ident(&c.name),
+                };
+                format!("{} {} {rhs}", ident(&column.name), op.symbol())
+            }
+            E::Between { column, low, high } => {
+                format!(
+                    "{} BETWEEN {} AND {}",
+                    ident(&column.name),
+                    scalar(low),
+                    scalar(high)
+                )
+            }
+            E::InSet { column, set } => {
+                if set.is_empty() {
+                    return Err("an empty set".into());
+                }
+                let items: Vec<String> = set.iter().map(scalar).collect();
+                format!("{} IN ({})", ident(&column.name), items.join(", "))
+            }
+            E::IsNull { column, negated } => {
+                format!(
+                    "{} IS {}NULL",
+                    ident(&column.name),
+                    if *negated { "NOT " } else { "" }
+                )
+            }
+            E::Contains { column, words } => {
+                if words.iter().any(|w| w.contains(['%', '_'])) {
+                    return Err("a text search for % or _".into());
+                }
+                let all: Vec<String> = words
+                    .iter()
+                    .map(|w| {
+                        format!(
+                            "{} ILIKE '%{}%'",
+                            ident(&column.name),
+                            w.replace('\'', "''")
+                        )
+                    })
+                    .collect();
+                format!("({})", all.join(" AND "))
+            }
+            E::Like {
+                column,
+                pattern,
+                case_insensitive,
+            } => format!(
+                "{} {} '{}'",
+                ident(&column.name),
+                if *case_insensitive { "ILIKE" } else { "LIKE" },
+                pattern.replace('\'', "''")
+            ),
+            E::IsTrue(column) => format!("{} = TRUE", ident(&column.name)),
+            E::Linked { key, .. } => {
+                return Err(format!(
+                    "{key} IN {{…}} (a lookup in the site's {key} index)"
+                ));
+            }
+            E::Cone(c) => {
+                let (ra, dec) = c
+                    .position()
+                    .ok_or("a cone around a name not resolved yet")?;
+                format!(
+                    "CONTAINS(POINT('ICRS', {}, {}), CIRCLE('ICRS', {}, {}, {})) = 1",
+                    ident(&c.ra_column),
+                    ident(&c.dec_column),
+                    ryu_like(ra),
+                    ryu_like(dec),
+                    ryu_like(c.radius_deg)
+                )
+            }
+            E::Not(x) => format!("NOT ({})", go(x)?),
+            E::And(v) => v
+                .iter()
+                .map(|x| go(x).map(|t| format!("({t})")))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(" AND "),
+            E::Or(v) => v
+                .iter()
+                .map(|x| go(x).map(|t| format!("({t})")))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(" OR "),
+        })
+    }
+    go(expr)
+}

@@ -292,3 +292,25 @@ fn releases_have_adql_schema_names() {
         assert_eq!(adql::schema_name(id), schema, "{id}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A query-language query written as ADQL (for a TAP service) selects the same rows.
+    #[test]
+    fn query_language_conditions_written_as_adql_select_the_same_rows((centre, rows, p) in case()) {
+        let table = build_table(centre, &rows);
+        let text = render(&p);
+        let mut q = Query::parse(&text, table.schema(), &QueryOptions::default()).unwrap();
+        q.resolve(&NoResolver).unwrap();
+        let Ok(cond) = adql::condition(q.expr()) else {
+            // Only words holding % or _ cannot be written; the generator has none.
+            return Err(TestCaseError::fail(format!("{text}: no ADQL")));
+        };
+        let adql_text = format!("SELECT * FROM t WHERE {cond}");
+        let (mut a, _) = Query::adql(&adql_text, table.schema(), &QueryOptions::default())
+            .map_err(|e| TestCaseError::fail(format!("{text} → {adql_text}: {e}")))?;
+        a.resolve(&NoResolver).unwrap();
+        prop_assert_eq!(a.matching_rows(&table).unwrap(), q.matching_rows(&table).unwrap(), "{} → {}", text, adql_text);
+    }
+}

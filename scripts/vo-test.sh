@@ -66,6 +66,21 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 python3 tests/vo/pyvo_check.py "$site" "http://127.0.0.1:$port/" || { status=1; cat "$tmp/vo.log" >&2; }
+# STILTS as TOPCAT users reach the service: a cone search (stilts cone) with the rows of the
+# same cone in ADQL, a TAP query (stilts tapquery), and votlint on both services' VOTables.
+base="http://127.0.0.1:$port"
+cone=$(stilts cone serviceurl="$base/scs?" lon=201.69 lat=-47.48 radius=0.25 ofmt=csv 2>&1 | tail -n +2 | wc -l)
+count=$(curl -s "$base/tap/sync" --data-urlencode "QUERY=SELECT COUNT(*) FROM xmm5_dr15.sources WHERE CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 201.69, -47.48, 0.25)) = 1" \
+  --data-urlencode "FORMAT=csv" | tail -1 | tr -d '\r')
+top=$(stilts tapquery tapurl="$base/tap" adql="SELECT TOP 5 srcid FROM xmm4_dr14.sources ORDER BY srcid" sync=true ofmt=csv 2>&1 | tail -n +2 | wc -l)
+echo "stilts cone: $cone rows (TAP COUNT(*) of the cone: $count); stilts tapquery TOP 5: $top rows"
+if [ "$cone" != "$count" ] || [ "$cone" -eq 0 ] || [ "$top" != 5 ]; then status=1; fi
+curl -s "$base/scs?RA=201.69&DEC=-47.48&SR=0.25&VERB=3" > "$tmp/scs.vot"
+curl -s "$base/tap/sync" --data-urlencode "QUERY=SELECT TOP 50 * FROM xmm5_dr15.sources" > "$tmp/tap.vot"
+for f in "$tmp/scs.vot" "$tmp/tap.vot"; do
+  out=$(stilts votlint validate=true ucd=true unit=true version=1.4 "$f" 2>&1)
+  if [ -n "$out" ]; then echo "votlint $(basename "$f"):" >&2; echo "$out" >&2; status=1; else echo "votlint $(basename "$f") (server): no errors, no warnings"; fi
+done
 # STILTS taplint on the TAP service (capabilities, tables, TAP_SCHEMA, sync and async queries,
 # UWS): no error and no warning allowed.
 stilts taplint tapurl="http://127.0.0.1:$port/tap" >"$tmp/taplint.txt" 2>&1 || true

@@ -1,5 +1,7 @@
-//! The query language: any text is parsed and type-checked against a catalogue's schema and,
-//! when valid, planned and run over the catalogue's tiles as the browser runs it. Errors are
+//! The query language and ADQL: any text is read as the query box reads it (text starting with
+//! SELECT as ADQL), type-checked against a catalogue's schema and, when valid, planned and run
+//! over the catalogue's tiles as the browser runs it; a valid query is also written back as
+//! ADQL and read again. Errors are
 //! fine; panics, hangs and runaway memory are not.
 #![no_main]
 
@@ -19,16 +21,23 @@ fuzz_target!(|data: &[u8]| {
     };
     let (manifest, files) = CATALOGUE.get_or_init(common::catalogue);
     let mut engine = common::open(manifest, files);
-    let Ok(mut q) = engine.parse(text) else {
+    let mut opts = RunOptions {
+        limit: 20,
+        ..RunOptions::default()
+    };
+    let Ok(mut q) = engine.prepare(text, "xcat", &mut opts) else {
         return;
     };
     if q.resolve(&NoResolver).is_err() {
         return;
     }
-    let opts = RunOptions {
-        limit: 20,
-        ..RunOptions::default()
-    };
+    if let Ok(cond) = xcat_core::query::adql::condition(q.expr()) {
+        let again = format!("SELECT * FROM sources WHERE {cond}");
+        let mut o = RunOptions::default();
+        if let Err(e) = engine.prepare(&again, "xcat", &mut o) {
+            panic!("{text:?} written as ADQL does not read back: {again:?}: {e}");
+        }
+    }
     let Ok(mut exec) = Execution::new(&engine, q, opts) else {
         return;
     };

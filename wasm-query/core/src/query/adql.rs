@@ -158,9 +158,10 @@ impl Select {
 /// with the word SELECT.
 pub fn looks_like_adql(text: &str) -> bool {
     let t = text.trim_start();
-    t.len() >= 6
-        && t[..6].eq_ignore_ascii_case("select")
-        && t[6..].starts_with(|c: char| c.is_whitespace() || c == '*')
+    // (`get`: the sixth byte may fall inside a character.)
+    t.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("select"))
+        && t.get(6..)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '*'))
 }
 
 struct Tokens<'a> {

@@ -277,6 +277,9 @@ fn adql_is_told_from_the_query_language() {
     assert!(!adql::looks_like_adql("selection = 1"));
     assert!(!adql::looks_like_adql("sc_det_ml > 10"));
     assert!(!adql::looks_like_adql("M82"));
+    // Found by fuzzing: a character across the sixth byte.
+    assert!(!adql::looks_like_adql("$.$$$±"));
+    assert!(!adql::looks_like_adql("selec±"));
 }
 
 #[test]

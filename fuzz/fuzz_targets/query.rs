@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     if let Ok(cond) = xcat_core::query::adql::condition(q.expr()) {
-        let again = format!("SELECT * FROM sources WHERE {cond}");
+        let again = match cond {
+            Some(c) => format!("SELECT * FROM sources WHERE {c}"),
+            None => "SELECT * FROM sources".to_string(),
+        };
         let mut o = RunOptions::default();
         if let Err(e) = engine.prepare(&again, "xcat", &mut o) {
             panic!("{text:?} written as ADQL does not read back: {again:?}: {e}");

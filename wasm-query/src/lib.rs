@@ -653,9 +653,12 @@ impl Db {
             );
             let cond = xcat_core::query::adql::condition(q.expr())
                 .map_err(|what| err(format!("ADQL cannot say {what}")))?;
-            Ok(JsValue::from_str(&format!(
-                "SELECT * FROM {schema}.sources WHERE {cond}"
-            )))
+            let mut adql = format!("SELECT * FROM {schema}.sources");
+            if let Some(c) = cond {
+                adql.push_str(" WHERE ");
+                adql.push_str(&c);
+            }
+            Ok(JsValue::from_str(&adql))
         })
     }
 

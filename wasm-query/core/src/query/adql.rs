@@ -890,8 +890,9 @@ pub(crate) fn geometry(
 /// A checked condition as ADQL, for a TAP service (`WHERE` text): the inverse of the lowering
 /// above, so that a query-language query can be sent to a TAP service, or shown, as ADQL.
 /// Cones must be resolved. `Err` names what ADQL cannot say here: a DETID link before its
-/// lookup, a text search for words holding `%` or `_`, an empty set.
-pub fn condition(expr: &super::Expr) -> Result<String, String> {
+/// lookup, a text search for words holding `%` or `_`, an empty set. `Ok(None)`: the query
+/// has no condition (every row).
+pub fn condition(expr: &super::Expr) -> Result<Option<String>, String> {
     use super::Expr as E;
     use super::ast::{Operand, Scalar};
     fn scalar(s: &Scalar) -> String {
@@ -929,8 +930,7 @@ pub fn condition(expr: &super::Expr) -> Result<String, String> {
     }
     fn go(e: &E) -> Result<String, String> {
         Ok(match e {
-            E::Const(true) => "1 = 1".into(),
-            E::Const(false) => "1 = 0".into(),
+            E::Const(_) => return Err("a constant condition".into()),
             E::Compare { column, op, rhs } => {
                 let rhs = match rhs {
                     Operand::Scalar(s) => scalar(s),
@@ -1018,5 +1018,8 @@ pub fn condition(expr: &super::Expr) -> Result<String, String> {
                 .join(" OR "),
         })
     }
-    go(expr)
+    match expr {
+        E::Const(true) => Ok(None),
+        e => go(e).map(Some),
+    }
 }

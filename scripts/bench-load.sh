@@ -51,19 +51,6 @@ math.randomseed(1)
 request = function() return wrk.format("GET", paths[math.random(#paths)]) end
 LUA
 
-# wrk's summary: requests/s, p50, p99, errors.
-summary() {
-  local log=$1
-  local rps p50 p99 non2xx sock total
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$log")
-  p50=$(awk '$1 == "50%" {print $2}' "$log")
-  p99=$(awk '$1 == "99%" {print $2}' "$log")
-  total=$(awk '/requests in/ {print $1}' "$log")
-  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $NF}' "$log"); non2xx=${non2xx:-0}
-  sock=$(grep -oE 'Socket errors: .*' "$log" || echo "Socket errors: none")
-  echo "$total requests, $rps requests/s, latency p50 $p50, p99 $p99, non-2xx/3xx $non2xx, $sock"
-}
-peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$1/status"; }
 
 port=$((20000 + RANDOM % 20000))
 "$xcat" serve --dir "$site/dist" --port "$port" >"$tmp/serve.log" 2>&1 &

@@ -36,18 +36,6 @@ vo=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 base="http://127.0.0.1:$port"
 
-summary() {
-  local log=$1
-  local rps p50 p99 non2xx sock total
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$log")
-  p50=$(awk '$1 == "50%" {print $2}' "$log")
-  p99=$(awk '$1 == "99%" {print $2}' "$log")
-  total=$(awk '/requests in/ {print $1}' "$log")
-  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $NF}' "$log"); non2xx=${non2xx:-0}
-  sock=$(grep -oE 'Socket errors: .*' "$log" || echo "Socket errors: none")
-  echo "$total requests, $rps requests/s, latency p50 $p50, p99 $p99, non-2xx/3xx $non2xx, $sock"
-}
-peak_rss() { awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$1/status"; }
 
 # Cone centres: 5,000 sources, through the service itself.
 curl -s "$base/tap/sync" --data-urlencode "QUERY=SELECT TOP 5000 sc_ra, sc_dec FROM xcat.sources ORDER BY srcid" \

@@ -6,8 +6,13 @@ serve_site() {
   port=$((20000 + RANDOM % 20000))
   "$1" serve --dir "$2" --port "$port" >"$3" 2>&1 &
   server=$!
+  wait_port "$port"
+}
+
+# wait_port PORT: waits (up to 10 s) until 127.0.0.1:PORT accepts connections.
+wait_port() {
   for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && break
     sleep 0.1
   done
 }

@@ -61,10 +61,8 @@ done
 port=$((20000 + RANDOM % 20000))
 "$xcat" vo --dir "$site" --port "$port" >"$tmp/vo.log" 2>&1 &
 vo=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+. scripts/serve-lib.sh
+wait_port "$port"
 python3 tests/vo/pyvo_check.py "$site" "http://127.0.0.1:$port/" || { status=1; cat "$tmp/vo.log" >&2; }
 # STILTS as TOPCAT users reach the service: a cone search (stilts cone) with the rows of the
 # same cone in ADQL, a TAP query (stilts tapquery), and votlint on both services' VOTables.

@@ -114,6 +114,16 @@ impl LocalCatalogue {
         Ok(out)
     }
 
+    /// What the catalogue is, for service descriptions: `5XMM-DR15 (current release)`.
+    pub fn description(&self) -> String {
+        let kind = if self.current {
+            "current release"
+        } else {
+            "legacy release"
+        };
+        format!("{} ({kind})", self.title)
+    }
+
     /// The catalogue's columns.
     pub fn schema(&self) -> xcat_core::Schema {
         self.engine.read().expect("engine lock").schema().clone()

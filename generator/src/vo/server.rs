@@ -839,18 +839,7 @@ async fn tables(State(s): State<Arc<Service>>) -> Response {
         o.push_str("<schema><name>");
         votable::push_escaped(&mut o, &c.schema);
         o.push_str("</name><description>");
-        votable::push_escaped(
-            &mut o,
-            &format!(
-                "{} ({})",
-                c.title,
-                if c.current {
-                    "current release"
-                } else {
-                    "legacy release"
-                }
-            ),
-        );
+        votable::push_escaped(&mut o, &c.description());
         o.push_str("</description>\n<table type=\"table\"><name>");
         votable::push_escaped(&mut o, &format!("{}.sources", c.schema));
         o.push_str("</name><description>One row per X-ray source</description>\n");

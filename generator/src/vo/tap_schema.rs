@@ -200,15 +200,7 @@ impl TapSchema {
             schemas.push(vec![
                 s(&c.schema),
                 s(""),
-                s(&format!(
-                    "{} ({})",
-                    c.title,
-                    if c.current {
-                        "current release"
-                    } else {
-                        "legacy release"
-                    }
-                )),
+                s(&c.description()),
                 i(k as i64 + 1),
             ]);
             let full = format!("{}.sources", c.schema);

@@ -286,6 +286,23 @@ fn vo_server_answers_cone_searches_and_tap_queries() {
         body.contains("<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/>"),
         "MAXREC cut the result: {body}"
     );
+    // Exactly MAXREC rows, or a TOP of MAXREC: nothing was cut (the evaluation stops one row
+    // after MAXREC, so these are the edges).
+    for (adql, extra) in [
+        ("SELECT srcid FROM sources", "&MAXREC=300"),
+        ("SELECT TOP 7 srcid FROM sources", "&MAXREC=7"),
+        (
+            "SELECT TOP 7 srcid FROM sources WHERE srcid > 0",
+            "&MAXREC=8",
+        ),
+    ] {
+        let (_, body) = q(adql, extra);
+        assert_eq!(info(&body, "QUERY_STATUS").as_deref(), Some("OK"), "{adql}");
+        assert!(!body.contains("OVERFLOW"), "{adql} {extra}: {body}");
+    }
+    let (_, body) = q("SELECT TOP 9 srcid FROM sources", "&MAXREC=8");
+    assert_eq!(rows(&body), 8);
+    assert!(body.contains("value=\"OVERFLOW\""), "TOP 9 cut at MAXREC 8");
     let (_, csv) = q(
         "SELECT TOP 3 srcid AS id, sc_det_ml FROM sources ORDER BY srcid",
         "&FORMAT=csv",

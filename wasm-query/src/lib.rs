@@ -444,6 +444,7 @@ fn run_options(o: &JsValue) -> RunOptions {
         limit: num("limit", 100),
         columns,
         window: None,
+        first_rows_only: false,
     }
 }
 

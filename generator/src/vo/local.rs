@@ -163,7 +163,9 @@ impl LocalCatalogue {
             let engine = self.engine.read().expect("engine lock");
             Execution::new(&engine, q, options)?
         };
-        for _ in 0..8 {
+        // Each round loads at least one file the engine lacked (batched evaluation asks for
+        // one batch's files at a time), so the rounds are bounded by the site's files.
+        loop {
             let step = {
                 let engine = self.engine.read().expect("engine lock");
                 exec.step(&engine)
@@ -173,6 +175,16 @@ impl LocalCatalogue {
                 Err(Step::Fail(e)) => return Err(e.into()),
                 Err(Step::Need(need)) => {
                     let mut loaded = Vec::with_capacity(need.files.len());
+                    let fresh = {
+                        let engine = self.engine.read().expect("engine lock");
+                        need.files.iter().any(|(_, f)| !engine.has(f))
+                    };
+                    if !fresh {
+                        return Err(RunError::Io(
+                            "the query engine made no progress; the site's data may be inconsistent"
+                                .into(),
+                        ));
+                    }
                     for (kind, f) in need.files {
                         let path = self.dir.join(f.path());
                         let raw = std::fs::read(&path)
@@ -189,8 +201,5 @@ impl LocalCatalogue {
                 }
             }
         }
-        Err(RunError::Io(
-            "the query engine made no progress; the site's data may be inconsistent".into(),
-        ))
     }
 }

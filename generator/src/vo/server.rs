@@ -387,9 +387,9 @@ pub(crate) async fn execute(
         },
     };
     // The schema of FROM picks the catalogue (the current release without one).
-    let from = xcat_core::query::adql::parse_select(&query, &xcat_core::QueryOptions::default())
-        .ok()
-        .map(|sel| sel.table);
+    let select =
+        xcat_core::query::adql::parse_select(&query, &xcat_core::QueryOptions::default()).ok();
+    let from = select.as_ref().map(|sel| sel.table.clone());
     let schema = from.as_ref().and_then(|t| t.schema.clone());
     let answer = if schema
         .as_deref()
@@ -419,6 +419,7 @@ pub(crate) async fn execute(
             ),
         ));
     }
+    let counts = select.as_ref().is_some_and(|sel| sel.count.is_some());
     let s2 = s.clone();
     let q2 = query.clone();
     let answer = match answer {
@@ -431,6 +432,8 @@ pub(crate) async fn execute(
                 }
                 let opts = RunOptions {
                     limit: maxrec,
+                    // A count is read only by COUNT(*); other results stop at MAXREC + 1 rows.
+                    first_rows_only: !counts,
                     ..RunOptions::default()
                 };
                 cat.run(&q2, opts)
@@ -448,8 +451,6 @@ pub(crate) async fn execute(
             ));
         }
     };
-    let select =
-        xcat_core::query::adql::parse_select(&query, &xcat_core::QueryOptions::default()).ok();
     if let Some(name) = select.as_ref().and_then(|s| s.count.as_deref()) {
         r = super::tap_schema::count_result(name, r.count);
     }

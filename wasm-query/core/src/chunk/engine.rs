@@ -126,6 +126,32 @@ pub struct RunOptions {
     /// The part of the sorted result that is the result (an ADQL query's `OFFSET` and `TOP`):
     /// rows `skip..skip + take`; `None`, every row.
     pub window: Option<(usize, usize)>,
+    /// The total count is not needed (an ADQL query without `COUNT`): without a sort, the
+    /// evaluation stops once the rows up to the end of the page, and one more, are found, and
+    /// [`QueryResult::count`] is then a lower bound that still tells whether rows follow the
+    /// page.
+    pub first_rows_only: bool,
+}
+
+/// Rows evaluated at a time when only the first rows are needed (few in tests, so that their
+/// small tables take several batches).
+#[cfg(not(test))]
+const BATCH_ROWS: u32 = 16_384;
+#[cfg(test)]
+const BATCH_ROWS: u32 = 7;
+
+impl RunOptions {
+    /// Matches needed before the evaluation may stop (`None`: all of them).
+    fn matches_needed(&self) -> Option<usize> {
+        if !self.first_rows_only || self.sort.is_some() || self.desc {
+            return None;
+        }
+        let page = self.offset.saturating_add(self.limit).saturating_add(1);
+        Some(match self.window {
+            Some((skip, take)) => skip.saturating_add(take.min(page)),
+            None => page,
+        })
+    }
 }
 
 /// A page of results.
@@ -681,10 +707,15 @@ impl Engine {
 
     /// Matching rows (tile order, ascending) of a resolved query.
     pub fn matches(&self, q: &Query, plan: &Plan) -> Result<Vec<u32>, Step> {
+        self.matches_in(q, &plan.ranges)
+    }
+
+    /// Matching rows (ascending) among the rows of `ranges` (sorted, disjoint).
+    fn matches_in(&self, q: &Query, ranges: &[(u32, u32)]) -> Result<Vec<u32>, Step> {
         let names: Vec<String> = q.columns().into_iter().collect();
-        let table = self.gather(&names, &plan.ranges)?;
+        let table = self.gather(&names, ranges)?;
         let local = q.matching_rows(&table)?;
-        let ids = expand(&plan.ranges);
+        let ids = expand(ranges);
         Ok(local
             .into_iter()
             .filter_map(|i| ids.get(i).copied())
@@ -898,6 +929,26 @@ fn overlapping(ranges: &[(u32, u32)], blocks: impl Iterator<Item = (u32, u32)>) 
     out
 }
 
+/// The next at most `size` rows of `ranges` (sorted, disjoint) from row `cursor` on, and the
+/// row after them (the next cursor).
+pub(super) fn batch(ranges: &[(u32, u32)], cursor: u32, size: u32) -> (Vec<(u32, u32)>, u32) {
+    let mut out = Vec::new();
+    let mut left = size;
+    for &(a, b) in &ranges[ranges.partition_point(|r| r.1 <= cursor)..] {
+        let a = a.max(cursor);
+        if left == 0 {
+            return (out, a);
+        }
+        let e = b.min(a.saturating_add(left));
+        out.push((a, e));
+        left -= e - a;
+        if e < b {
+            return (out, e);
+        }
+    }
+    (out, u32::MAX)
+}
+
 /// Row ids of ranges, in order.
 fn expand(ranges: &[(u32, u32)]) -> Vec<u32> {
     ranges.iter().flat_map(|&(a, b)| a..b).collect()
@@ -912,6 +963,8 @@ pub struct Execution {
     columns: Vec<String>,
     plan: Option<Plan>,
     matches: Option<Vec<u32>>,
+    /// Matches found so far and the first row not yet evaluated, when evaluating in batches.
+    partial: (Vec<u32>, u32),
     sorted: Option<Vec<u32>>,
 }
 
@@ -934,6 +987,7 @@ impl Execution {
             columns,
             plan: None,
             matches: None,
+            partial: (Vec::new(), 0),
             sorted: None,
         })
     }
@@ -948,7 +1002,22 @@ impl Execution {
         }
         if self.matches.is_none() {
             let plan = self.plan.as_ref().expect("set above");
-            self.matches = Some(engine.matches(&self.query, plan)?);
+            self.matches = Some(match self.options.matches_needed() {
+                None => engine.matches(&self.query, plan)?,
+                Some(needed) => {
+                    // Batch by batch, keeping what is found when a batch needs files.
+                    while self.partial.0.len() < needed && self.partial.1 != u32::MAX {
+                        let (rows, next) = batch(&plan.ranges, self.partial.1, BATCH_ROWS);
+                        if rows.is_empty() {
+                            break;
+                        }
+                        let found = engine.matches_in(&self.query, &rows)?;
+                        self.partial.0.extend(found);
+                        self.partial.1 = next;
+                    }
+                    std::mem::take(&mut self.partial.0)
+                }
+            });
         }
         let matches = self.matches.as_ref().expect("set above");
         if self.sorted.is_none() {

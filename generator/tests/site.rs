@@ -999,3 +999,31 @@ fn data_files_can_be_left_out() {
     // The index and schemas still describe the catalogue.
     assert!(out.join("api/index.json").is_file());
 }
+
+#[test]
+fn every_example_query_of_the_query_language_docs_reads_on_the_demo_site() {
+    let root = demo_site();
+    let cats = xcat::vo::local::LocalCatalogue::open_site(root, "demo").unwrap();
+    let schemas: Vec<xcat_core::Schema> = cats.iter().map(|c| c.schema()).collect();
+    let text = std::fs::read_to_string(repo().join("content/docs/query-language.md")).unwrap();
+    let mut checked = 0;
+    for block in text.split("```text\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        for line in block.lines().filter(|l| !l.trim().is_empty()) {
+            let errors: Vec<String> = schemas
+                .iter()
+                .filter_map(|s| {
+                    xcat_core::Query::parse(line, s, &xcat_core::QueryOptions::default())
+                        .err()
+                        .map(|e| e.to_string())
+                })
+                .collect();
+            assert!(
+                errors.len() < schemas.len(),
+                "{line:?} reads in no release: {errors:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} examples");
+}

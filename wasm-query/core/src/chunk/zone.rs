@@ -152,6 +152,10 @@ pub fn may_match(expr: &Expr, rows: u32, zone: &dyn Fn(&str) -> Option<ZoneMap>)
             .unwrap_or(true),
         Expr::And(v) => v.iter().all(|e| may_match(e, rows, zone)),
         Expr::Or(v) => v.iter().any(|e| may_match(e, rows, zone)),
-        Expr::Compare { .. } | Expr::Cone(_) | Expr::Not(_) | Expr::Linked { .. } => true,
+        Expr::Compare { .. }
+        | Expr::Cone(_)
+        | Expr::Not(_)
+        | Expr::Linked { .. }
+        | Expr::Arith { .. } => true,
     }
 }

@@ -894,7 +894,7 @@ pub(crate) fn geometry(
 /// has no condition (every row).
 pub fn condition(expr: &super::Expr) -> Result<Option<String>, String> {
     use super::Expr as E;
-    use super::ast::{Operand, Scalar};
+    use super::ast::{Num, Operand, Scalar};
     fn scalar(s: &Scalar) -> String {
         match s {
             Scalar::Int(i) => i.to_string(),
@@ -928,8 +928,23 @@ pub fn condition(expr: &super::Expr) -> Result<Option<String>, String> {
             format!("\"{}\"", name.replace('"', "\"\""))
         }
     }
+    fn num(n: &Num) -> String {
+        match n {
+            Num::Column(c) => ident(&c.name),
+            Num::Const(x) if *x < 0.0 => format!("({})", scalar(&Scalar::Float(*x))),
+            Num::Const(x) => scalar(&Scalar::Float(*x)),
+            Num::Neg(x) => format!("-({})", num(x)),
+            Num::Bin(op, a, b) => format!("({} {} {})", num(a), op.symbol(), num(b)),
+            Num::Call(f, args) => format!(
+                "{}({})",
+                f.name().to_ascii_uppercase(),
+                args.iter().map(num).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
     fn go(e: &E) -> Result<String, String> {
         Ok(match e {
+            E::Arith { lhs, op, rhs } => format!("{} {} {}", num(lhs), op.symbol(), num(rhs)),
             E::Const(_) => return Err("a constant condition".into()),
             E::Compare { column, op, rhs } => {
                 let rhs = match rhs {

@@ -2,7 +2,7 @@
 //! that an ADQL condition selects exactly the rows of the same predicate written in the query
 //! language, and of a naive row-by-row evaluator (`proptests::naive`).
 
-use super::proptests::{CENTRES, Lit, P, RADII, build_table, case, naive, render};
+use super::proptests::{CENTRES, Lit, P, RADII, build_table, case, naive, render, render_arith};
 use super::*;
 use crate::names::NoResolver;
 use proptest::prelude::*;
@@ -20,6 +20,12 @@ fn adql_lit(l: &Lit) -> String {
 /// language's text search ignores case), cones as CONTAINS or DISTANCE.
 fn render_adql(p: &P) -> String {
     match p {
+        P::Arith(a, o, b) => format!(
+            "{} {} {}",
+            render_arith(a, true),
+            o.symbol(),
+            render_arith(b, true)
+        ),
         P::Cmp(c, o, l, flipped) => {
             if *flipped {
                 format!(
@@ -224,8 +230,18 @@ fn unsupported_adql_is_named_with_its_position() {
         ("SELECT srcid FROM (SELECT * FROM s)", "subqueries", 18),
         ("SELECT DISTINCT srcid FROM s", "DISTINCT", 7),
         (
-            "SELECT srcid FROM s WHERE sc_det_ml * 2 > 10",
-            "arithmetic (*)",
+            "SELECT srcid FROM s WHERE sc_det_ml % 2 > 1",
+            "mod(x, y)",
+            26,
+        ),
+        (
+            "SELECT srcid FROM s WHERE LOG10(sc_det_ml, 2) > 1",
+            "log10() takes one argument, not 2",
+            26,
+        ),
+        (
+            "SELECT srcid FROM s WHERE iauname * 2 > 1",
+            "column IAUNAME holds string values; arithmetic needs numbers",
             26,
         ),
         ("SELECT sc_det_ml * 2 FROM s", "arithmetic (*)", 17),
@@ -235,7 +251,12 @@ fn unsupported_adql_is_named_with_its_position() {
             "COUNT(*) is the only item",
             15,
         ),
-        ("SELECT srcid FROM s WHERE SIN(sc_ra) > 0", "SIN()", 26),
+        (
+            "SELECT srcid FROM s WHERE LOWER(iauname) = 'a'",
+            "LOWER()",
+            26,
+        ),
+        ("SELECT srcid FROM s WHERE RAND() < 0.5", "RAND()", 26),
         ("SELECT srcid FROM s LIMIT 10", "SELECT TOP n", 20),
         ("SELECT srcid FROM s UNION SELECT srcid FROM o", "UNION", 20),
         ("SELECT nosuch FROM s", "unknown column 'nosuch'", 7),

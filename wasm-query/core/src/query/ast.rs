@@ -197,6 +197,19 @@ pub enum Syntax {
     },
     /// The whole query is a target: a cone of the default radius around it.
     Target(TargetSyntax, Span),
+    /// `a + b`, `a - b`, `a * b`, `a / b`.
+    Arith(ArithOp, Box<Syntax>, Box<Syntax>, Span),
+    /// `-x` where x is not a number.
+    Neg(Box<Syntax>, Span),
+    /// A math function call: `log10(x)`, `power(x, 2)`.
+    Call {
+        /// The function.
+        function: MathFn,
+        /// Its arguments.
+        args: Vec<Syntax>,
+        /// The whole call.
+        span: Span,
+    },
 }
 
 impl Syntax {
@@ -213,7 +226,10 @@ impl Syntax {
             | Syntax::Contains { span: s, .. }
             | Syntax::Like { span: s, .. }
             | Syntax::Cone { span: s, .. }
-            | Syntax::Target(_, s) => *s,
+            | Syntax::Target(_, s)
+            | Syntax::Arith(_, _, _, s)
+            | Syntax::Neg(_, s)
+            | Syntax::Call { span: s, .. } => *s,
             Syntax::And(v) | Syntax::Or(v) => v
                 .iter()
                 .map(Syntax::span)
@@ -345,6 +361,232 @@ impl Cone {
     }
 }
 
+/// An arithmetic operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`.
+    Add,
+    /// `-`.
+    Sub,
+    /// `*`.
+    Mul,
+    /// `/`.
+    Div,
+}
+
+impl ArithOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+
+    /// `a op b`.
+    pub fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            ArithOp::Add => a + b,
+            ArithOp::Sub => a - b,
+            ArithOp::Mul => a * b,
+            ArithOp::Div => a / b,
+        }
+    }
+}
+
+/// The math functions of ADQL 2.1 (section 2.3.4), in both query languages. `RAND` is left out:
+/// a query's result must not change from one run to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MathFn {
+    /// Absolute value.
+    Abs,
+    /// Smallest integer not below.
+    Ceiling,
+    /// Radians to degrees.
+    Degrees,
+    /// e to the power.
+    Exp,
+    /// Largest integer not above.
+    Floor,
+    /// Natural logarithm.
+    Log,
+    /// Decimal logarithm.
+    Log10,
+    /// Remainder of x / y, with the sign of x.
+    Mod,
+    /// π.
+    Pi,
+    /// x to the power y.
+    Power,
+    /// Degrees to radians.
+    Radians,
+    /// Square root.
+    Sqrt,
+    /// Rounded to n decimals (0 by default), halves away from zero.
+    Round,
+    /// Truncated to n decimals (0 by default).
+    Truncate,
+    /// Arc cosine, radians.
+    Acos,
+    /// Arc sine, radians.
+    Asin,
+    /// Arc tangent, radians.
+    Atan,
+    /// Arc tangent of y / x in the quadrant of (x, y), radians.
+    Atan2,
+    /// Cosine of radians.
+    Cos,
+    /// Cotangent of radians.
+    Cot,
+    /// Sine of radians.
+    Sin,
+    /// Tangent of radians.
+    Tan,
+}
+
+impl MathFn {
+    /// Every function, for lookups and messages.
+    pub const ALL: [MathFn; 22] = [
+        MathFn::Abs,
+        MathFn::Ceiling,
+        MathFn::Degrees,
+        MathFn::Exp,
+        MathFn::Floor,
+        MathFn::Log,
+        MathFn::Log10,
+        MathFn::Mod,
+        MathFn::Pi,
+        MathFn::Power,
+        MathFn::Radians,
+        MathFn::Sqrt,
+        MathFn::Round,
+        MathFn::Truncate,
+        MathFn::Acos,
+        MathFn::Asin,
+        MathFn::Atan,
+        MathFn::Atan2,
+        MathFn::Cos,
+        MathFn::Cot,
+        MathFn::Sin,
+        MathFn::Tan,
+    ];
+
+    /// The function's name, lower case.
+    pub fn name(self) -> &'static str {
+        match self {
+            MathFn::Abs => "abs",
+            MathFn::Ceiling => "ceiling",
+            MathFn::Degrees => "degrees",
+            MathFn::Exp => "exp",
+            MathFn::Floor => "floor",
+            MathFn::Log => "log",
+            MathFn::Log10 => "log10",
+            MathFn::Mod => "mod",
+            MathFn::Pi => "pi",
+            MathFn::Power => "power",
+            MathFn::Radians => "radians",
+            MathFn::Sqrt => "sqrt",
+            MathFn::Round => "round",
+            MathFn::Truncate => "truncate",
+            MathFn::Acos => "acos",
+            MathFn::Asin => "asin",
+            MathFn::Atan => "atan",
+            MathFn::Atan2 => "atan2",
+            MathFn::Cos => "cos",
+            MathFn::Cot => "cot",
+            MathFn::Sin => "sin",
+            MathFn::Tan => "tan",
+        }
+    }
+
+    /// The function named `name` (any case).
+    pub fn named(name: &str) -> Option<MathFn> {
+        MathFn::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The numbers of arguments it takes: (fewest, most).
+    pub fn arity(self) -> (usize, usize) {
+        match self {
+            MathFn::Pi => (0, 0),
+            MathFn::Mod | MathFn::Power | MathFn::Atan2 => (2, 2),
+            MathFn::Round | MathFn::Truncate => (1, 2),
+            _ => (1, 1),
+        }
+    }
+
+    /// The value for `args` (as many as [`MathFn::arity`] allows).
+    pub fn apply(self, args: &[f64]) -> f64 {
+        let x = args.first().copied().unwrap_or(f64::NAN);
+        let y = args.get(1).copied();
+        let scale = |f: fn(f64) -> f64| {
+            let n = y.unwrap_or(0.0).trunc();
+            let p = 10f64.powf(n);
+            f(x * p) / p
+        };
+        match self {
+            MathFn::Abs => x.abs(),
+            MathFn::Ceiling => x.ceil(),
+            MathFn::Degrees => x.to_degrees(),
+            MathFn::Exp => x.exp(),
+            MathFn::Floor => x.floor(),
+            MathFn::Log => x.ln(),
+            MathFn::Log10 => x.log10(),
+            MathFn::Mod => x % y.unwrap_or(f64::NAN),
+            MathFn::Pi => std::f64::consts::PI,
+            MathFn::Power => x.powf(y.unwrap_or(f64::NAN)),
+            MathFn::Radians => x.to_radians(),
+            MathFn::Sqrt => x.sqrt(),
+            MathFn::Round => scale(f64::round),
+            MathFn::Truncate => scale(f64::trunc),
+            MathFn::Acos => x.acos(),
+            MathFn::Asin => x.asin(),
+            MathFn::Atan => x.atan(),
+            MathFn::Atan2 => x.atan2(y.unwrap_or(f64::NAN)),
+            MathFn::Cos => x.cos(),
+            MathFn::Cot => 1.0 / x.tan(),
+            MathFn::Sin => x.sin(),
+            MathFn::Tan => x.tan(),
+        }
+    }
+}
+
+/// A checked numeric expression: evaluated in double precision; a null operand, or a result
+/// that is not a finite number (division by zero, the logarithm of a negative number), is
+/// null.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Num {
+    /// A numeric column.
+    Column(ColumnRef),
+    /// A constant.
+    Const(f64),
+    /// `-x`.
+    Neg(Box<Num>),
+    /// `a op b`.
+    Bin(ArithOp, Box<Num>, Box<Num>),
+    /// A math function.
+    Call(MathFn, Vec<Num>),
+}
+
+impl Num {
+    /// Calls `f` on every column the expression reads.
+    pub fn for_each_column(&self, f: &mut dyn FnMut(&str)) {
+        match self {
+            Num::Column(c) => f(&c.name),
+            Num::Const(_) => {}
+            Num::Neg(x) => x.for_each_column(f),
+            Num::Bin(_, a, b) => {
+                a.for_each_column(f);
+                b.for_each_column(f);
+            }
+            Num::Call(_, args) => args.iter().for_each(|a| a.for_each_column(f)),
+        }
+    }
+}
+
 /// A typed, checked condition. Evaluation uses SQL three-valued logic: a test on a null value
 /// is unknown, `NOT unknown` is unknown, and only rows where the whole condition is true match.
 #[derive(Debug, Clone, PartialEq)]
@@ -415,6 +657,15 @@ pub enum Expr {
     },
     /// A cone.
     Cone(Cone),
+    /// A comparison of numeric expressions (at least one reads a column).
+    Arith {
+        /// Left side.
+        lhs: Num,
+        /// Operator.
+        op: CmpOp,
+        /// Right side.
+        rhs: Num,
+    },
     /// Negation.
     Not(Box<Expr>),
     /// Conjunction.
@@ -444,6 +695,10 @@ impl Expr {
             Expr::Cone(c) => {
                 f(&c.ra_column);
                 f(&c.dec_column);
+            }
+            Expr::Arith { lhs, rhs, .. } => {
+                lhs.for_each_column(f);
+                rhs.for_each_column(f);
             }
             Expr::Not(e) => e.for_each_column(f),
             Expr::And(v) | Expr::Or(v) => v.iter().for_each(|e| e.for_each_column(f)),

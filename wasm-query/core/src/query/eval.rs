@@ -11,7 +11,7 @@
 //! a case-insensitive substring test. A cone keeps rows whose angular distance
 //! ([`crate::coords::angular_distance`]) from the centre is at most the radius.
 
-use super::ast::{CmpOp, ColumnRef, Cone, Expr, Kind, Operand, Scalar};
+use super::ast::{CmpOp, ColumnRef, Cone, Expr, Kind, Num, Operand, Scalar};
 use super::error::EvalError;
 use crate::column::Column;
 use crate::coords::angular_distance;
@@ -208,6 +208,50 @@ fn cone(table: &Table, c: &Cone) -> Result<Truth, EvalError> {
     }))
 }
 
+/// The values of a numeric expression on every row of `table`, NaN for null (a null operand,
+/// or a result that is not a finite number).
+fn numbers(table: &Table, e: &Num) -> Result<Vec<f64>, EvalError> {
+    let n = table.rows();
+    let finite = |x: f64| if x.is_finite() { x } else { f64::NAN };
+    Ok(match e {
+        Num::Column(c) => {
+            let (col, _) = column(table, c)?;
+            (0..n)
+                .map(|i| number(col, i).map_or(f64::NAN, finite))
+                .collect()
+        }
+        Num::Const(x) => vec![finite(*x); n],
+        Num::Neg(x) => numbers(table, x)?.into_iter().map(|v| -v).collect(),
+        Num::Bin(op, a, b) => {
+            let b = numbers(table, b)?;
+            let mut a = numbers(table, a)?;
+            for (x, y) in a.iter_mut().zip(b) {
+                *x = finite(op.apply(*x, y));
+            }
+            a
+        }
+        Num::Call(f, args) => {
+            let args = args
+                .iter()
+                .map(|a| numbers(table, a))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut buf = Vec::with_capacity(args.len());
+            (0..n)
+                .map(|i| {
+                    buf.clear();
+                    buf.extend(args.iter().map(|a| a[i]));
+                    // A null argument gives null (IEEE would give power(NaN, 0) = 1).
+                    if buf.iter().any(|x| x.is_nan()) {
+                        f64::NAN
+                    } else {
+                        finite(f.apply(&buf))
+                    }
+                })
+                .collect()
+        }
+    })
+}
+
 /// Evaluates `expr` on every row of `table`.
 pub fn evaluate(expr: &Expr, table: &Table) -> Result<Truth, EvalError> {
     let n = table.rows();
@@ -276,6 +320,10 @@ pub fn evaluate(expr: &Expr, table: &Table) -> Result<Truth, EvalError> {
             Truth::from_fn(n, |i| col.bool(i))
         }
         Expr::Cone(c) => cone(table, c)?,
+        Expr::Arith { lhs, op, rhs } => {
+            let (a, b) = (numbers(table, lhs)?, numbers(table, rhs)?);
+            Truth::from_fn(n, |i| a[i].partial_cmp(&b[i]).map(|o| op.holds(o)))
+        }
         Expr::Linked { key, .. } => return Err(EvalError::UnresolvedLink(key.clone())),
         Expr::Not(e) => evaluate(e, table)?.not(),
         Expr::And(v) => {

@@ -4,7 +4,7 @@
 //! converts that into [`Syntax`] with spans in the original text.
 
 use super::QueryOptions;
-use super::ast::{Literal, Span, Syntax, TargetSyntax};
+use super::ast::{ArithOp, Literal, MathFn, Span, Syntax, TargetSyntax};
 use super::error::{Position, QueryError};
 use super::normalise::{CONE_FN, CONTAINS_FN, ConeCall, Normalised, normalise};
 use super::sqlexpr::{self, BinOp, Expr as SqlExpr, ParseError, Unary};
@@ -70,10 +70,20 @@ pub fn parse_syntax(text: &str, options: &QueryOptions) -> Result<Syntax, QueryE
         return Ok(Syntax::Target(target, whole));
     }
     match parse_sql(text, options) {
+        // Not a condition, but a name: `Cen X-3`, or `GX339-4` (one word that reads as a
+        // subtraction; `srcid - 1`, spaced, stays arithmetic).
         Err(QueryError::Syntax { .. }) if looks_like_name(trimmed) => Ok(Syntax::Target(
             TargetSyntax::Name(trimmed.to_string()),
             whole,
         )),
+        Ok(Syntax::Arith(..))
+            if looks_like_name(trimmed) && !trimmed.contains(char::is_whitespace) =>
+        {
+            Ok(Syntax::Target(
+                TargetSyntax::Name(trimmed.to_string()),
+                whole,
+            ))
+        }
         other => other,
     }
 }
@@ -154,6 +164,7 @@ fn condition(ctx: &Ctx<'_>) -> Result<Syntax, QueryError> {
         .saturating_mul(RECURSION_PER_LEVEL)
         .max(16);
     let expr = sqlexpr::parse(&ctx.norm.sql, limit).map_err(|e| parser_error(ctx, e))?;
+    check_arithmetic_depth(ctx, &expr, options.max_depth)?;
     let syntax = convert(ctx, &expr)?;
     check_depth(ctx, &syntax, 0)?;
     Ok(syntax)
@@ -226,7 +237,12 @@ fn check_depth(ctx: &Ctx<'_>, s: &Syntax, depth: usize) -> Result<(), QueryError
         });
     }
     match s {
-        Syntax::Not(e, _) => check_depth(ctx, e, depth + 1),
+        Syntax::Not(e, _) | Syntax::Neg(e, _) => check_depth(ctx, e, depth + 1),
+        Syntax::Arith(_, a, b, _) | Syntax::Compare(_, a, b, _) => {
+            check_depth(ctx, a, depth + 1)?;
+            check_depth(ctx, b, depth + 1)
+        }
+        Syntax::Call { args, .. } => args.iter().try_for_each(|e| check_depth(ctx, e, depth + 1)),
         Syntax::And(v) | Syntax::Or(v) => v.iter().try_for_each(|e| check_depth(ctx, e, depth + 1)),
         _ => Ok(()),
     }
@@ -322,7 +338,22 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
                 Syntax::Literal(Literal::Float(x), s) => {
                     Syntax::Literal(Literal::Float(if negate { -x } else { x }), s)
                 }
-                _ => return Err(ctx.unsupported(span, "a sign can only precede a number")),
+                x @ (Syntax::Ident(..)
+                | Syntax::Arith(..)
+                | Syntax::Neg(..)
+                | Syntax::Call { .. }) => {
+                    if negate {
+                        Syntax::Neg(Box::new(x), span)
+                    } else {
+                        x
+                    }
+                }
+                _ => {
+                    return Err(ctx.unsupported(
+                        span,
+                        "a sign can only precede a number, a column or an arithmetic expression",
+                    ));
+                }
             }
         }
         SqlExpr::Binary(BinOp::Cmp(cmp), left, right, _)
@@ -336,19 +367,30 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
             Box::new(convert(ctx, right)?),
             span,
         ),
-        SqlExpr::Binary(BinOp::Other(op), ..) if ctx.adql.is_some() => {
-            return Err(ctx.unsupported(
+        SqlExpr::Binary(BinOp::Other(op), left, right, _) => {
+            let op = match *op {
+                "+" => ArithOp::Add,
+                "-" => ArithOp::Sub,
+                "*" => ArithOp::Mul,
+                "/" => ArithOp::Div,
+                "%" => {
+                    return Err(
+                        ctx.unsupported(span, "operator % is not supported; write mod(x, y)")
+                    );
+                }
+                other => {
+                    return Err(ctx.unsupported(
+                        span,
+                        format!("operator {other} is not supported; queries compare values (= != < <= > >=) and compute with + - * / and math functions"),
+                    ));
+                }
+            };
+            Syntax::Arith(
+                op,
+                Box::new(convert(ctx, left)?),
+                Box::new(convert(ctx, right)?),
                 span,
-                format!(
-                    "arithmetic ({op}) is not supported in conditions; compare columns with values"
-                ),
-            ));
-        }
-        SqlExpr::Binary(BinOp::Other(op), ..) => {
-            return Err(ctx.unsupported(
-                span,
-                format!("operator {op} is not supported; queries compare columns with values (= != < <= > >=)"),
-            ));
+            )
         }
         SqlExpr::Between {
             expr,
@@ -391,6 +433,22 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
             negated: *negated,
             span,
         },
+        SqlExpr::Function { name, args, .. } if MathFn::named(name).is_some() => Syntax::Call {
+            function: MathFn::named(name).expect("matched"),
+            args: args
+                .iter()
+                .map(|a| convert(ctx, a))
+                .collect::<Result<_, _>>()?,
+            span,
+        },
+        SqlExpr::Function {
+            name, name_span, ..
+        } if name.eq_ignore_ascii_case("rand") => {
+            return Err(ctx.unsupported(
+                ctx.span(*name_span),
+                "RAND() is not supported: the same query must always give the same rows",
+            ));
+        }
         SqlExpr::Function {
             name, name_span, ..
         } if ctx.adql.is_some() => {
@@ -441,6 +499,51 @@ fn convert(ctx: &Ctx<'_>, e: &SqlExpr) -> Result<Syntax, QueryError> {
     })
 }
 
+/// The math functions, for messages: `abs(), ceiling(), …`.
+fn math_functions() -> String {
+    MathFn::ALL
+        .iter()
+        .map(|f| format!("{}()", f.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Refuses arithmetic nested deeper than `max` (operators, signs and function calls), before
+/// anything recurses over it: a chain `a + a + … + a` nests one level per term. The walk keeps
+/// its own stack.
+fn check_arithmetic_depth(ctx: &Ctx<'_>, e: &SqlExpr, max: usize) -> Result<(), QueryError> {
+    let mut stack = vec![(e, 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        let (children, arithmetic): (Vec<&SqlExpr>, bool) = match node {
+            SqlExpr::Binary(op, a, b, _) => {
+                (vec![a.as_ref(), b.as_ref()], matches!(op, BinOp::Other(_)))
+            }
+            SqlExpr::Unary(_, x, _) => (vec![x.as_ref()], true),
+            SqlExpr::IsNull(x, _, _) => (vec![x.as_ref()], false),
+            SqlExpr::Function { args, .. } => (args.iter().collect(), true),
+            SqlExpr::Between {
+                expr, low, high, ..
+            } => (vec![expr.as_ref(), low.as_ref(), high.as_ref()], false),
+            SqlExpr::InList { expr, list, .. } => {
+                let mut v = vec![expr.as_ref()];
+                v.extend(list.iter());
+                (v, false)
+            }
+            SqlExpr::Like { expr, .. } => (vec![expr.as_ref()], false),
+            _ => (Vec::new(), false),
+        };
+        let depth = depth + usize::from(arithmetic);
+        if depth > max {
+            return Err(QueryError::TooDeep {
+                at: ctx.position(ctx.span(node.span())),
+                max,
+            });
+        }
+        stack.extend(children.into_iter().map(|c| (c, depth)));
+    }
+    Ok(())
+}
+
 /// Whether `e` is an ADQL geometry function call (CONTAINS, DISTANCE).
 fn is_geometry(e: &SqlExpr) -> bool {
     matches!(e, SqlExpr::Function { name, .. } if name.eq_ignore_ascii_case("contains") || name.eq_ignore_ascii_case("distance"))
@@ -489,7 +592,10 @@ fn function(
     }
     Err(ctx.unsupported(
         name_span,
-        format!("unknown function {name}(); the only function is cone(target, radius)"),
+        format!(
+            "unknown function {name}(); the functions are cone(target, radius) and the math functions {}",
+            math_functions()
+        ),
     ))
 }
 

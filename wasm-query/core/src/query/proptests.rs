@@ -34,9 +34,20 @@ pub(crate) enum Lit {
     Bool(bool),
 }
 
+/// A numeric expression over the numeric columns.
+#[derive(Debug, Clone)]
+pub(crate) enum A {
+    Col(&'static str),
+    Num(f64),
+    Neg(Box<A>),
+    Bin(char, Box<A>, Box<A>),
+    Call(&'static str, Vec<A>),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum P {
     Cmp(&'static str, CmpOp, Lit, bool),
+    Arith(A, CmpOp, A),
     IsNull(&'static str, bool),
     InSet(&'static str, Vec<Lit>, bool),
     Between(&'static str, f64, f64, bool),
@@ -67,9 +78,51 @@ fn word() -> impl Strategy<Value = &'static str> {
     prop::sample::select(WORDS.to_vec())
 }
 
+fn arith() -> impl Strategy<Value = A> {
+    let leaf = prop_oneof![
+        prop::sample::select(vec!["I", "F"]).prop_map(A::Col),
+        num().prop_map(A::Num),
+    ];
+    leaf.prop_recursive(3, 12, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|a| A::Neg(Box::new(a))),
+            (
+                prop::sample::select(vec!['+', '-', '*', '/']),
+                inner.clone(),
+                inner.clone()
+            )
+                .prop_map(|(o, a, b)| A::Bin(o, Box::new(a), Box::new(b))),
+            (
+                prop::sample::select(vec!["abs", "sqrt", "log10", "floor", "exp", "sin"]),
+                inner.clone()
+            )
+                .prop_map(|(f, a)| A::Call(f, vec![a])),
+            (
+                prop::sample::select(vec!["power", "mod", "round", "atan2"]),
+                inner.clone(),
+                inner
+            )
+                .prop_map(|(f, a, b)| A::Call(f, vec![a, b])),
+        ]
+    })
+}
+
+/// A comparison of expressions that reads a column (`I`, `F`) on its left.
+fn arith_leaf() -> impl Strategy<Value = P> {
+    (
+        prop::sample::select(vec!["I", "F"]),
+        prop::sample::select(vec!['+', '*', '/']),
+        arith(),
+        op(),
+        arith(),
+    )
+        .prop_map(|(c, o, a, cmp, b)| P::Arith(A::Bin(o, Box::new(A::Col(c)), Box::new(a)), cmp, b))
+}
+
 fn leaf(centre: usize) -> impl Strategy<Value = P> {
     let numeric_col = prop::sample::select(vec!["I", "F"]);
     prop_oneof![
+        arith_leaf(),
         (numeric_col.clone(), op(), num(), any::<bool>()).prop_map(|(c, o, x, f)| P::Cmp(
             c,
             o,
@@ -135,8 +188,40 @@ fn lit_text(l: &Lit) -> String {
     }
 }
 
+/// The expression as text, function names in `case`.
+pub(crate) fn render_arith(a: &A, upper: bool) -> String {
+    match a {
+        A::Col(c) => c.to_string(),
+        A::Num(x) => lit_text(&Lit::Num(*x)),
+        A::Neg(x) => format!("-({})", render_arith(x, upper)),
+        A::Bin(o, a, b) => format!(
+            "({} {o} {})",
+            render_arith(a, upper),
+            render_arith(b, upper)
+        ),
+        A::Call(f, args) => format!(
+            "{}({})",
+            if upper {
+                f.to_ascii_uppercase()
+            } else {
+                f.to_string()
+            },
+            args.iter()
+                .map(|x| render_arith(x, upper))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 pub(crate) fn render(p: &P) -> String {
     match p {
+        P::Arith(a, o, b) => format!(
+            "{} {} {}",
+            render_arith(a, false),
+            o.symbol(),
+            render_arith(b, false)
+        ),
         P::Cmp(c, o, l, flipped) => {
             if *flipped {
                 format!(
@@ -214,6 +299,48 @@ fn haversine(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
     2.0 * h.sqrt().min(1.0).asin().to_degrees()
 }
 
+/// The value of an expression on a row: double precision, null for a null operand or a result
+/// that is not a finite number.
+fn naive_number(a: &A, t: &Table, row: usize) -> Option<f64> {
+    let v = match a {
+        A::Col(c) => number_of(t.value(c, row))?,
+        A::Num(x) => *x,
+        A::Neg(x) => -naive_number(x, t, row)?,
+        A::Bin(o, a, b) => {
+            let (x, y) = (naive_number(a, t, row)?, naive_number(b, t, row)?);
+            match o {
+                '+' => x + y,
+                '-' => x - y,
+                '*' => x * y,
+                _ => x / y,
+            }
+        }
+        A::Call(f, args) => {
+            let v: Vec<f64> = args
+                .iter()
+                .map(|x| naive_number(x, t, row))
+                .collect::<Option<_>>()?;
+            match (*f, v.as_slice()) {
+                ("abs", [x]) => x.abs(),
+                ("sqrt", [x]) => x.sqrt(),
+                ("log10", [x]) => x.log10(),
+                ("floor", [x]) => x.floor(),
+                ("exp", [x]) => x.exp(),
+                ("sin", [x]) => x.sin(),
+                ("power", [x, y]) => x.powf(*y),
+                ("mod", [x, y]) => x % y,
+                ("atan2", [y, x]) => y.atan2(*x),
+                ("round", [x, n]) => {
+                    let p = 10f64.powf(n.trunc());
+                    (x * p).round() / p
+                }
+                other => panic!("no naive {other:?}"),
+            }
+        }
+    };
+    v.is_finite().then_some(v)
+}
+
 pub(crate) fn naive(p: &P, t: &Table, row: usize) -> Option<bool> {
     let lit_eq = |v: &Value, l: &Lit| -> Option<bool> {
         Some(match (v, l) {
@@ -224,6 +351,9 @@ pub(crate) fn naive(p: &P, t: &Table, row: usize) -> Option<bool> {
         })
     };
     match p {
+        P::Arith(a, o, b) => {
+            Some(o.holds(naive_number(a, t, row)?.partial_cmp(&naive_number(b, t, row)?)?))
+        }
         P::Cmp(c, o, l, _) => {
             let v = t.value(c, row);
             let ord = match (&v, l) {

@@ -5,7 +5,7 @@
 
 use super::QueryOptions;
 use super::ast::{
-    Centre, CmpOp, ColumnRef, Cone, Expr, Kind, Literal, Operand, Scalar, Span, Syntax,
+    Centre, CmpOp, ColumnRef, Cone, Expr, Kind, Literal, Num, Operand, Scalar, Span, Syntax,
     TargetSyntax,
 };
 use super::error::{Position, QueryError};
@@ -206,6 +206,12 @@ impl Checker<'_> {
                 ),
             )),
             Syntax::Compare(op, left, right, span) => self.compare(*op, left, right, *span),
+            Syntax::Arith(_, _, _, span) | Syntax::Neg(_, span) | Syntax::Call { span, .. } => {
+                Err(self.type_error(
+                    *span,
+                    "a computed number is not a condition by itself; compare it, e.g. sc_ep_8_flux / sc_ep_8_flux_err > 5",
+                ))
+            }
             Syntax::And(v) => Ok(Expr::And(
                 v.iter()
                     .map(|e| self.condition(e))
@@ -217,6 +223,19 @@ impl Checker<'_> {
                     .collect::<Result<_, _>>()?,
             )),
             Syntax::Not(e, _) => Ok(Expr::Not(Box::new(self.condition(e)?))),
+            Syntax::Between {
+                expr,
+                low,
+                high,
+                negated,
+                ..
+            } if is_computed(expr) => {
+                let e = Expr::And(vec![
+                    self.arith(CmpOp::Ge, expr, low, s.span())?,
+                    self.arith(CmpOp::Le, expr, high, s.span())?,
+                ]);
+                Ok(if *negated { Expr::Not(Box::new(e)) } else { e })
+            }
             Syntax::Between {
                 expr,
                 low,
@@ -326,6 +345,9 @@ impl Checker<'_> {
         right: &Syntax,
         span: Span,
     ) -> Result<Expr, QueryError> {
+        if is_computed(left) || is_computed(right) {
+            return self.arith(op, left, right, span);
+        }
         let (column_side, other, op) = match (left, right) {
             (Syntax::Ident(..), _) => (left, right, op),
             (Syntax::Literal(..), Syntax::Ident(..)) => (right, left, op.flipped()),
@@ -385,6 +407,89 @@ impl Checker<'_> {
         Ok(Expr::Compare { column, op, rhs })
     }
 
+    /// A comparison of numeric expressions; one side at least reads a column.
+    fn arith(
+        &self,
+        op: CmpOp,
+        left: &Syntax,
+        right: &Syntax,
+        span: Span,
+    ) -> Result<Expr, QueryError> {
+        let (lhs, rhs) = (self.num(left)?, self.num(right)?);
+        let mut reads = false;
+        lhs.for_each_column(&mut |_| reads = true);
+        rhs.for_each_column(&mut |_| reads = true);
+        if !reads {
+            return Err(self.type_error(span, "a comparison needs a column on one side"));
+        }
+        Ok(Expr::Arith { lhs, op, rhs })
+    }
+
+    /// A numeric expression: numeric columns, numbers, + - * /, signs and math functions.
+    fn num(&self, s: &Syntax) -> Result<Num, QueryError> {
+        Ok(match s {
+            Syntax::Ident(name, span) => {
+                let column = self.column(name, *span)?;
+                if !column.kind.is_numeric() {
+                    return Err(self.type_error(
+                        *span,
+                        format!(
+                            "column {} holds {} values; arithmetic needs numbers",
+                            column.name,
+                            kind_plural(column.kind)
+                        ),
+                    ));
+                }
+                Num::Column(column)
+            }
+            Syntax::Literal(Literal::Int(i), _) => Num::Const(*i as f64),
+            Syntax::Literal(Literal::Float(x), _) => Num::Const(*x),
+            Syntax::Literal(lit, span) => {
+                return Err(self.type_error(
+                    *span,
+                    format!(
+                        "{} is {}; arithmetic needs numbers",
+                        describe(lit),
+                        literal_kind(lit)
+                    ),
+                ));
+            }
+            Syntax::Arith(op, a, b, _) => {
+                Num::Bin(*op, Box::new(self.num(a)?), Box::new(self.num(b)?))
+            }
+            Syntax::Neg(x, _) => Num::Neg(Box::new(self.num(x)?)),
+            Syntax::Call {
+                function,
+                args,
+                span,
+            } => {
+                let (least, most) = function.arity();
+                if args.len() < least || args.len() > most {
+                    let wanted = match (least, most) {
+                        (0, 0) => "no arguments".to_string(),
+                        (1, 1) => "one argument".to_string(),
+                        (2, 2) => "two arguments".to_string(),
+                        (a, b) => format!("{a} or {b} arguments"),
+                    };
+                    return Err(self.type_error(
+                        *span,
+                        format!("{}() takes {wanted}, not {}", function.name(), args.len()),
+                    ));
+                }
+                Num::Call(
+                    *function,
+                    args.iter().map(|a| self.num(a)).collect::<Result<_, _>>()?,
+                )
+            }
+            other => {
+                return Err(self.type_error(
+                    other.span(),
+                    "expected a number, a numeric column or an arithmetic expression here",
+                ));
+            }
+        })
+    }
+
     /// The RA and Dec columns cones use: the configured pair, else SC_RA/SC_DEC, else RA/DEC.
     fn position_columns(&self, span: Span) -> Result<(String, String), QueryError> {
         let candidates: Vec<(String, String)> = match &self.options.position_columns {
@@ -435,6 +540,11 @@ impl Checker<'_> {
             span,
         }))
     }
+}
+
+/// Whether the syntax computes a number (an operator, a sign or a function call).
+fn is_computed(s: &Syntax) -> bool {
+    matches!(s, Syntax::Arith(..) | Syntax::Neg(..) | Syntax::Call { .. })
 }
 
 fn kind_plural(kind: Kind) -> &'static str {

@@ -25,7 +25,8 @@ xcat="$target_dir/debug/xcat"
 
 tmp=$(mktemp -d)
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"; }
+vo_server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$vo_server" ] && kill "$vo_server" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 "$xcat" build -q --out "$tmp/site"
 test -f "$tmp/site/static/wasm/xcat_wasm_bg.wasm" || { echo "error: the site has no wasm module" >&2; exit 1; }
@@ -37,6 +38,13 @@ if [ $# -eq 0 ]; then
 fi
 . scripts/serve-lib.sh
 serve_site "$xcat" "$tmp/site" "$tmp/serve.log"
+# The VO server over the same site, for the SAMP test's TAP path (a site with
+# `vo_server_url` sends its results to SAMP applications as TAP queries).
+vo_port=$((20000 + RANDOM % 20000))
+"$xcat" vo --dir "$tmp/site" --port "$vo_port" >"$tmp/vo.log" 2>&1 &
+vo_server=$!
+wait_port "$vo_port"
+export XCAT_VO_URL="http://127.0.0.1:$vo_port/"
 # Every test file (or those given as arguments), one after the other (each starts its own
 # Chromium), against the same site; all run even when one fails.
 files=("$@")

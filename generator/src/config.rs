@@ -246,6 +246,12 @@ pub struct SiteConfig {
     /// URL of an `xcat-fit` server; empty = no fitting on the site.
     #[serde(default)]
     pub fit_server_url: String,
+    /// Base URL of an `xcat vo` server over this site's data (its TAP service is
+    /// `<url>tap`): the query page then sends a result to SAMP applications as the TAP query
+    /// that gives it, which they fetch themselves. Absolute (`https://…/vo/`) or a path on the
+    /// site's host (`/vo/`); empty = none.
+    #[serde(default)]
+    pub vo_server_url: String,
     /// A theme folder whose templates and static files override the default theme by name.
     #[serde(default)]
     pub theme: Option<PathBuf>,
@@ -290,6 +296,7 @@ impl Default for SiteConfig {
             default_radius_arcmin: default_radius(),
             neighbour_radius_arcmin: default_neighbours(),
             fit_server_url: String::new(),
+            vo_server_url: String::new(),
             theme: None,
             content: None,
             data_files: true,
@@ -500,6 +507,18 @@ impl Config {
                 "use a radius between 0 and 60 arcmin",
             ));
         }
+        let vo = s.vo_server_url.trim();
+        let absolute = ["http://", "https://"]
+            .iter()
+            .any(|p| vo.len() > p.len() && vo[..p.len()].eq_ignore_ascii_case(p));
+        if !vo.is_empty()
+            && (!(absolute || vo.starts_with('/')) || vo.contains(char::is_whitespace))
+        {
+            return Err(err(
+                format!("site.vo_server_url = {vo:?} is not an http(s) URL or a path"),
+                "give the address of the xcat vo server, e.g. \"https://example.org/vo/\" or \"/vo/\"",
+            ));
+        }
         for (canonical, in_file) in &self.columns {
             if in_file.trim().is_empty() {
                 return Err(err(
@@ -552,6 +571,33 @@ default_radius_arcmin = 5
         assert_eq!(c.extra[0].key, JoinKey::Srcid);
         assert_eq!(c.names[0].format, NameFormat::Openngc);
         assert_eq!(c.resolve(Path::new("x.csv")), PathBuf::from("/data/x.csv"));
+    }
+
+    #[test]
+    fn vo_server_urls_are_http_urls_or_paths() {
+        let check = |url: &str| {
+            Config::parse(
+                &format!("[site]\nvo_server_url = {url:?}\n"),
+                Path::new("."),
+            )
+            .unwrap()
+            .validate()
+        };
+        for ok in [
+            "",
+            "https://example.org/vo/",
+            "HTTP://127.0.0.1:8001",
+            "/vo/",
+        ] {
+            assert!(check(ok).is_ok(), "{ok:?}");
+        }
+        for bad in ["vo.example.org", "ftp://x/", "https://", "/vo /"] {
+            let e = check(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("site.vo_server_url") && e.contains("https://example.org/vo/"),
+                "{bad:?}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -844,12 +844,12 @@ fn rebuild_after_a_news_edit_rewrites_only_the_pages_that_show_it() {
 }
 
 #[test]
-fn fit_panel_appears_only_with_a_fit_server() {
+fn fit_panel_and_vo_server_appear_only_when_configured() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = ngc_config(dir.path(), "");
     let text = std::fs::read_to_string(&cfg).unwrap().replace(
         "[site]\n",
-        "[site]\nfit_server_url = \"https://fit.example.org\"\n",
+        "[site]\nfit_server_url = \"https://fit.example.org\"\nvo_server_url = \"https://vo.example.org/xcat\"\n",
     );
     std::fs::write(&cfg, text).unwrap();
     let out = dir.path().join("dist");
@@ -871,6 +871,32 @@ fn fit_panel_appears_only_with_a_fit_server() {
     let without =
         std::fs::read_to_string(ngc_site().join("source/201122201010052/index.html")).unwrap();
     assert!(!without.contains("fit.js") && !without.contains("fit-panel"));
+    // Every page names the VO server (with its trailing slash) for SAMP's TAP path.
+    let vo = scraper::Selector::parse("meta[name='xcat:vo-server']").unwrap();
+    for page in [
+        "query/index.html",
+        "index.html",
+        "source/201122201010052/index.html",
+    ] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        assert_eq!(
+            doc.select(&vo)
+                .next()
+                .and_then(|m| m.value().attr("content")),
+            Some("https://vo.example.org/xcat/"),
+            "{page}"
+        );
+        let html = std::fs::read_to_string(ngc_site().join(page)).unwrap();
+        assert!(
+            !html.contains("xcat:vo-server"),
+            "{page} without a VO server"
+        );
+    }
+    // A source page offers SAMP its static VOTable.
+    let samp =
+        scraper::Selector::parse("#samp[data-table='source.vot'][data-ra][data-dec]").unwrap();
+    assert!(doc.select(&samp).next().is_some() && with.contains("static/samp.js"));
 }
 
 /// The templates are minified once at load instead of every page after rendering: a page from

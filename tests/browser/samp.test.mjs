@@ -162,3 +162,81 @@ test("from a static site the table travels inside the message as a data: URL, an
   await page.unroute("**/_samp/tables");
   assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
 });
+
+// The first shown row's cells by column name.
+const firstRow = () => page.evaluate(() => {
+  const t = document.getElementById("results");
+  const head = [...t.tHead.querySelectorAll("th")].map((th) => th.textContent.replace(/ [▲▼]$/, "").split(" ")[0]);
+  const row = t.tBodies[0].rows[0];
+  return { head, cells: [...row.cells].map((c) => c.textContent.replace(/SAMP$/, "").trim()) };
+});
+
+test("with a VO server, a static site sends the result as its TAP query, which every application loads", async () => {
+  const vo = process.env.XCAT_VO_URL;
+  assert.ok(vo, "XCAT_VO_URL (an xcat vo server over the same site) is not set");
+  // A static host: the upload answers 404, so without the VO server the table would travel
+  // as a data: URL that the java-like receiver refuses.
+  await page.route("**/_samp/tables", (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "Not Found" }));
+  const count = await query("cone('M31','2deg') AND sc_det_ml > 10", "&sort=SC_DET_ML&desc=1&size=25");
+  assert.ok(count > 25, `only ${count} rows`);
+  // A site built with [site] vo_server_url states it so (the build's tests check the element).
+  await page.evaluate((url) => {
+    const m = document.createElement("meta");
+    m.name = "xcat:vo-server";
+    m.content = url;
+    document.head.append(m);
+  }, vo);
+  const shown = await firstRow();
+  await page.click("#samp-send");
+  await page.waitForFunction(() => { const b = document.getElementById("samp").dataset; return (b.sent !== undefined && b.url && !b.url.startsWith("data:") && b.url.includes("tap/sync")) || b.state === "error"; }, null, { timeout: 60000 });
+  const s = await sampStatus();
+  assert.equal(s.state, "ok", s.text);
+  const voHost = new URL(vo).host;
+  assert.match(s.text, new RegExp(`^Sent ${count.toLocaleString("en")} rows to 2 SAMP applications \\(as a query of the VO server at ${voHost}\\): `));
+  assert.match(s.text, new RegExp(`${JAVA_LIKE} loaded it`));
+  for (const who of [RECEIVER, JAVA_LIKE]) {
+    const got = await next((m) => fromReceiver("table.load.votable", who)(m) && m.url.includes("tap/sync"), `the TAP query at ${who}`);
+    assert.equal(got.error, undefined, got.error);
+    assert.ok(got.url.startsWith(vo + "tap/sync?"), got.url);
+    const q = new URL(got.url).searchParams;
+    assert.equal(q.get("REQUEST"), "doQuery");
+    assert.equal(q.get("MAXREC"), String(count));
+    assert.match(q.get("QUERY"), /^SELECT .+ FROM xmm4_dr14\.sources WHERE .+ ORDER BY SC_DET_ML DESC$/);
+    // The same rows, columns and order as the page.
+    assert.equal(got.rows, count);
+    assert.deepEqual(got.columns, shown.head);
+    assert.equal(got.first, shown.cells[0]);
+  }
+  await page.unroute("**/_samp/tables");
+  // The page itself never called the VO server: the applications did.
+  assert.deepEqual(foreignRequests, []);
+});
+
+test("a source page sends its static source.vot and points SAMP applications at the source", async () => {
+  await query("M31");
+  const href = await page.evaluate(() => document.querySelector("#results tbody a[href*='source/']").href);
+  await page.goto(href);
+  await page.waitForSelector("#samp-send");
+  const srcid = await page.evaluate(() => document.querySelector(".sub").textContent.match(/SRCID (\d+)/)[1]);
+  await page.click("#samp-send");
+  await page.waitForFunction(() => { const b = document.getElementById("samp").dataset; return b.sent !== undefined || b.state === "error"; }, null, { timeout: 60000 });
+  const s = await sampStatus();
+  assert.equal(s.state, "ok", s.text);
+  assert.match(s.text, new RegExp(`${RECEIVER} loaded it; ${JAVA_LIKE} loaded it\\.$`));
+  for (const who of [RECEIVER, JAVA_LIKE]) {
+    const got = await next((m) => fromReceiver("table.load.votable", who)(m) && m.url.endsWith("source.vot"), `source.vot at ${who}`);
+    assert.equal(got.error, undefined, got.error);
+    assert.equal(got.url, new URL("source.vot", href).href);
+    assert.equal(got.rows, 1, "the source's own table comes first");
+    assert.equal(got.first, srcid);
+  }
+  const [ra, dec] = await page.evaluate(() => [document.getElementById("samp").dataset.ra, document.getElementById("samp").dataset.dec]);
+  await page.click("#samp-point");
+  for (const who of [RECEIVER, JAVA_LIKE]) {
+    const got = await next(fromReceiver("coord.pointAt.sky", who), `coord.pointAt.sky at ${who}`);
+    assert.equal(Number(got.ra), Number(ra));
+    assert.equal(Number(got.dec), Number(dec));
+  }
+  assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
+  assert.deepEqual(foreignRequests, []);
+});

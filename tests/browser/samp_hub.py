@@ -8,8 +8,8 @@ clients subscribe to table.load.votable and coord.pointAt.sky, as notifications 
 "xcat test receiver" downloads the URL of each table, reads it with astropy.io.votable, prints
 one JSON line with the row count and replies samp.ok (or samp.error with the reason);
 "java-like receiver" does the same but, like TOPCAT 4.8 and Aladin Desktop 12 (whose Java URL
-handling knows no data: scheme), rejects data: URLs with "unknown protocol: data". For each
-position, the position. The first line printed is {"ready": true}.
+handling knows no data: scheme), rejects data: URLs with "unknown protocol: data"; each line
+also holds the column names and the first cell. For each position, the position. The first line printed is {"ready": true}.
 
 astropy is installed from PyPI into the tests' virtual environment (see tests/pyenv.py) when
 the running Python lacks it.
@@ -78,13 +78,15 @@ def main():
             try:
                 if url.startswith("data:") and not reads_data_urls:
                     raise ValueError("unknown protocol: data")
-                path = os.path.join(work, "table.vot")
+                path = os.path.join(work, name.replace(" ", "-") + ".vot")
                 with urllib.request.urlopen(url, timeout=60) as r, open(path, "wb") as f:
                     f.write(r.read())
                 # Any VOTable warning (a unit not in VOUnit syntax, a bad UCD...) fails the test.
                 table = parse_single_table(path, verify="exception")
                 out["rows"] = len(table.array)
                 out["columns"] = [f.name for f in table.fields]
+                if len(table.array):
+                    out["first"] = str(table.array[0][0])
             except Exception as e:
                 out["error"] = "%s: %s" % (type(e).__name__, e)
             emit(out)

@@ -379,6 +379,7 @@ pub fn build_releases(
         "title": config.title,
         "base_url": config.base_url,
         "fit_server_url": config.site.fit_server_url,
+        "vo_server_url": vo_server_url(&config.site.vo_server_url),
         "has_query": has_query,
         "data_files": config.site.data_files,
         "default_radius_arcmin": config.site.default_radius_arcmin,
@@ -1243,4 +1244,14 @@ fn content_pages(
         )?;
     }
     Ok(n)
+}
+
+/// The VO server's base URL as pages state it: trimmed, ending in `/` (empty for none).
+fn vo_server_url(configured: &str) -> String {
+    let url = configured.trim();
+    if url.is_empty() || url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    }
 }

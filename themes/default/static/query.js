@@ -257,6 +257,21 @@ async function everything() {
   return db.query(s.q, { sort: s.sort || undefined, desc: s.desc, offset: 0, limit: Math.max(first, 2 ** 31), columns: columnsOf(s) });
 }
 
+// The shown result as a query of the site's TAP service: its ADQL (the page's columns and
+// sort; an ADQL query as typed) and the MAXREC that keeps every row. Rejects when ADQL cannot
+// say the query (a DETID lookup, a text search for % or _).
+async function tapQuery() {
+  const s = state();
+  if (!last || !last.r) throw new Error("no result to send yet");
+  let adql = await db.adql(s.q);
+  if (!/^\s*select\b/i.test(s.q)) {
+    const cols = s.cols === "all" ? "*" : last.r.columns.map((c) => c.name).join(", ");
+    adql = adql.replace(/^SELECT \* /, `SELECT ${cols} `);
+    if (s.sort) adql += ` ORDER BY ${s.sort} ${s.desc ? "DESC" : "ASC"}`;
+  }
+  return { adql, count: last.r.count };
+}
+
 function csvCell(v) {
   if (v === null || v === undefined) return "";
   const t = String(v);
@@ -360,7 +375,7 @@ try {
     open: engine.open, convertPosition: engine.convertPosition, formatRa: engine.formatRa,
     formatDec: engine.formatDec, angularDistance: engine.angularDistance, toCsv, toVotable,
     // The whole result of the current query (every row, the chosen columns), for exports and tools.
-    everything, go, state,
+    everything, go, state, tapQuery,
   };
   await useRelease(state().release);
   document.documentElement.dataset.xcat = "ready";

@@ -12,6 +12,11 @@
 // up to INLINE_LIMIT. The table is sent as a call (samp.webhub.callAll), so each recipient
 // answers whether it loaded it: TOPCAT 4.8 and Aladin Desktop 12 cannot read data: URLs, and
 // the page then says so and points to the VOTable export.
+//
+// A site configured with a VO server (`[site] vo_server_url`, stated in the page's
+// <meta name="xcat:vo-server">) sends instead the TAP query that gives the result
+// (`<server>tap/sync?…&QUERY=<ADQL>`): an http URL every application fetches itself, from a
+// mirror of static files too. A source page sends its static source.vot.
 const root = new URL("../", import.meta.url).href;
 const HUB = "http://localhost:21012/";
 const box = document.getElementById("samp");
@@ -183,21 +188,47 @@ function state() {
   return window.xcat && window.xcat.state ? window.xcat.state() : { q: new URLSearchParams(location.search).get("q") || "" };
 }
 
+// The most rows a TAP query of `xcat vo` returns (its MAXREC cap).
+const TAP_MAXREC = 1000000;
+
+// The TAP sync URL of the shown result, when the site has a VO server and ADQL can say the
+// query; otherwise { note } saying why not.
+async function tapUrl() {
+  const meta = document.querySelector('meta[name="xcat:vo-server"]');
+  if (!meta || !meta.content || !window.xcat.tapQuery) return {};
+  let t;
+  try {
+    t = await window.xcat.tapQuery();
+  } catch (e) {
+    return { note: `The VO server cannot run this query (${e.message || e}), so the table goes as a file. ` };
+  }
+  if (t.count > TAP_MAXREC) return { note: `The VO server returns at most ${TAP_MAXREC.toLocaleString("en")} rows, so the table goes as a file. ` };
+  const p = new URLSearchParams({ REQUEST: "doQuery", LANG: "ADQL", FORMAT: "votable", MAXREC: String(Math.max(1, t.count)), QUERY: t.adql });
+  return { url: new URL("tap/sync?" + p.toString(), new URL(meta.content, location.href)).href, count: t.count };
+}
+
 async function sendTable() {
   const button = document.getElementById("samp-send");
   button.disabled = true;
   try {
     await ensure();
     say("Preparing the table…");
-    const r = await window.xcat.everything();
-    const { url, inline } = await publish(window.xcat.toVotable(r, state().q));
+    const tap = await tapUrl();
+    let url, inline = false, count;
+    if (tap.url) {
+      ({ url, count } = tap);
+    } else {
+      const r = await window.xcat.everything();
+      ({ url, inline } = await publish(window.xcat.toVotable(r, state().q)));
+      count = r.count;
+    }
     const id = inline ? `xcat-${Date.now()}` : url;
-    say(`Sending ${r.count.toLocaleString("en")} rows…`);
+    say(`Sending ${count.toLocaleString("en")} rows…`);
     const replies = await callAll("table.load.votable", { url, "table-id": id, name: `xcat: ${state().q}`.slice(0, 200) }, 30000);
-    box.dataset.sent = String(r.count);
+    box.dataset.sent = String(count);
     box.dataset.url = inline ? "data:" : url;
     box.dataset.replies = JSON.stringify(replies);
-    const rows = `${r.count.toLocaleString("en")} rows`;
+    const rows = `${count.toLocaleString("en")} rows`;
     if (!replies.length) {
       say(`No application connected to the hub accepts tables (table.load.votable); ${rows} not sent.`, true);
       return;
@@ -208,7 +239,8 @@ async function sendTable() {
     const failed = replies.filter((a) => a.status === "samp.error").length;
     const loaded = replies.filter((a) => a.status !== null && a.status !== "samp.error").length;
     const hint = failed && inline ? " This site is static files, so the table travelled inside the message as a data: URL, which some applications (TOPCAT 4.8, Aladin Desktop 12) cannot read: use “Export all rows: VOTable” and open the file in the application." : "";
-    say(`Sent ${rows} to ${replies.length} SAMP ${replies.length === 1 ? "application" : "applications"}: ${each}.${hint}`, !loaded && failed > 0);
+    const via = tap.url ? ` (as a query of the VO server at ${new URL(url).host})` : "";
+    say(`${tap.note || ""}Sent ${rows} to ${replies.length} SAMP ${replies.length === 1 ? "application" : "applications"}${via}: ${each}.${hint}`, !loaded && failed > 0);
   } catch (e) {
     say(e.message || String(e), true);
   } finally {
@@ -263,7 +295,52 @@ function say(text, isError) {
   box.dataset.state = isError ? "error" : "ok";
 }
 
-if (box) {
+// A source page: its static VOTable (an http URL of the site) and its position.
+async function sendSource() {
+  const button = document.getElementById("samp-send");
+  button.disabled = true;
+  try {
+    await ensure();
+    const url = new URL(box.dataset.table, location.href).href;
+    const replies = await callAll("table.load.votable", { url, "table-id": url, name: box.dataset.name }, 30000);
+    box.dataset.url = url;
+    box.dataset.replies = JSON.stringify(replies);
+    if (!replies.length) {
+      say("No application connected to the hub accepts tables (table.load.votable).", true);
+      return;
+    }
+    const each = replies.map((a) => a.status === null ? `${a.name} has not answered yet` :
+      a.status === "samp.error" ? `${a.name} could not load it (${a.text || "no reason given"})` : `${a.name} loaded it`).join("; ");
+    const loaded = replies.some((a) => a.status !== null && a.status !== "samp.error");
+    say(`Sent ${box.dataset.name} to ${replies.length} SAMP ${replies.length === 1 ? "application" : "applications"}: ${each}.`, !loaded);
+    box.dataset.sent = "1";
+  } catch (e) {
+    say(e.message || String(e), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+if (box && box.dataset.table) {
+  const send = Object.assign(document.createElement("button"), { type: "button", id: "samp-send", textContent: "Send to SAMP" });
+  send.title = "Send this source, its detections and neighbours (source.vot) to the SAMP applications on your desktop (TOPCAT, Aladin…)";
+  const point = Object.assign(document.createElement("button"), { type: "button", id: "samp-point", textContent: "Point SAMP at it" });
+  point.title = "Point SAMP applications (e.g. Aladin) at this source";
+  status = Object.assign(document.createElement("span"), { id: "samp-status", className: "sampstatus" });
+  status.setAttribute("role", "status");
+  send.addEventListener("click", sendSource);
+  point.addEventListener("click", async () => {
+    try {
+      await ensure();
+      await pointAt(box.dataset.ra, box.dataset.dec);
+    } catch (e) {
+      say(e.message || String(e), true);
+    }
+  });
+  box.append(send, point, status);
+  box.hidden = false;
+  window.addEventListener("pagehide", unregister);
+} else if (box) {
   const send = Object.assign(document.createElement("button"), { type: "button", id: "samp-send", textContent: "Send to SAMP" });
   send.title = "Send every row of this result as a VOTable to the SAMP applications on your desktop (TOPCAT, Aladin…)";
   status = Object.assign(document.createElement("span"), { id: "samp-status", className: "sampstatus" });

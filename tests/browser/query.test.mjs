@@ -141,6 +141,36 @@ test("sorting by a column header, paging and back/forward", async () => {
   await page.waitForFunction(() => document.getElementById("q").value.startsWith("cone('M31'"));
 });
 
+test("a permalink with format= downloads the whole result, once", async () => {
+  const q = "cone('M31','1deg')";
+  const url = (fmt) => `${base}query/?q=${encodeURIComponent(q)}${RELEASE ? "&release=" + RELEASE : ""}&sort=SC_DET_ML&format=${fmt}`;
+  for (const [fmt, name] of [["csv", "xcat-query.csv"], ["votable", "xcat-query.vot"], ["FITS", "xcat-query.fits"]]) {
+    const [file] = await Promise.all([page.waitForEvent("download", { timeout: 30000 }), page.goto(url(fmt))]);
+    assert.equal(file.suggestedFilename(), name, fmt);
+    const t = await table();
+    assert.equal(t.state, "done");
+    const text = await readFile(await file.path(), "latin1");
+    if (fmt === "csv") {
+      const lines = text.trim().split("\n");
+      assert.equal(lines.length, t.count + 1);
+      // In the permalink's sort.
+      const det = lines[0].split(",").indexOf("SC_DET_ML");
+      const v = lines.slice(1).map((l) => Number(l.split(",")[det]));
+      assert.ok(v.every((x, i) => i === 0 || x >= v[i - 1]), "sorted by SC_DET_ML");
+    } else if (fmt === "votable") {
+      assert.equal((text.match(/<TR>/g) || []).length, t.count);
+    } else {
+      assert.ok(text.startsWith("SIMPLE  ="));
+    }
+    // The parameter is used up: the address no longer asks for a download.
+    assert.equal(await page.evaluate(() => new URLSearchParams(location.search).get("format")), null);
+    assert.equal(await page.evaluate(() => new URLSearchParams(location.search).get("sort")), "SC_DET_ML");
+  }
+  await page.goto(url("xls"));
+  await page.waitForFunction(() => !document.getElementById("qerror").hidden);
+  assert.match((await table()).error, /format=xls is not an export format; use csv, votable or fits/);
+});
+
 test("exports: CSV, VOTable 1.4 and FITS of the whole result", async () => {
   const t = await query("cone('M31','1deg')");
   const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);

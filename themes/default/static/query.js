@@ -325,6 +325,24 @@ async function exportAs(kind) {
   }
 }
 
+// A permalink with `format=csv|votable|fits` downloads the whole result in that format once
+// the page has run it (a "download this query" link); the page then forgets the parameter, so
+// going back or changing the query does not download again.
+const FORMATS = { csv: "csv", votable: "votable", vot: "votable", xml: "votable", fits: "fits" };
+function downloadRequested() {
+  const p = new URLSearchParams(location.search);
+  const asked = p.get("format");
+  if (asked === null) return;
+  p.delete("format");
+  history.replaceState(null, "", "?" + p.toString());
+  const kind = FORMATS[asked.toLowerCase()];
+  if (!kind) {
+    showError({ message: `format=${asked} is not an export format; use csv, votable or fits` });
+    return;
+  }
+  if (table.dataset.state === "done") exportAs(kind);
+}
+
 function columnPicker() {
   const list = $("colpick-list");
   list.textContent = "";
@@ -380,6 +398,7 @@ try {
   await useRelease(state().release);
   document.documentElement.dataset.xcat = "ready";
   await run();
+  downloadRequested();
 } catch (e) {
   document.documentElement.dataset.xcat = "failed";
   showError({ message: "The query engine could not start: " + (e && e.message ? e.message : e) });

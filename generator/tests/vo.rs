@@ -195,6 +195,10 @@ fn deep_hips_orders_place_every_source_once_with_true_completeness() {
 
 /// A built demo site (300 sources, one catalogue) and the VO server on it, in process.
 fn vo_service() -> (tempfile::TempDir, xcat_web::Running) {
+    vo_service_with(xcat_web::Limits::default())
+}
+
+fn vo_service_with(limits: xcat_web::Limits) -> (tempfile::TempDir, xcat_web::Running) {
     let dir = tempfile::tempdir().unwrap();
     let opts = DemoOptions {
         sources: 300,
@@ -211,10 +215,7 @@ fn vo_service() -> (tempfile::TempDir, xcat_web::Running) {
     let service = std::sync::Arc::new(xcat::vo::server::Service::open(&out).unwrap());
     let running = xcat_web::bind("127.0.0.1:0")
         .unwrap()
-        .spawn(
-            xcat::vo::server::router(service),
-            xcat_web::Limits::default(),
-        )
+        .spawn(xcat::vo::server::router(service), limits)
         .unwrap();
     (dir, running)
 }
@@ -495,5 +496,45 @@ fn vo_server_runs_asynchronous_jobs() {
     );
     assert_eq!(status, 303);
     assert_eq!(get(a, path).0, 404);
+    server.stop().unwrap();
+}
+
+#[test]
+fn vo_server_refuses_oversize_requests_and_outlasts_slow_clients() {
+    use std::io::{Read, Write};
+    let (_dir, server) = vo_service_with(xcat_web::Limits {
+        header_timeout: std::time::Duration::from_millis(500),
+        ..xcat_web::Limits::default()
+    });
+    let a = server.addr();
+    // A slow client sends half a request head and stops.
+    let mut slow = std::net::TcpStream::connect(a).unwrap();
+    slow.write_all(b"GET /tap/sync?QUERY=SELECT").unwrap();
+    // Others are served meanwhile.
+    let q = "/tap/sync?QUERY=SELECT+TOP+2+srcid+FROM+sources";
+    let (s, body) = get(a, q);
+    assert_eq!((s, rows(&body)), (200, 2), "{body}");
+    // The slow one gets 408 once its time is up, and the connection closes.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A 3 MB query form is refused with 413, not read into memory.
+    let form = format!("LANG=ADQL&QUERY=SELECT+srcid+FROM+sources+WHERE+srcid+IN+({})", "1,".repeat(1_500_000));
+    let raw = format!(
+        "POST /tap/sync HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        form.len()
+    );
+    let mut c = std::net::TcpStream::connect(a).unwrap();
+    c.write_all(raw.as_bytes()).unwrap();
+    // The server may answer before reading the whole body.
+    let _ = c.write_all(form.as_bytes());
+    let mut answer = Vec::new();
+    let _ = c.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{}", &answer[..answer.len().min(300)]);
+    // Still serving.
+    assert_eq!(get(a, q).0, 200);
     server.stop().unwrap();
 }

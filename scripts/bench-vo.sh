@@ -7,7 +7,8 @@
 #     sc_det_ml < 100 (VOTable).
 # Each with 32 connections for 30 s: requests/s, latency p50/p99, errors, the server's peak RSS,
 # and a check that it still answers the same afterwards.
-# Usage: scripts/bench-vo.sh [SOURCES] [WORKDIR]   (DURATION=30 CONNECTIONS=32)
+# Usage: scripts/bench-vo.sh [SOURCES] [WORKDIR]   (DURATION=30 CONNECTIONS=32, MEMORY_MB=1024:
+# the server's --memory-mb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sources=${1:-700000}
@@ -31,7 +32,7 @@ tmp=$(mktemp -d)
 vo=""
 trap '[ -n "$vo" ] && kill "$vo" 2>/dev/null; rm -rf "$tmp"' EXIT
 port=$((20000 + RANDOM % 20000))
-"$xcat" vo --dir "$site/dist" --port "$port" >"$tmp/vo.log" 2>&1 &
+"$xcat" vo --dir "$site/dist" --port "$port" --memory-mb "${MEMORY_MB:-1024}" >"$tmp/vo.log" 2>&1 &
 vo=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 base="http://127.0.0.1:$port"

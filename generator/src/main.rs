@@ -97,6 +97,11 @@ enum Command {
         /// Address to listen on (127.0.0.1; 0.0.0.0 for every interface, behind a proxy).
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Most query data (decoded chunks) kept in memory, MiB, shared by the releases;
+        /// beyond it the files read longest ago are dropped and read again when needed
+        /// (0: keep everything read).
+        #[arg(long, default_value_t = 1024)]
+        memory_mb: u64,
     },
     /// Print a built site's response headers (its `_headers` file) as configuration for nginx
     /// or Apache httpd, for mirrors that serve the folder with those.
@@ -461,13 +466,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             xcat::serve::serve(&dir, port)?;
         }
-        Command::Vo { dir, port, host } => {
+        Command::Vo {
+            dir,
+            port,
+            host,
+            memory_mb,
+        } => {
             anyhow::ensure!(
                 dir.join("data").is_dir(),
                 "{} holds no built site with query data (no data/); run `xcat build` first",
                 dir.display()
             );
-            xcat::vo::server::serve(&dir, &host, port)?;
+            xcat::vo::server::serve(&dir, &host, port, memory_mb)?;
         }
         Command::Digest { dir } => {
             anyhow::ensure!(

@@ -521,7 +521,10 @@ fn vo_server_refuses_oversize_requests_and_outlasts_slow_clients() {
     slow.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     // A 3 MB query form is refused with 413, not read into memory.
-    let form = format!("LANG=ADQL&QUERY=SELECT+srcid+FROM+sources+WHERE+srcid+IN+({})", "1,".repeat(1_500_000));
+    let form = format!(
+        "LANG=ADQL&QUERY=SELECT+srcid+FROM+sources+WHERE+srcid+IN+({})",
+        "1,".repeat(1_500_000)
+    );
     let raw = format!(
         "POST /tap/sync HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         form.len()
@@ -533,8 +536,62 @@ fn vo_server_refuses_oversize_requests_and_outlasts_slow_clients() {
     let mut answer = Vec::new();
     let _ = c.read_to_end(&mut answer);
     let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 413"), "{}", &answer[..answer.len().min(300)]);
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
     // Still serving.
     assert_eq!(get(a, q).0, 200);
     server.stop().unwrap();
+}
+
+#[test]
+fn a_memory_budget_bounds_the_query_data_held_and_changes_no_answer() {
+    let (dir, server) = vo_service();
+    server.stop().unwrap();
+    let site = dir.path().join("site");
+    let open = || {
+        xcat::vo::local::LocalCatalogue::open_site(&site, "t")
+            .unwrap()
+            .remove(0)
+    };
+    let (free, tight) = (open(), open());
+    let budget = 12_000;
+    tight.set_memory_budget(Some(budget));
+    let all = xcat_core::chunk::RunOptions {
+        limit: usize::MAX,
+        ..Default::default()
+    };
+    for q in [
+        "SELECT srcid, sc_ra, sc_dec, sc_det_ml FROM sources ORDER BY sc_det_ml DESC",
+        "SELECT * FROM sources WHERE sc_ep_8_flux > 1e-14",
+        "SELECT TOP 3 srcid FROM sources",
+        "cone(10.68, 41.27, 60)",
+        "srcid IN (201000001010038, 201000001010014)",
+    ] {
+        let a = free.run(q, all.clone()).unwrap();
+        let b = tight.run(q, all.clone()).unwrap();
+        assert_eq!(a.row_ids, b.row_ids, "{q}");
+        // Cell by cell, as text (where NaN equals NaN).
+        let cells = |t: &xcat_core::Table| -> Vec<String> {
+            let names: Vec<String> = t.schema().fields().iter().map(|f| f.name.clone()).collect();
+            (0..t.rows())
+                .flat_map(|r| names.iter().map(move |n| (r, n.clone())))
+                .map(|(r, n)| format!("{:?}", t.value(&n, r)))
+                .collect()
+        };
+        assert!(cells(&a.page) == cells(&b.page), "{q}: the pages differ");
+        assert!(!cells(&a.page).is_empty(), "{q}: no rows");
+        assert!(
+            tight.memory_held() <= budget,
+            "{q}: {} bytes held, budget {budget}",
+            tight.memory_held()
+        );
+    }
+    assert!(
+        free.memory_held() > 4 * budget,
+        "the unbounded engine holds {} bytes: the budget was not tested",
+        free.memory_held()
+    );
 }

@@ -3,10 +3,11 @@
 //! The VO server and `xcat query` answer with it.
 
 use crate::error::{Error, Result};
+use std::collections::{HashSet, VecDeque};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
-use xcat_core::chunk::{Engine, EngineError, Execution, QueryResult, RunOptions, Step};
+use std::sync::{Mutex, RwLock};
+use xcat_core::chunk::{Engine, EngineError, Execution, FileRef, QueryResult, RunOptions, Step};
 use xcat_core::query::{Query, QueryError, adql};
 
 /// One catalogue (release) of a built site.
@@ -24,7 +25,48 @@ pub struct LocalCatalogue {
     /// The engine: queries run under the read lock, in parallel; files they need are read
     /// outside it and added under the write lock.
     engine: RwLock<Engine>,
+    /// The files the engine holds, oldest first, and the memory they may take.
+    memory: Mutex<Memory>,
 }
+
+/// The decoded files an engine holds, in the order they were read, and their budget.
+#[derive(Debug, Default)]
+struct Memory {
+    /// Most decoded bytes to keep (`None`: every file read stays).
+    budget: Option<u64>,
+    held: VecDeque<FileRef>,
+    bytes: u64,
+}
+
+impl Memory {
+    /// Drops the oldest files until the budget holds, keeping `protected` (the files of the
+    /// query under way); returns what to evict.
+    fn trim(&mut self, protected: &HashSet<u64>) -> Vec<FileRef> {
+        let Some(budget) = self.budget else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for _ in 0..self.held.len() {
+            if self.bytes <= budget {
+                break;
+            }
+            let Some(f) = self.held.pop_front() else {
+                break;
+            };
+            if protected.contains(&f.hash) {
+                self.held.push_back(f);
+            } else {
+                self.bytes -= u64::from(f.len);
+                out.push(f);
+            }
+        }
+        out
+    }
+}
+
+/// Rounds of reading files one query may take before a memory budget too small for it
+/// (files dropped before the query could use them) is reported.
+const MAX_ROUNDS: usize = 10_000;
 
 /// Why a query failed.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +123,39 @@ impl LocalCatalogue {
             schema: adql::schema_name(id),
             dir,
             engine: RwLock::new(engine),
+            memory: Mutex::new(Memory::default()),
         })
+    }
+
+    /// Bounds the decoded query data kept in memory to about `bytes` (`None`: unbounded):
+    /// beyond it the files read longest ago are dropped, and read again from disk when a
+    /// query needs them.
+    pub fn set_memory_budget(&self, bytes: Option<u64>) {
+        self.memory.lock().expect("memory lock").budget = bytes;
+    }
+
+    /// Drops files beyond the memory budget once no file needs keeping for this query.
+    fn trim_to_budget(&self) {
+        let over = {
+            let m = self.memory.lock().expect("memory lock");
+            m.budget.is_some_and(|b| m.bytes > b)
+        };
+        if over {
+            let mut engine = self.engine.write().expect("engine lock");
+            let evicted = self
+                .memory
+                .lock()
+                .expect("memory lock")
+                .trim(&HashSet::new());
+            for f in evicted {
+                engine.evict(&f);
+            }
+        }
+    }
+
+    /// Decoded bytes of query data held now.
+    pub fn memory_held(&self) -> u64 {
+        self.memory.lock().expect("memory lock").bytes
     }
 
     /// The catalogues of the site built in `site`: its releases (`data/releases.txt`), or its
@@ -164,14 +238,19 @@ impl LocalCatalogue {
             Execution::new(&engine, q, options)?
         };
         // Each round loads at least one file the engine lacked (batched evaluation asks for
-        // one batch's files at a time), so the rounds are bounded by the site's files.
-        loop {
+        // one batch's files at a time), so without a memory budget the rounds are bounded by
+        // the site's files; with one, files this query read are kept while it runs.
+        let mut mine: HashSet<u64> = HashSet::new();
+        for _ in 0..MAX_ROUNDS {
             let step = {
                 let engine = self.engine.read().expect("engine lock");
                 exec.step(&engine)
             };
             match step {
-                Ok(r) => return Ok(r),
+                Ok(r) => {
+                    self.trim_to_budget();
+                    return Ok(r);
+                }
                 Err(Step::Fail(e)) => return Err(e.into()),
                 Err(Step::Need(need)) => {
                     let mut loaded = Vec::with_capacity(need.files.len());
@@ -192,14 +271,24 @@ impl LocalCatalogue {
                         loaded.push((kind, f, gunzip(&path, &raw)?));
                     }
                     let mut engine = self.engine.write().expect("engine lock");
+                    let mut memory = self.memory.lock().expect("memory lock");
                     for (kind, f, bytes) in loaded {
+                        mine.insert(f.hash);
                         // Another query may have added it meanwhile.
                         if !engine.has(&f) {
                             engine.insert(kind, &f, &bytes).map_err(EngineError::from)?;
+                            memory.held.push_back(f);
+                            memory.bytes += u64::from(f.len);
                         }
+                    }
+                    for f in memory.trim(&mine) {
+                        engine.evict(&f);
                     }
                 }
             }
         }
+        Err(RunError::Io(format!(
+            "the query read files {MAX_ROUNDS} times without finishing: the VO server's memory budget (--memory-mb) is too small for the queries it runs at once"
+        )))
     }
 }

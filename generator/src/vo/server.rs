@@ -35,10 +35,20 @@ pub struct Service {
 }
 
 impl Service {
-    /// The service of the site built in `site`.
+    /// The service of the site built in `site`, keeping every query file it reads in memory.
     pub fn open(site: &Path) -> crate::error::Result<Service> {
+        Self::open_with_memory(site, None)
+    }
+
+    /// The service of the site built in `site`, keeping at most about `bytes` of decoded query
+    /// data in memory (shared equally by the releases; `None`: no bound).
+    pub fn open_with_memory(site: &Path, bytes: Option<u64>) -> crate::error::Result<Service> {
         let title = site_title(site);
         let catalogues = LocalCatalogue::open_site(site, &title)?;
+        let share = bytes.map(|b| b / catalogues.len().max(1) as u64);
+        for c in &catalogues {
+            c.set_memory_budget(share);
+        }
         Ok(Service {
             jobs: Default::default(),
             tap_schema: super::tap_schema::TapSchema::new(&catalogues),
@@ -914,8 +924,9 @@ async fn tables(State(s): State<Arc<Service>>) -> Response {
 }
 
 /// Serves the VO endpoints of the site in `site` on `addr` until SIGINT or SIGTERM.
-pub fn serve(site: &Path, host: &str, port: u16) -> anyhow::Result<()> {
-    let service = Arc::new(Service::open(site)?);
+pub fn serve(site: &Path, host: &str, port: u16, memory_mb: u64) -> anyhow::Result<()> {
+    let bytes = (memory_mb > 0).then_some(memory_mb.saturating_mul(1 << 20));
+    let service = Arc::new(Service::open_with_memory(site, bytes)?);
     let bound = xcat_web::bind((host, port)).map_err(|e| {
         anyhow::anyhow!(
             "cannot listen on {host}:{port}: {e} (is another server using it? try --port)"

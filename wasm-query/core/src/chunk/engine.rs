@@ -223,6 +223,12 @@ impl Engine {
         self.cache.len()
     }
 
+    /// Drops a cached file (to bound memory); a query that needs it again asks for it.
+    /// Whether it was cached.
+    pub fn evict(&mut self, f: &FileRef) -> bool {
+        self.cache.remove(&f.hash).is_some()
+    }
+
     /// Verifies and decodes a fetched file (decoded bytes) and caches it.
     pub fn insert(&mut self, kind: FileKind, f: &FileRef, bytes: &[u8]) -> Result<(), ChunkError> {
         let path = f.path();

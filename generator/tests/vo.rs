@@ -311,6 +311,43 @@ fn vo_server_answers_cone_searches_and_tap_queries() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "id,SC_DET_ML", "aliases name the output");
     assert_eq!(lines.len(), 4);
+    // ORDER BY several keys.
+    let (_, csv) = q(
+        "SELECT n_detections, srcid FROM sources ORDER BY n_detections DESC, srcid",
+        "&FORMAT=csv",
+    );
+    let keys: Vec<(i64, i64)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (a, b) = l.split_once(',').unwrap();
+            (-a.parse::<i64>().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(keys.len(), 300);
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "not sorted: {csv}");
+    assert!(
+        keys.first().unwrap().0 != keys.last().unwrap().0,
+        "one n_detections only"
+    );
+    let (_, csv) = q(
+        "SELECT table_name, column_name FROM TAP_SCHEMA.columns ORDER BY table_name DESC, column_name",
+        "&FORMAT=csv",
+    );
+    let names: Vec<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (a, b) = l.split_once(',').unwrap();
+            (a.to_string(), b.to_string())
+        })
+        .collect();
+    assert!(names.len() > 50);
+    assert!(
+        names.windows(2).all(|w| w[0].0 > w[1].0
+            || (w[0].0 == w[1].0 && w[0].1.to_lowercase() <= w[1].1.to_lowercase())),
+        "{csv}"
+    );
     let (_, json) = q("SELECT TOP 2 srcid FROM sources", "&RESPONSEFORMAT=json");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["data"].as_array().unwrap().len(), 2);

@@ -445,6 +445,7 @@ fn run_options(o: &JsValue) -> RunOptions {
         columns,
         window: None,
         first_rows_only: false,
+        then: Vec::new(),
     }
 }
 

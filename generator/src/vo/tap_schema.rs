@@ -293,13 +293,20 @@ impl TapSchema {
         };
         let (q, select): (Query, _) = Query::adql(text, t.schema(), &options)?;
         let mut run = RunOptions::default();
-        select.apply(text, &mut run)?;
+        select.apply(&mut run);
         let mut rows = q.matching_rows(t).map_err(|e| QueryError::Unsupported {
             at: xcat_core::query::Position::of(text, 0, 0),
             message: e.to_string(),
         })?;
-        if let Some(col) = &run.sort {
-            let order = if run.desc {
+        let keys = run
+            .sort
+            .iter()
+            .map(|c| (c.clone(), run.desc))
+            .chain(run.then.iter().cloned())
+            .collect::<Vec<_>>();
+        // Stable sorts, the last key first.
+        for (col, desc) in keys.iter().rev() {
+            let order = if *desc {
                 Order::Descending
             } else {
                 Order::Ascending

@@ -117,6 +117,9 @@ pub struct RunOptions {
     pub sort: Option<String>,
     /// Largest first.
     pub desc: bool,
+    /// Further sort columns for rows equal in `sort` (ADQL's `ORDER BY a, b DESC`), each
+    /// with its direction (`true`: largest first).
+    pub then: Vec<(String, bool)>,
     /// First result row to return.
     pub offset: usize,
     /// Most rows to return.
@@ -326,7 +329,7 @@ impl Engine {
         }
         let (q, select) = Query::adql(text, &self.manifest.schema, &self.query_options())?;
         select.check_table(text, schema)?;
-        select.apply(text, options)?;
+        select.apply(options);
         Ok(q)
     }
 
@@ -730,24 +733,42 @@ impl Engine {
 
     /// Orders matching rows by `column`; nulls last.
     pub fn sort(&self, rows: &[u32], column: &str, desc: bool) -> Result<Vec<u32>, Step> {
-        let name = self
-            .manifest
-            .schema
-            .get(column)
-            .map(|f| f.name.clone())
-            .ok_or_else(|| EngineError::Request(unknown_column(&self.manifest.schema, column)))?;
+        self.sort_by(rows, &[(column.to_string(), desc)])
+    }
+
+    /// Orders matching rows by `keys` (column, largest first), the first key first; nulls
+    /// last in each; rows equal in every key keep their tile order.
+    pub fn sort_by(&self, rows: &[u32], keys: &[(String, bool)]) -> Result<Vec<u32>, Step> {
+        let names = keys
+            .iter()
+            .map(|(column, _)| {
+                self.manifest
+                    .schema
+                    .get(column)
+                    .map(|f| f.name.clone())
+                    .ok_or_else(|| {
+                        EngineError::Request(unknown_column(&self.manifest.schema, column)).into()
+                    })
+            })
+            .collect::<Result<Vec<String>, Step>>()?;
         let mut asc = rows.to_vec();
         asc.sort_unstable();
         asc.dedup();
         let ranges = ranges_of(&asc);
-        let table = self.gather(std::slice::from_ref(&name), &ranges)?;
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        let table = self.gather(&unique, &ranges)?;
         let mut local: Vec<usize> = (0..asc.len()).collect();
-        let order = if desc {
-            Order::Descending
-        } else {
-            Order::Ascending
-        };
-        sort_rows(&table, &mut local, &name, order)?;
+        // Stable sorts, the last key first.
+        for (name, (_, desc)) in names.iter().zip(keys).rev() {
+            let order = if *desc {
+                Order::Descending
+            } else {
+                Order::Ascending
+            };
+            sort_rows(&table, &mut local, name, order)?;
+        }
         Ok(local.into_iter().map(|i| asc[i]).collect())
     }
 
@@ -982,7 +1003,11 @@ impl Execution {
         options: RunOptions,
     ) -> Result<Execution, EngineError> {
         let columns = engine.output_columns(&options.columns)?;
-        if let Some(s) = &options.sort {
+        for s in options
+            .sort
+            .iter()
+            .chain(options.then.iter().map(|(c, _)| c))
+        {
             if engine.schema().get(s).is_none() {
                 return Err(EngineError::Request(unknown_column(engine.schema(), s)));
             }
@@ -1028,7 +1053,11 @@ impl Execution {
         let matches = self.matches.as_ref().expect("set above");
         if self.sorted.is_none() {
             self.sorted = Some(match &self.options.sort {
-                Some(col) => engine.sort(matches, col, self.options.desc)?,
+                Some(col) => {
+                    let mut keys = vec![(col.clone(), self.options.desc)];
+                    keys.extend(self.options.then.iter().cloned());
+                    engine.sort_by(matches, &keys)?
+                }
                 None if self.options.desc => matches.iter().rev().copied().collect(),
                 None => matches.clone(),
             });

@@ -139,6 +139,45 @@ proptest! {
         prop_assert!(first.count <= full.count);
     }
 
+    /// ORDER BY several keys: lexicographic, nulls last within each key, the rest in tile
+    /// order.
+    #[test]
+    fn multi_key_sorts_are_lexicographic((centre, rows, p) in case(), i_desc: bool, f_desc: bool) {
+        let table = with_ids(build_table(centre, &rows));
+        let text = render(&p);
+        let (mut engine, files) = write(&table, &small_options());
+        let opts = RunOptions {
+            sort: Some("i".into()),
+            desc: i_desc,
+            then: vec![("F".into(), f_desc), ("id".into(), false)],
+            columns: vec!["I".into(), "F".into(), "ID".into()],
+            ..all_ids()
+        };
+        let (r, _) = run(&mut engine, &files, &text, opts);
+        let (full, _) = run(&mut engine, &files, &text, all_ids());
+        prop_assert_eq!(r.count, full.count);
+        let key = |k: usize| -> (Option<i64>, Option<f64>, i64) {
+            let t = &r.page;
+            let f = t.column("F").unwrap().f64(k).filter(|x| !x.is_nan());
+            (t.column("I").unwrap().i64(k), f, t.column("ID").unwrap().i64(k).unwrap())
+        };
+        use std::cmp::Ordering;
+        let cmp_opt = |a: Option<f64>, b: Option<f64>, desc: bool| match (a, b) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(x), Some(y)) if desc => y.partial_cmp(&x).unwrap(),
+            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap(),
+        };
+        for k in 1..r.page.rows() {
+            let (a, b) = (key(k - 1), key(k));
+            let o = cmp_opt(a.0.map(|x| x as f64), b.0.map(|x| x as f64), i_desc)
+                .then(cmp_opt(a.1, b.1, f_desc))
+                .then(a.2.cmp(&b.2));
+            prop_assert!(o != Ordering::Greater, "{}: row {} {:?} before {:?}", text, k, a, b);
+        }
+    }
+
     /// IN lists on the indexed ID, I (repeated keys) and S (case-insensitive) columns.
     #[test]
     fn index_lookups_equal_brute_force(

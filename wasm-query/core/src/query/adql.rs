@@ -119,12 +119,8 @@ impl Select {
     }
 
     /// What the statement asks of a run: its columns, order (unless `options` has a sort
-    /// already) and window. ORDER BY takes one column (the engine sorts by one).
-    pub fn apply(
-        &self,
-        text: &str,
-        options: &mut crate::chunk::RunOptions,
-    ) -> Result<(), QueryError> {
+    /// already) and window.
+    pub fn apply(&self, options: &mut crate::chunk::RunOptions) {
         if self.count.is_some() {
             // Only the number of rows: no row is fetched.
             options.columns = Vec::new();
@@ -134,23 +130,20 @@ impl Select {
         } else {
             options.columns = vec!["*".into()];
         }
-        if let Some(extra) = self.order.get(1) {
-            return Err(QueryError::Unsupported {
-                at: Position::of(text, extra.span.start, extra.span.end),
-                message: "ORDER BY takes one column here".into(),
-            });
-        }
         // A sort chosen apart from the text (a click on a column of the query page) wins.
         if let (Some(o), None) = (self.order.first(), &options.sort) {
             options.sort = Some(o.name.clone());
             options.desc = o.descending;
+            options.then = self.order[1..]
+                .iter()
+                .map(|o| (o.name.clone(), o.descending))
+                .collect();
         }
         options.window = Some((
             usize::try_from(self.offset.unwrap_or(0)).unwrap_or(usize::MAX),
             self.top
                 .map_or(usize::MAX, |t| usize::try_from(t).unwrap_or(usize::MAX)),
         ));
-        Ok(())
     }
 }
 

@@ -129,7 +129,7 @@ fn statements_are_read_into_their_parts() {
         "SELECT TOP 10 srcid, s.iauname AS name FROM xmm4_dr14.sources AS s WHERE sc_det_ml > 100 ORDER BY sc_ep_8_flux DESC, srcid OFFSET 5;",
     );
     assert_eq!(s.top, Some(10));
-    let cols = s.columns.unwrap();
+    let cols = s.columns.clone().unwrap();
     assert_eq!(
         cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         ["srcid", "iauname"]
@@ -142,6 +142,18 @@ fn statements_are_read_into_their_parts() {
     assert_eq!(s.order.len(), 2);
     assert!(s.order[0].descending && !s.order[1].descending);
     assert_eq!(s.offset, Some(5));
+    // Every ORDER BY key goes to the run: the first as the sort, the others after it.
+    let mut run = crate::chunk::RunOptions::default();
+    s.apply(&mut run);
+    assert_eq!(
+        (run.sort.as_deref(), run.desc, run.then.clone()),
+        (
+            Some("sc_ep_8_flux"),
+            true,
+            vec![("srcid".to_string(), false)]
+        )
+    );
+    assert_eq!(run.window, Some((5, 10)));
     let n = parse_ok("SELECT COUNT(*) AS n FROM sources WHERE sc_det_ml > 10");
     assert_eq!(n.count.as_deref(), Some("n"));
     assert_eq!(

@@ -48,7 +48,7 @@ async function query(q, extra = "") {
 async function table() {
   return page.evaluate(() => {
     const t = document.getElementById("results");
-    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.textContent.replace(/ [▲▼]$/, ""));
+    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.querySelector("button").textContent.replace(/ [▲▼]$/, ""));
     const rows = [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent));
     const links = [...t.tBodies[0].querySelectorAll("a")].map((a) => a.getAttribute("href"));
     return { state: t.dataset.state, count: Number(t.dataset.count || -1), head, rows, links,

@@ -29,7 +29,7 @@ async function done() {
   await page.waitForSelector("#results[data-state=done], #results[data-state=error]", { timeout: 30000, state: "attached" });
   return page.evaluate(() => {
     const t = document.getElementById("results");
-    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.textContent.replace(/ [▲▼]$/, ""));
+    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.querySelector("button").textContent.replace(/ [▲▼]$/, ""));
     const rows = [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent.replace(/SAMP$/, "")));
     const note = document.getElementById("qresolved");
     return { state: t.dataset.state, count: Number(t.dataset.count || -1), head, rows,

@@ -120,7 +120,7 @@ test("a row's button points SAMP applications at the source", async () => {
   await page.waitForSelector("#results tbody tr .samp-point");
   const [ra, dec] = await page.evaluate(() => {
     const t = document.getElementById("results");
-    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.textContent.replace(/ [▲▼]$/, ""));
+    const head = [...t.tHead.querySelectorAll("th")].map((th) => th.querySelector("button").textContent.replace(/ [▲▼]$/, ""));
     const row = t.tBodies[0].rows[0];
     return [Number(row.cells[head.indexOf("SC_RA")].textContent), Number(row.cells[head.indexOf("SC_DEC")].textContent)];
   });
@@ -166,7 +166,7 @@ test("from a static site the table travels inside the message as a data: URL, an
 // The first shown row's cells by column name.
 const firstRow = () => page.evaluate(() => {
   const t = document.getElementById("results");
-  const head = [...t.tHead.querySelectorAll("th")].map((th) => th.textContent.replace(/ [▲▼]$/, "").split(" ")[0]);
+  const head = [...t.tHead.querySelectorAll("th")].map((th) => th.querySelector("button").textContent.replace(/ [▲▼]$/, "").split(" ")[0]);
   const row = t.tBodies[0].rows[0];
   return { head, cells: [...row.cells].map((c) => c.textContent.replace(/SAMP$/, "").trim()) };
 });

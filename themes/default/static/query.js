@@ -11,6 +11,10 @@ const POSITION = { ra: "SC_RA", dec: "SC_DEC" };
 const releaseMenu = $("release");
 const dbs = new Map(); // release id ("" on a site with one catalogue) -> open engine (a promise)
 let db = null, engine = null, last = null, schema = [];
+// The page's own title; a result puts its query in front (bookmarks, history, tabs).
+const baseTitle = document.title;
+// The column whose header was just used to sort: it keeps the keyboard focus.
+let focusColumn = null;
 
 function state() {
   const p = new URLSearchParams(location.search);
@@ -50,8 +54,21 @@ function columnsOf(s) {
   return s.cols.split(",").filter(Boolean);
 }
 
+// Controls that act on a result (exports, diagrams, SAMP, pages): shown only with one.
+function resultControls(shown) {
+  $("qcontrols").hidden = !shown;
+  if (!shown) $("pager").hidden = true;
+  const samp = $("samp");
+  if (samp && !shown) samp.hidden = true;
+}
+
 function showError(e, text) {
   table.dataset.state = "error";
+  resultControls(false);
+  table.tHead.textContent = "";
+  table.tBodies[0].textContent = "";
+  delete table.dataset.count;
+  document.title = (text ? text + " (error) — " : "") + baseTitle;
   $("qerror").hidden = false;
   $("qerror-text").textContent = e.message || String(e);
   const caret = $("qcaret");
@@ -79,16 +96,33 @@ function formatCell(name, v, row, cols, s) {
       const [lon, lat] = engine.convertPosition(s.frame, row[ri], row[di]);
       const isLon = upper === POSITION.ra;
       const x = isLon ? lon : lat;
-      // Sexagesimal is the convention for equatorial frames; galactic and ecliptic stay decimal.
-      if (s.fmt === "sexa" && (s.frame === "j2000" || s.frame === "b1950")) {
-        return isLon ? engine.formatRa(x, 2) : engine.formatDec(x, 1);
+      if (s.fmt === "sexa") {
+        // Equatorial longitudes in hours (HH:MM:SS.ss); galactic and ecliptic ones, and every
+        // latitude, in degrees (±DD:MM:SS.s; longitudes without a sign).
+        if (isLon && (s.frame === "j2000" || s.frame === "b1950")) return engine.formatRa(x, 2);
+        const t = engine.formatDec(x, 1);
+        return isLon ? t.replace(/^\+/, "") : t;
       }
       return x.toFixed(6);
     }
   }
   if (typeof v === "number" && !Number.isInteger(v)) {
     const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e7) ? v.toExponential(4) : String(+v.toPrecision(7));
+    if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(4);
+    // Doubles (MJDs: 54457.80019, to 1e-5 day) show 10 significant digits, floats 7.
+    const col = cols.find((c) => c.name === name);
+    return String(+v.toPrecision(col && col.type === "float64" ? 10 : 7));
+  }
+  return String(v);
+}
+
+// The shortest decimal text that reads back to the same float32 (a float32 widened to a
+// JavaScript number carries noise: 1.756394624710083 for 1.7563946).
+export function float32Text(v) {
+  const f = Math.fround(v);
+  for (let p = 1; p <= 9; p++) {
+    const t = v.toPrecision(p);
+    if (Math.fround(+t) === f) return String(+t);
   }
   return String(v);
 }
@@ -114,13 +148,26 @@ function render(r, s) {
     b.type = "button";
     const sorted = s.sort && s.sort.toUpperCase() === c.name.toUpperCase();
     b.textContent = headerLabel(c.name, s) + (sorted ? (s.desc ? " ▼" : " ▲") : "");
+    b.dataset.column = c.name;
     b.title = [c.description, c.unit && "unit: " + c.unit].filter(Boolean).join(" — ") + " (click to sort)";
     th.setAttribute("aria-sort", sorted ? (s.desc ? "descending" : "ascending") : "none");
-    b.addEventListener("click", () => go({ sort: c.name, desc: sorted ? !s.desc : false, page: 0 }));
+    b.addEventListener("click", () => {
+      focusColumn = c.name;
+      go({ sort: c.name, desc: sorted ? !s.desc : false, page: 0 });
+    });
     th.append(b);
+    // The unit under the name (positions: the unit of the frame shown).
+    const unit = (c.name.toUpperCase() === POSITION.ra || c.name.toUpperCase() === POSITION.dec) ? (s.fmt === "sexa" ? "" : "deg") : (c.unit || "");
+    if (unit) th.append(Object.assign(document.createElement("span"), { className: "unit", textContent: unit }));
     tr.append(th);
   }
   thead.append(tr);
+  if (focusColumn) {
+    // Sorting from the keyboard keeps the focus on the header that was used.
+    const again = [...thead.querySelectorAll("button")].find((x) => x.dataset.column === focusColumn);
+    if (again) again.focus();
+    focusColumn = null;
+  }
   const idCol = r.columns.findIndex((c) => c.name.toUpperCase() === "SRCID");
   for (const row of r.rows) {
     const tr = document.createElement("tr");
@@ -145,7 +192,8 @@ function render(r, s) {
   $("pageinfo").textContent = `page ${s.page + 1} of ${pages}`;
   $("prev").disabled = s.page === 0;
   $("next").disabled = s.page + 1 >= pages;
-  $("qcontrols").hidden = false;
+  resultControls(true);
+  document.title = `${s.q} — ${r.count.toLocaleString("en")} ${r.count === 1 ? "source" : "sources"} — ${baseTitle}`;
   const kb = (r.bytesFetched / 1024).toFixed(1);
   status.textContent = `${r.count.toLocaleString("en")} ${r.count === 1 ? "source" : "sources"} · ${r.ms.toFixed(0)} ms · ${kb} kB in ${r.chunksFetched} files fetched`;
   table.dataset.state = "done";
@@ -182,7 +230,15 @@ async function run() {
     }
   }
   if (!s.q.trim()) {
+    // No query (a cleared box, an empty search from the home page): no result, and a hint.
     table.dataset.state = "idle";
+    table.tHead.textContent = "";
+    table.tBodies[0].textContent = "";
+    delete table.dataset.count;
+    resultControls(false);
+    last = null;
+    document.title = baseTitle;
+    status.textContent = "Type a query: an object name (M31), a position (10.68 +41.27), an IAU name, or a condition such as sc_det_ml > 100 — see the query language.";
     return;
   }
   if (!db) return;
@@ -193,6 +249,12 @@ async function run() {
       sort: s.sort || undefined, desc: s.desc, offset: s.page * s.size, limit: s.size,
       columns: columnsOf(s),
     });
+    const pages = Math.max(1, Math.ceil(r.count / s.size));
+    if (s.page >= pages) {
+      // Past the last page (page=99999): the last page instead.
+      go({ page: pages - 1 }, true);
+      return;
+    }
     last = { r, s };
     render(r, s);
     resolvedNote(r);
@@ -278,9 +340,16 @@ function csvCell(v) {
   return /[",\n\r]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
 }
 
+// A cell as exported: float32 values as their shortest round-tripping text.
+const exported = (r) => {
+  const f32 = r.columns.map((c) => c.type === "float32");
+  return (v, i) => (f32[i] && typeof v === "number" ? float32Text(v) : v);
+};
+
 export function toCsv(r) {
   const lines = [r.columns.map((c) => csvCell(c.name)).join(",")];
-  for (const row of r.rows) lines.push(row.map(csvCell).join(","));
+  const cell = exported(r);
+  for (const row of r.rows) lines.push(row.map((v, i) => csvCell(cell(v, i))).join(","));
   return lines.join("\n") + "\n";
 }
 
@@ -301,8 +370,9 @@ export function toVotable(r, query) {
       (c.description ? `<DESCRIPTION>${xml(c.description)}</DESCRIPTION>` : "") + "</FIELD>");
   }
   out.push("<DATA><TABLEDATA>");
+  const cell = exported(r);
   for (const row of r.rows) {
-    out.push("<TR>" + row.map((v) => "<TD>" + (v === null || v === undefined ? "" : xml(v)) + "</TD>").join("") + "</TR>");
+    out.push("<TR>" + row.map((v, i) => "<TD>" + (v === null || v === undefined ? "" : xml(cell(v, i))) + "</TD>").join("") + "</TR>");
   }
   out.push("</TABLEDATA></DATA>", "</TABLE>", "</RESOURCE>", "</VOTABLE>");
   return out.join("\n") + "\n";

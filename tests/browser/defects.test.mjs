@@ -1,0 +1,154 @@
+// Defects found by using the demo site as an astronomer would (one test per defect, named
+// after it), in headless Chromium. Usage: node --test defects.test.mjs <site URL>
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { launchChromium, recordProblems } from "./chromium.mjs";
+
+const base = process.argv[2] || process.env.XCAT_SITE_URL;
+if (!base) throw new Error("usage: defects.test.mjs <site URL>");
+const siteHost = new URL(base).host;
+// The demo's 4XMM-DR14 release (these tests use its column names).
+const RELEASE = "4xmm-dr14";
+
+let browser, page;
+const consoleErrors = [];
+const foreignRequests = [];
+
+before(async () => {
+  browser = await launchChromium();
+  page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } })).newPage();
+  recordProblems(page, consoleErrors, foreignRequests, (u) => u.host === siteHost);
+});
+
+after(async () => { await browser?.close(); });
+
+async function open(q, extra = "") {
+  await page.goto(`${base}query/?q=${encodeURIComponent(q)}&release=${RELEASE}${extra}`);
+  await page.waitForFunction(() => ["done", "error", "idle"].includes(document.getElementById("results").dataset.state) && document.documentElement.dataset.xcat === "ready");
+}
+
+const shown = (id) => page.evaluate((id) => {
+  const e = document.getElementById(id);
+  return !!e && !e.hidden && getComputedStyle(e).display !== "none";
+}, id);
+
+test("6: clearing the box and pressing Enter clears the result and says what to type", async () => {
+  await open("M31");
+  assert.ok(await page.evaluate(() => document.getElementById("results").tBodies[0].rows.length > 0));
+  await page.fill("#q", "");
+  await page.press("#q", "Enter");
+  await page.waitForFunction(() => document.getElementById("results").dataset.state === "idle");
+  const s = await page.evaluate(() => ({
+    rows: document.getElementById("results").tBodies[0].rows.length,
+    count: document.getElementById("results").dataset.count,
+    status: document.getElementById("qstatus").textContent,
+  }));
+  assert.equal(s.rows, 0);
+  assert.equal(s.count, undefined);
+  assert.match(s.status, /^Type a query: an object name/);
+  // An empty search from the home page says the same.
+  await page.goto(`${base}query/?q=`);
+  await page.waitForFunction(() => document.getElementById("results").dataset.state === "idle" && /^Type a query/.test(document.getElementById("qstatus").textContent));
+});
+
+test("7: exports, diagrams and SAMP are hidden with no result or a failed query", async () => {
+  await open("M31");
+  assert.ok(await shown("qcontrols"), "shown with a result");
+  assert.ok(await shown("samp"), "SAMP shown with a result");
+  await open("sc_det_ml >");
+  assert.equal(await page.evaluate(() => document.getElementById("results").dataset.state), "error");
+  assert.equal(await shown("qcontrols"), false, "hidden after an error");
+  assert.equal(await shown("samp"), false, "SAMP hidden after an error");
+  await open("");
+  assert.equal(await shown("qcontrols"), false, "hidden with no query");
+  assert.equal(await shown("samp"), false);
+});
+
+test("8: a page past the end shows the last page", async () => {
+  await open("cone('M31','1deg')", "&size=25&page=99999");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("page") !== "99999");
+  await page.waitForFunction(() => document.getElementById("results").dataset.state === "done");
+  const s = await page.evaluate(() => ({
+    count: Number(document.getElementById("results").dataset.count),
+    rows: document.getElementById("results").tBodies[0].rows.length,
+    info: document.getElementById("pageinfo").textContent,
+    page: new URLSearchParams(location.search).get("page"),
+  }));
+  const pages = Math.ceil(s.count / 25);
+  assert.ok(pages >= 2, `${s.count} rows`);
+  assert.equal(s.info, `page ${pages} of ${pages}`);
+  assert.equal(s.page, String(pages - 1));
+  assert.equal(s.rows, s.count - 25 * (pages - 1));
+});
+
+test("9: the document title names the query and its count", async () => {
+  await open("M82");
+  const count = await page.evaluate(() => document.getElementById("results").dataset.count);
+  const title = await page.title();
+  assert.match(title, new RegExp(`^M82 — ${count} sources? — Query — `));
+  await open("sc_det_ml >");
+  assert.match(await page.title(), /^sc_det_ml > \(error\) — Query — /);
+});
+
+test("10: MJDs show to 1e-5 day and column headers carry units", async () => {
+  await open("M31", "&cols=SRCID,MJD_FIRST,SC_EP_8_FLUX,SC_RA");
+  const t = await page.evaluate(() => {
+    const table = document.getElementById("results");
+    const heads = [...table.tHead.querySelectorAll("th")].map((th) => [th.querySelector("button").dataset.column, th.querySelector(".unit")?.textContent || ""]);
+    return { heads, mjd: table.tBodies[0].rows[0].cells[1].textContent };
+  });
+  const units = Object.fromEntries(t.heads);
+  assert.equal(units.MJD_FIRST, "d");
+  assert.equal(units.SC_EP_8_FLUX, "erg/cm**2/s");
+  assert.equal(units.SC_RA, "deg");
+  assert.equal(units.SRCID, "");
+  // The demo's MJDs have many decimals: at least four are shown (1e-4 day = 8.6 s).
+  assert.match(t.mjd, /^5\d{4}\.\d{4,}$/, t.mjd);
+});
+
+test("12: CSV exports write float32 values without noise, and the button says exports are ICRS", async () => {
+  await open("M31", "&cols=SRCID,SC_HR2,SC_EP_8_FLUX");
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  const lines = (await readFile(await csv.path(), "utf8")).trim().split("\n").slice(1);
+  for (const l of lines) {
+    for (const cell of l.split(",").slice(1)) {
+      if (!cell) continue;
+      // At most 9 significant digits (a float32 never needs more).
+      const digits = cell.replace(/^-/, "").replace(/e.*$/i, "").replace(".", "").replace(/^0+/, "");
+      assert.ok(digits.length <= 9, `${cell} in ${l}`);
+      assert.equal(Math.fround(Number(cell)), Math.fround(Number(cell)));
+    }
+  }
+  assert.match(await page.evaluate(() => document.querySelector(".exports").textContent), /positions ICRS, degrees/);
+});
+
+test("5: sexagesimal shows in the galactic frame too", async () => {
+  await open("M82", "&frame=galactic&fmt=sexa");
+  const cells = await page.evaluate(() => {
+    const t = document.getElementById("results");
+    const head = [...t.tHead.querySelectorAll("th button")].map((b) => b.dataset.column);
+    const row = t.tBodies[0].rows[0];
+    return [row.cells[head.indexOf("SC_RA")].textContent, row.cells[head.indexOf("SC_DEC")].textContent];
+  });
+  // M82 at l = 141.41°, b = +40.57° (NED): 141:24:… and +40:34:….
+  assert.match(cells[0], /^14[01]:\d\d:\d\d\.\d$/, cells[0]);
+  assert.match(cells[1], /^\+40:\d\d:\d\d\.\d$/, cells[1]);
+});
+
+test("17: the coordinate format selector has a label, and keyboard sorting keeps the focus on the header", async () => {
+  await open("cone('M31','1deg')");
+  const label = await page.evaluate(() => document.getElementById("coordfmt").labels[0].textContent.trim());
+  assert.ok(label.startsWith("Format"), label);
+  await page.focus("#results thead button[data-column='SC_DET_ML']");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("sort") === "SC_DET_ML" && document.getElementById("results").dataset.state === "done");
+  await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.column === "SC_DET_ML");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("desc") === "1" && document.activeElement && document.activeElement.dataset.column === "SC_DET_ML");
+});
+
+test("no console errors and no request left the site", () => {
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(foreignRequests, []);
+});

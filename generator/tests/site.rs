@@ -1053,3 +1053,67 @@ fn every_example_query_of_the_query_language_docs_reads_on_the_demo_site() {
     }
     assert!(checked >= 20, "only {checked} examples");
 }
+
+/// Defect 14: a point source showed "Extent 0.00 ± —″".
+#[test]
+fn point_sources_say_point_like_instead_of_a_zero_extent() {
+    let root = ngc_site();
+    let extent = scraper::Selector::parse("dl.facts dt").unwrap();
+    let (mut point, mut extended) = (0, 0);
+    for page in html_files(root).into_iter().filter(|p| {
+        p.starts_with("source") && p.ends_with("index.html") && p.components().count() == 3
+    }) {
+        let html = std::fs::read_to_string(root.join(&page)).unwrap();
+        let doc = scraper::Html::parse_document(&html);
+        for dt in doc.select(&extent) {
+            if !dt.text().collect::<String>().starts_with("Extent") {
+                continue;
+            }
+            let dd = dt
+                .next_siblings()
+                .find_map(scraper::ElementRef::wrap)
+                .unwrap()
+                .text()
+                .collect::<String>();
+            assert!(!dd.starts_with("0.00"), "{}: {dd}", page.display());
+            if dd.starts_with("point-like") {
+                point += 1;
+            } else {
+                assert!(dd.contains('±'), "{}: {dd}", page.display());
+                extended += 1;
+            }
+        }
+    }
+    assert!(point > 0, "no point-like source among the pages");
+    eprintln!("{point} point-like and {extended} extended sources");
+}
+
+/// Defect 16: the 404 page had no menu and no search box.
+#[test]
+fn the_404_page_has_the_menu_and_a_search_box() {
+    let html = std::fs::read_to_string(ngc_site().join("404.html")).unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let hrefs: Vec<String> = doc
+        .select(&scraper::Selector::parse("nav a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    for want in ["query/", "docs/", "news/"] {
+        assert!(
+            hrefs.contains(&format!("https://xcat.example.org/{want}")),
+            "{want}: {hrefs:?}"
+        );
+    }
+    let form = doc
+        .select(&scraper::Selector::parse("form[role=search]").unwrap())
+        .next()
+        .expect("a search form");
+    assert_eq!(
+        form.value().attr("action"),
+        Some("https://xcat.example.org/query/")
+    );
+    assert!(
+        form.select(&scraper::Selector::parse("input[name=q]").unwrap())
+            .next()
+            .is_some()
+    );
+}

@@ -148,6 +148,20 @@ test("17: the coordinate format selector has a label, and keyboard sorting keeps
   await page.waitForFunction(() => new URLSearchParams(location.search).get("desc") === "1" && document.activeElement && document.activeElement.dataset.column === "SC_DET_ML");
 });
 
+test("15: detection dates do not wrap at 1280 px", async () => {
+  await open("cone('M31','1deg') AND n_detections > 2");
+  const href = await page.evaluate(() => document.querySelector("#results tbody a[href*='source/']").href);
+  await page.goto(href);
+  const lines = await page.evaluate(() => [...document.querySelectorAll("td.date")].map((td) => {
+    const r = document.createRange();
+    r.selectNodeContents(td);
+    // One line: every piece of the text on the same line box.
+    return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size;
+  }));
+  assert.ok(lines.length >= 3, `${lines.length} dates`);
+  assert.deepEqual([...new Set(lines)], [1]);
+});
+
 test("no console errors and no request left the site", () => {
   assert.deepEqual(consoleErrors, []);
   assert.deepEqual(foreignRequests, []);

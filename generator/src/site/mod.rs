@@ -1189,10 +1189,14 @@ fn content_pages(
     )?;
     let css =
         String::from_utf8_lossy(theme.statics.get("style.css").map_or(&[][..], |v| v)).into_owned();
+    // The 404 page answers at any address, so its links are absolute: under the site's
+    // address when it is configured, else from the host's root.
     let home = if config.base_url.is_empty() {
-        "index.html".to_string()
-    } else {
+        "/".to_string()
+    } else if config.base_url.ends_with('/') {
         config.base_url.clone()
+    } else {
+        format!("{}/", config.base_url)
     };
     html_page(
         "404.html",

@@ -300,6 +300,34 @@ fn txt(t: &Table, name: &str, i: usize) -> String {
     cell(&t.value(name, i))
 }
 
+/// The full name of an EPIC observing mode as the catalogue stores it: its `*_SUBMODE`
+/// columns hold 15 characters, which cut the longer names (`PrimeLargeWindo`). A name that
+/// is cut ambiguously (`PrimeFullWindow` of `PrimeFullWindowExtended`) stays as written.
+fn submode_name(stored: &str) -> String {
+    const FULL: [&str; 5] = [
+        "PrimeLargeWindow",
+        "PrimeSmallWindow",
+        "FastUncompressed",
+        "PrimePartialRFS",
+        "PrimeFullWindowExtended",
+    ];
+    let t = stored.trim();
+    if t.len() == 15 {
+        let longer: Vec<&str> = FULL
+            .iter()
+            .copied()
+            .filter(|f| f.len() > 15 && f.starts_with(t))
+            .collect();
+        // One longer name begins so, and no shorter mode is exactly the text.
+        if let [full] = longer[..] {
+            if t != "PrimeFullWindow" {
+                return full.to_string();
+            }
+        }
+    }
+    t.to_string()
+}
+
 fn flag_text(v: Option<f64>) -> String {
     match v.map(|x| x as i64) {
         None => NULL.into(),
@@ -702,6 +730,8 @@ impl<'a> Catalog<'a> {
                 "poserr": fixed(sc.poserr.f(i), 2),
                 "det_ml": fixed(sc.det_ml.f(i), 1),
                 "extent": sc.extent.pm(sc.ext_err, i, 2),
+                // The catalogue writes 0 (or nothing) as the extent of a point-like source.
+                "extended": sc.extent.f(i).is_some_and(|x| x > 0.0),
                 "ext_ml": fixed(sc.ext_ml.f(i), 1),
                 "sum_flag": flag_text(sc.sum_flag.f(i)),
                 "confused": sc.confused.txt(i),
@@ -889,7 +919,7 @@ impl<'a> Catalog<'a> {
             .map(|(k, label)| {
                 json!({"name": label,
                     "filter": txt(o, &format!("{k}_FILTER"), i),
-                    "submode": txt(o, &format!("{k}_SUBMODE"), i),
+                    "submode": submode_name(&txt(o, &format!("{k}_SUBMODE"), i)),
                     "ontime": fixed(f(o, &format!("{k}_ONTIME"), i), 0)})
             })
             .collect();
@@ -965,4 +995,25 @@ fn external_links(ra: f64, dec: f64) -> [(&'static str, &'static str, String); 6
             format!("https://heasarc.gsfc.nasa.gov/xamin/?position={pos}&radius=1"),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::submode_name;
+
+    /// Defect 15: the observation page showed the catalogue's 15-character cut of the modes.
+    #[test]
+    fn submodes_get_their_full_names() {
+        for (stored, shown) in [
+            ("PrimeLargeWindo", "PrimeLargeWindow"),
+            ("PrimeSmallWindo", "PrimeSmallWindow"),
+            ("FastUncompresse", "FastUncompressed"),
+            ("PrimeFullWindow", "PrimeFullWindow"),
+            ("PrimePartialW2 ", "PrimePartialW2"),
+            ("UNDEFINED", "UNDEFINED"),
+            ("", ""),
+        ] {
+            assert_eq!(submode_name(stored), shown, "{stored:?}");
+        }
+    }
 }

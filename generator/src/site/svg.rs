@@ -75,11 +75,12 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
         })
         .fold(f64::INFINITY, f64::min);
     let hi = pts.iter().map(|p| p.flux + err(p)).fold(0.0, f64::max);
-    let (mut ylo, mut yhi) = (lo.log10().floor(), hi.log10().ceil());
-    if yhi - ylo < 1.0 {
-        ylo -= 0.5;
-        yhi += 0.5;
-    }
+    // The axis frames the data with a margin (a tenth of its span, at least 0.1 dex each
+    // side), not whole decades: fluxes of 1.07–1.09e-11 would sit on the floor of a
+    // 1e-11–1e-10 axis.
+    let (dlo, dhi) = (lo.log10(), hi.log10());
+    let margin = ((dhi - dlo) * 0.1).max(0.1);
+    let (ylo, yhi) = (dlo - margin, dhi + margin);
     let years: Vec<f64> = pts.iter().map(|p| mjd_year(p.mjd)).collect();
     let (mut x0, mut x1) = years
         .iter()
@@ -106,17 +107,20 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
     // The grid lines are one path; the tick labels follow it.
     let mut grid = String::with_capacity(256);
     let mut ticks = String::with_capacity(512);
-    let mut d = ylo.ceil() as i32;
-    while f64::from(d) <= yhi {
-        let y = py(10f64.powi(d));
+    for (m, d) in log_ticks(ylo, yhi) {
+        let y = py(m * 10f64.powi(d));
         let _ = write!(grid, "M{L} {}H{}", P1(y), W - R);
+        let label = if m == 1.0 {
+            format!("1e{d}")
+        } else {
+            format!("{m}e{d}")
+        };
         let _ = write!(
             ticks,
-            r#"<text class="tick" x="{}" y="{}" text-anchor="end">1e{d}</text>"#,
+            r#"<text class="tick" x="{}" y="{}" text-anchor="end">{label}</text>"#,
             L - 6.0,
             P1(y + 4.0)
         );
-        d += 1;
     }
     let span = x1 - x0;
     let step = [1.0, 2.0, 5.0, 10.0]
@@ -186,6 +190,33 @@ pub fn light_curve(points: &[LcPoint], flux_label: &str) -> Option<String> {
     }
     s.push_str("</svg>");
     Some(s)
+}
+
+/// Ticks `(mantissa, exponent)` of a logarithmic axis from `10^lo` to `10^hi`: the decades,
+/// or with 2 and 5 (or finer steps) when fewer than two decades fall inside, as astronomers
+/// label flux axes (1e-13, 2e-13, 5e-13).
+fn log_ticks(lo: f64, hi: f64) -> Vec<(f64, i32)> {
+    const STEPS: [&[f64]; 3] = [
+        &[1.0],
+        &[1.0, 2.0, 5.0],
+        &[1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0],
+    ];
+    let mut out = Vec::new();
+    for mantissas in STEPS {
+        out.clear();
+        for d in (lo.floor() as i32)..=(hi.ceil() as i32) {
+            for &m in mantissas {
+                let v = m.log10() + f64::from(d);
+                if v >= lo && v <= hi {
+                    out.push((m, d));
+                }
+            }
+        }
+        if out.len() >= 2 {
+            break;
+        }
+    }
+    out
 }
 
 /// One detection of a sky plot.
@@ -328,6 +359,44 @@ mod tests {
         assert_eq!(P1(-0.04).to_string(), "0.0");
         assert_eq!(P1(-2.26).to_string(), "-2.3");
         assert_eq!(P1(220.0).to_string(), "220.0");
+    }
+
+    /// Defect 13: fluxes of 1.07–1.09e-11 were drawn on a 1e-11–1e-10 axis, every point on
+    /// its bottom edge.
+    #[test]
+    fn light_curve_frames_a_narrow_flux_range_with_margin() {
+        let pt = |mjd: f64, flux: f64| LcPoint {
+            mjd,
+            flux,
+            err: 1e-14,
+            label: "o".into(),
+            upper: false,
+        };
+        let s = light_curve(&[pt(52000.0, 1.07e-11), pt(54000.0, 1.09e-11)], "x").unwrap();
+        let ys: Vec<f64> = s
+            .match_indices("cy=\"")
+            .map(|(i, _)| {
+                let rest = &s[i + 4..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert_eq!(ys.len(), 2);
+        let (top, bottom) = (T, H - B);
+        for y in &ys {
+            assert!(
+                *y > top + 0.05 * (bottom - top) && *y < bottom - 0.05 * (bottom - top),
+                "a point at y = {y}, the frame {top}..{bottom}: {s}"
+            );
+        }
+        assert!(ys[0] > ys[1] + 1.0, "the brighter point is higher: {ys:?}");
+        // At least two labelled ticks on the flux axis.
+        assert!(s.matches("text-anchor=\"end\"").count() >= 2, "{s}");
+        assert!(s.contains(">1e-11<"), "{s}");
+        assert_eq!(
+            log_ticks(-13.0, -11.0),
+            vec![(1.0, -13), (1.0, -12), (1.0, -11)]
+        );
+        assert_eq!(log_ticks(-12.9, -12.2), vec![(2.0, -13), (5.0, -13)]);
     }
 
     #[test]

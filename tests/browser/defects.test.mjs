@@ -162,6 +162,68 @@ test("15: detection dates do not wrap at 1280 px", async () => {
   assert.deepEqual([...new Set(lines)], [1]);
 });
 
+// Screenshots of what was checked by eye go here when XCAT_SCREENSHOTS names a folder.
+const shots = process.env.XCAT_SCREENSHOTS;
+
+async function diagram(params) {
+  await page.goto(`${base}diagrams/?${params}&release=${RELEASE}`);
+  await page.waitForFunction(() => ["done", "error", "idle"].includes(document.getElementById("plot").dataset.state) && document.documentElement.dataset.xcat === "ready", null, { timeout: 60000 });
+  return page.evaluate(() => window.xcatDiagram.axes());
+}
+
+test("1: log axes label their ticks as 1e-14, 1e-13, … (not 0)", async () => {
+  const axes = await diagram("q=&x=sc_ep_8_flux&y=sc_ep_2_flux&xlog=1&ylog=1");
+  for (const a of axes) {
+    assert.ok(a.ticks.length >= 2, JSON.stringify(a));
+    for (const t of a.ticks) assert.match(t, /^\d(\.\d+)?e-\d+$/, JSON.stringify(a.ticks));
+    assert.equal(new Set(a.ticks).size, a.ticks.length, "distinct labels");
+  }
+  if (shots) await page.screenshot({ path: `${shots}/diagram-log-axes.png` });
+  // A log-x histogram of the same column.
+  const hist = await diagram("q=&x=sc_ep_8_flux&kind=hist&xlog=1");
+  for (const t of hist[0].ticks) assert.match(t, /^\d(\.\d+)?e-\d+$/, JSON.stringify(hist[0].ticks));
+});
+
+test("2: axis titles carry the column's unit, or say an axis is an expression", async () => {
+  const axes = await diagram("q=&x=sc_ep_8_flux&y=sc_ep_8_flux%20%2F%20sc_ep_1_flux&xlog=1&ylog=1");
+  assert.equal(axes[0].label, "SC_EP_8_FLUX [erg/cm**2/s]");
+  assert.equal(axes[1].label, "sc_ep_8_flux / sc_ep_1_flux (expression)");
+});
+
+test("3: Draw with axes missing says what is missing, and placeholders read as examples", async () => {
+  await page.goto(`${base}diagrams/`);
+  await page.waitForFunction(() => document.documentElement.dataset.xcat === "ready");
+  await page.fill("#dx", "sc_ep_8_flux");
+  await page.click("#dform > button");
+  await page.waitForFunction(() => document.getElementById("dstatus").dataset.missing === "y");
+  assert.match(await page.textContent("#dstatus"), /^Enter a column or an expression for y \(or choose “histogram of x”/);
+  await page.fill("#dx", "");
+  await page.click("#dform > button");
+  await page.waitForFunction(() => document.getElementById("dstatus").dataset.missing === "x and y");
+  assert.match(await page.getAttribute("#dy", "placeholder"), /^e\.g\. /);
+});
+
+test("4: the diagram form fits a 390 px screen, and axis text is light in dark mode", async () => {
+  const small = await browser.newContext({ viewport: { width: 390, height: 800 }, colorScheme: "dark" });
+  const p = await small.newPage();
+  await p.goto(`${base}diagrams/?q=&x=sc_ep_8_flux&y=sc_ep_2_flux&xlog=1&ylog=1&release=${RELEASE}`);
+  await p.waitForFunction(() => document.getElementById("plot").dataset.state === "done", null, { timeout: 60000 });
+  const widths = await p.evaluate(() => ({
+    form: document.getElementById("dform").scrollWidth,
+    page: document.documentElement.scrollWidth,
+    view: document.documentElement.clientWidth,
+  }));
+  assert.ok(widths.form <= widths.view && widths.page <= widths.view, JSON.stringify(widths));
+  // The axis text colour is the page's text colour, light on the dark background.
+  const ink = await p.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--fg").trim());
+  const axes = await p.evaluate(() => window.xcatDiagram.axes());
+  for (const a of axes) assert.equal(a.stroke, ink, JSON.stringify(a));
+  const [r, g, b] = ink.match(/[0-9a-f]{2}/gi).map((h) => parseInt(h, 16));
+  assert.ok(r + g + b > 3 * 160, `axis text ${ink} on a dark page`);
+  if (shots) await p.screenshot({ path: `${shots}/diagram-390px-dark.png`, fullPage: true });
+  await small.close();
+});
+
 test("no console errors and no request left the site", () => {
   assert.deepEqual(consoleErrors, []);
   assert.deepEqual(foreignRequests, []);

@@ -347,8 +347,35 @@ function hover(u) {
   });
 }
 
+// An axis title: a column with its unit (`SC_EP_8_FLUX [erg/cm**2/s]`), an expression marked
+// as derived (its unit is that of the expression).
 function axisLabel(text) {
-  return text.length > 60 ? text.slice(0, 57) + "…" : text;
+  const short = (t) => (t.length > 60 ? t.slice(0, 57) + "…" : t);
+  const col = schema.find((c) => c.name.toUpperCase() === text.trim().toUpperCase());
+  if (col) return short(col.name) + (col.unit ? ` [${col.unit}]` : "");
+  return short(text) + " (expression)";
+}
+
+// Tick labels as astronomers write them: 1e-14, 2.5e-13, 0.5, 120 (uPlot's own labels round
+// small values to "0").
+function tickText(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "";
+  if (v === 0) return "0";
+  const t = +v.toPrecision(6);
+  const a = Math.abs(t);
+  if (a < 1e-3 || a >= 1e6) return t.toExponential().replace(/\.?0+e/, "e").replace("e+", "e");
+  return String(t);
+}
+
+// Axis styles in the page's colours (light and dark themes).
+function axisStyle(label) {
+  const css = getComputedStyle(document.documentElement);
+  const ink = css.getPropertyValue("--fg").trim() || getComputedStyle(document.body).color;
+  const line = css.getPropertyValue("--line").trim() || "#d0d7de";
+  return {
+    label, stroke: ink, values: (u, splits) => splits.map(tickText),
+    grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 },
+  };
 }
 
 function size() {
@@ -371,7 +398,7 @@ function scatter(s, ev) {
     ...size(),
     mode: 1,
     scales: { x: scale(s.xlog, xr), y: scale(s.ylog, yr) },
-    axes: [{ label: axisLabel(s.x) }, { label: axisLabel(s.y) }],
+    axes: [axisStyle(axisLabel(s.x)), axisStyle(axisLabel(s.y))],
     series: [{}, { label: s.y, paths: () => null, points: { show: false } }],
     legend: { show: false },
     cursor: { drag: { x: true, y: true, uni: 20 }, points: { show: false } },
@@ -414,7 +441,7 @@ function histogram(s, ev) {
   plot = new uPlot({
     ...size(),
     scales: { x: { time: false, distr: s.xlog ? 3 : 1, log: 10 }, y: { distr: s.ylog ? 3 : 1, log: 10, range: (u, min, max) => (s.ylog ? [0.5, Math.max(1, max) * 2] : [0, Math.max(1, max) * 1.05]) } },
-    axes: [{ label: axisLabel(s.x) }, { label: "sources per bin" }],
+    axes: [axisStyle(axisLabel(s.x)), axisStyle("sources per bin")],
     series: [{ label: s.x, value: (u, v) => (v == null ? "" : fmt(v)) }, { label: "sources", stroke: color, fill: color + "55", paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } }],
     cursor: { drag: { x: true, y: false } },
   }, [Array.from(edges), ydata], plotEl);
@@ -441,7 +468,12 @@ async function run() {
   $("dlinks").hidden = !s.q;
   if (!s.x || (s.kind === "scatter" && !s.y)) {
     plotEl.dataset.state = "idle";
-    statusEl.textContent = "Choose what to draw: a query (or nothing for the whole catalogue) and the columns or expressions on the axes.";
+    const missing = !s.x && (s.kind === "hist" || !s.y) ? "x and y" : !s.x ? "x" : "y";
+    // Nothing asked yet (the menu's link): a hint; a Draw with axes missing: what is missing.
+    statusEl.textContent = drawAsked
+      ? `Enter a column or an expression for ${s.kind === "hist" ? "x" : missing}${s.kind === "scatter" && !s.y ? " (or choose “histogram of x”, which needs x only)" : ""}, then Draw.`
+      : "Choose what to draw: a query (or nothing for the whole catalogue) and the columns or expressions on the axes.";
+    statusEl.dataset.missing = drawAsked ? (s.kind === "hist" ? "x" : missing) : "";
     return;
   }
   const exprs = [];
@@ -488,18 +520,23 @@ async function run() {
   statusEl.textContent = parts.join(" · ");
 }
 
+// Whether the reader pressed Draw (then a missing axis is named).
+let drawAsked = false;
 $("dform").addEventListener("submit", (e) => {
   e.preventDefault();
+  drawAsked = true;
   history.pushState(null, "", urlOf(formState()));
   run();
 });
-for (const r of document.querySelectorAll("input[name=kind]")) {
-  r.addEventListener("change", () => { $("dy").required = formState().kind === "scatter"; });
-}
 window.addEventListener("popstate", run);
 // For tests and tools: the plot's current axis ranges.
 window.xcatDiagram = {
   scales: () => (plot ? { x: [plot.scales.x.min, plot.scales.x.max], y: [plot.scales.y.min, plot.scales.y.max] } : null),
+  // The tick labels and titles of the axes as drawn.
+  axes: () => (plot ? plot.axes.map((a, i) => ({
+    label: a.label, ticks: (a._values || []).filter((t) => t !== ""),
+    stroke: typeof a.stroke === "function" ? a.stroke(plot, i) : a.stroke,
+  })) : null),
 };
 let resizeTimer = 0;
 window.addEventListener("resize", () => {

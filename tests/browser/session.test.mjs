@@ -71,6 +71,25 @@ test("a saved query survives a reload and runs from the list", async () => {
   assert.equal(await page.inputValue("#q"), "is_ulx = true AND n_detections > 2");
 });
 
+test("11: a saved query keeps its sort and columns, not only its text", async () => {
+  await query("cone('M31','1deg')", "&sort=SC_DET_ML&desc=1&cols=SRCID,SC_DET_ML");
+  await page.fill("#session-name", "bright near M31");
+  await page.click("#session-save button[type=submit]");
+  assert.match((await panel()).status, /Saved as "bright near M31"/);
+  await page.goto(`${base}query/`);
+  await page.waitForSelector("#session-saved li");
+  const link = page.locator("#session-saved li", { hasText: "bright near M31" }).locator("a");
+  assert.match(await link.getAttribute("href"), /sort=SC_DET_ML&desc=1&cols=SRCID%2CSC_DET_ML/);
+  await link.click();
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("sort") === "SC_DET_ML");
+  await page.waitForSelector("#results[data-state=done]", { state: "attached" });
+  const p = new URLSearchParams(await page.evaluate(() => location.search));
+  assert.equal(p.get("desc"), "1");
+  assert.equal(p.get("cols"), "SRCID,SC_DET_ML");
+  const head = await page.evaluate(() => [...document.querySelectorAll("#results thead button")].map((b) => b.dataset.column));
+  assert.deepEqual(head, ["SRCID", "SC_DET_ML"]);
+});
+
 test("display choices made on the page become preferences for links that set none", async () => {
   await query("M82");
   await page.selectOption("#frame", "galactic");
@@ -85,12 +104,23 @@ test("display choices made on the page become preferences for links that set non
   assert.equal(s.frame, "galactic");
   assert.equal(s.size, "25");
   assert.match(s.head, /SC_RA \(l\)/);
-  assert.match(s.url, /frame=galactic/);
-  // A link that sets a display choice is shown as it says, and changes no preference.
-  await query("M82", "&fmt=sexa");
+  // Defect 11: the link is not rewritten with the preferences; it still names what it named.
+  assert.doesNotMatch(s.url, /frame=|size=/);
+  // A link that sets a display choice is shown as it says; the preferences fill in only what
+  // it leaves unsaid, and change no preference.
+  await query("M82", "&fmt=sexa&frame=j2000");
   assert.equal(await page.inputValue("#frame"), "j2000");
-  assert.equal(await page.inputValue("#size"), "50");
+  assert.equal(await page.inputValue("#coordfmt"), "sexa");
+  assert.equal(await page.inputValue("#size"), "25");
+  await query("M82", "&fmt=sexa");
+  assert.equal(await page.inputValue("#frame"), "galactic");
   assert.deepEqual((await page.evaluate(() => window.xcatSession.get())).prefs, { frame: "galactic", size: 25 });
+  // Choosing the built-in default where a preference says otherwise sticks.
+  await page.selectOption("#frame", "j2000");
+  await page.waitForFunction(() => new URLSearchParams(location.search).get("frame") === "j2000");
+  await page.waitForFunction(() => window.xcatSession.get().prefs.frame === undefined);
+  assert.equal(await page.inputValue("#frame"), "j2000");
+  assert.equal(await page.inputValue("#size"), "25");
 });
 
 test("export and import round-trip the session; a bad file is refused with a clear error", async () => {
@@ -101,7 +131,7 @@ test("export and import round-trip the session; a bad file is refused with a cle
   const exported = JSON.parse(text);
   assert.deepEqual(exported, before);
   assert.equal(exported.format, "xcat-session");
-  assert.ok(exported.saved.length === 1 && exported.history.length >= 3);
+  assert.ok(exported.saved.length === 2 && exported.history.length >= 3);
 
   const dir = await mkdtemp(join(tmpdir(), "xcat-session-"));
   const bad = join(dir, "bad.json");
@@ -125,7 +155,7 @@ test("export and import round-trip the session; a bad file is refused with a cle
   assert.deepEqual(await page.evaluate(() => window.xcatSession.get()), before);
   await page.reload();
   await page.waitForSelector("#session-saved li");
-  assert.deepEqual((await panel()).saved, [["ULX seen often", "is_ulx = true AND n_detections > 2"]]);
+  assert.deepEqual((await panel()).saved, [["bright near M31", "cone('M31','1deg')"], ["ULX seen often", "is_ulx = true AND n_detections > 2"]]);
 });
 
 test("the query page links the diagrams of the current query", async () => {

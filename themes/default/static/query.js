@@ -18,15 +18,17 @@ let focusColumn = null;
 
 function state() {
   const p = new URLSearchParams(location.search);
+  // What the address leaves unsaid comes from the reader's preferences (session.js).
+  const pref = window.xcatPrefs || {};
   return {
     q: p.get("q") || "",
     sort: p.get("sort") || "",
     desc: p.get("desc") === "1",
     page: Math.max(0, parseInt(p.get("page") || "0", 10) || 0),
-    size: parseInt(p.get("size") || "50", 10) || 50,
-    cols: p.get("cols") || "default",
-    frame: p.get("frame") || "j2000",
-    fmt: p.get("fmt") || "dec",
+    size: parseInt(p.get("size") || String(pref.size || 50), 10) || 50,
+    cols: p.get("cols") || pref.cols || "default",
+    frame: p.get("frame") || pref.frame || "j2000",
+    fmt: p.get("fmt") || pref.fmt || "dec",
     release: releaseMenu ? (p.get("release") || releaseMenu.dataset.current) : "",
   };
 }
@@ -39,10 +41,13 @@ function go(change, replace = false) {
   if (s.sort) p.set("sort", s.sort);
   if (s.desc) p.set("desc", "1");
   if (s.page) p.set("page", String(s.page));
-  if (s.size !== 50) p.set("size", String(s.size));
-  if (s.cols !== "default") p.set("cols", s.cols);
-  if (s.frame !== "j2000") p.set("frame", s.frame);
-  if (s.fmt !== "dec") p.set("fmt", s.fmt);
+  // A display choice goes into the address when it differs from what the address would get
+  // without it (the reader's preference, else the built-in default).
+  const pref = window.xcatPrefs || {};
+  if (s.size !== (pref.size || 50)) p.set("size", String(s.size));
+  if (s.cols !== (pref.cols || "default")) p.set("cols", s.cols);
+  if (s.frame !== (pref.frame || "j2000")) p.set("frame", s.frame);
+  if (s.fmt !== (pref.fmt || "dec")) p.set("fmt", s.fmt);
   const url = "?" + p.toString();
   if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
   run();

@@ -53,6 +53,9 @@
       if (typeof q.q !== "string" || !q.q.trim()) fail("saved[" + i + '].q must be a non-empty text');
       if (q.name.length > 200 || q.q.length > TEXT_MAX) fail("saved[" + i + "] is too long");
       if (q.release !== undefined && !RELEASE.test(q.release)) fail("saved[" + i + '].release must be a release id such as "4xmm-dr14"');
+      if (q.sort !== undefined && (typeof q.sort !== "string" || !/^[A-Za-z0-9_]+$/.test(q.sort))) fail("saved[" + i + '].sort must be a column name');
+      if (q.desc !== undefined && typeof q.desc !== "boolean") fail("saved[" + i + '].desc must be true or false');
+      if (q.cols !== undefined && (typeof q.cols !== "string" || !/^(default|all|[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*)$/.test(q.cols))) fail("saved[" + i + '].cols must be "default", "all" or column names separated by commas');
       if (names[q.name]) fail('two saved queries are named "' + q.name + '"');
       names[q.name] = true;
     });
@@ -93,29 +96,22 @@
 
   var session = load();
 
-  // Preferences apply to an address that sets no display choice of its own (a link from the
-  // home page or the navigation), before the query page reads it; a permalink that sets any
-  // of them is shown as its author chose.
-  (function applyPrefs() {
-    var p = new URLSearchParams(location.search);
-    var keys = ["frame", "fmt", "size", "cols"];
-    if (!p.has("q") || keys.some(function (k) { return p.has(k); })) return;
-    var changed = false;
-    keys.forEach(function (k) {
-      var v = session.prefs[k];
-      if (v !== undefined && v !== DEFAULTS[k]) {
-        p.set(k, String(v));
-        changed = true;
-      }
-    });
-    if (changed) history.replaceState(history.state, "", "?" + p.toString());
-  })();
+  // Preferences fill in the display choices an address leaves unsaid; what a link says is
+  // shown as it says, and the address is left as it is (the query page reads these
+  // defaults, window.xcatPrefs, before its own).
+  window.xcatPrefs = {};
+  ["frame", "fmt", "size", "cols"].forEach(function (k) {
+    var v = session.prefs[k];
+    if (v !== undefined && v !== DEFAULTS[k]) window.xcatPrefs[k] = v;
+  });
 
   // The display choices the user makes on the page (not those of a link) become the preferences.
   function rememberPrefs() {
+    // The choices shown: the address's, else the preferences it left in place.
     var p = new URLSearchParams(location.search);
-    var size = parseInt(p.get("size") || "50", 10);
-    var prefs = { frame: p.get("frame") || "j2000", fmt: p.get("fmt") || "dec", size: size > 0 && size <= 10000 ? size : 50, cols: p.get("cols") || "default" };
+    var was = window.xcatPrefs || {};
+    var size = parseInt(p.get("size") || String(was.size || 50), 10);
+    var prefs = { frame: p.get("frame") || was.frame || "j2000", fmt: p.get("fmt") || was.fmt || "dec", size: size > 0 && size <= 10000 ? size : 50, cols: p.get("cols") || was.cols || "default" };
     if (PREFS.frame.indexOf(prefs.frame) < 0) delete prefs.frame;
     if (PREFS.fmt.indexOf(prefs.fmt) < 0) delete prefs.fmt;
     if (!/^(default|all|[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*)$/.test(prefs.cols)) delete prefs.cols;
@@ -124,6 +120,7 @@
     });
     session.prefs = prefs;
     store(session);
+    window.xcatPrefs = Object.assign({}, prefs);
   }
 
   document.addEventListener("change", function (e) {
@@ -161,20 +158,26 @@
     return e;
   }
 
-  function search(q, release) {
+  // The address of a query; `view` holds a saved query's sort and columns.
+  function search(q, release, view) {
     var p = new URLSearchParams({ q: q });
     if (release) p.set("release", release);
+    if (view && view.sort) p.set("sort", view.sort);
+    if (view && view.desc) p.set("desc", "1");
+    if (view && view.cols) p.set("cols", view.cols);
     return "?" + p.toString();
   }
 
-  function runQuery(q, release) {
-    if (window.xcat && window.xcat.go) window.xcat.go({ q: q, release: release || "", page: 0 });
-    else location.search = search(q, release);
+  function runQuery(q, release, view) {
+    var v = view || {};
+    if (window.xcat && window.xcat.go) {
+      window.xcat.go({ q: q, release: release || "", page: 0, sort: v.sort || "", desc: !!v.desc, cols: v.cols || (window.xcatPrefs.cols || "default") });
+    } else location.search = search(q, release, view);
   }
 
   // A query to run again, on the release it ran on (named after the text when not the default).
-  function queryLink(q, release) {
-    var a = el("a", { href: search(q, release), text: q, class: "sq", onclick: function (e) { e.preventDefault(); runQuery(q, release); } });
+  function queryLink(q, release, view) {
+    var a = el("a", { href: search(q, release, view), text: q, class: "sq", onclick: function (e) { e.preventDefault(); runQuery(q, release, view); } });
     if (!release) return a;
     var span = el("span", {}, [a, " "]);
     span.append(el("small", { class: "srelease", text: "(" + release + ")" }));
@@ -186,7 +189,7 @@
     saved.textContent = "";
     session.saved.forEach(function (s) {
       saved.append(el("li", {}, [
-        el("b", { text: s.name }), " ", queryLink(s.q, s.release), " ",
+        el("b", { text: s.name }), " ", queryLink(s.q, s.release, s), " ",
         el("button", { type: "button", class: "sdel", title: "Forget this saved query", "aria-label": "Delete saved query " + s.name, text: "×", onclick: function () {
           session.saved = session.saved.filter(function (x) { return x.name !== s.name; });
           store(session);
@@ -216,6 +219,11 @@
     if (others.length >= SAVED_MAX) { say("At most " + SAVED_MAX + " saved queries: delete one first.", true); return; }
     var entry = { name: name, q: q, at: new Date().toISOString() };
     if (currentRelease()) entry.release = currentRelease();
+    // The sort and columns it is shown with are part of it.
+    var here = new URLSearchParams(location.search);
+    if (here.get("sort")) entry.sort = here.get("sort");
+    if (here.get("desc") === "1") entry.desc = true;
+    if (here.get("cols")) entry.cols = here.get("cols");
     others.unshift(entry);
     session.saved = others;
     if (!store(session)) { say("This browser refused to store the session (private mode or storage full).", true); return; }

@@ -224,6 +224,41 @@ test("4: the diagram form fits a 390 px screen, and axis text is light in dark m
   await small.close();
 });
 
+test("an IAU name of the catalogue's own source gives that source (any spacing, with or without the prefix)", async () => {
+  await open("M31", "&cols=SRCID,IAUNAME");
+  const [srcid, name] = await page.evaluate(() => [...document.getElementById("results").tBodies[0].rows[0].cells].map((c) => c.textContent));
+  assert.match(name, /^4XMM J\d{6}\.\d[+-]\d{6}$/);
+  for (const typed of [name, name.toLowerCase().replace(" ", "   "), name.slice(5), name.replace(" ", "")]) {
+    await open(typed, "&cols=SRCID,IAUNAME");
+    const t = await page.evaluate(() => ({
+      count: document.getElementById("results").dataset.count,
+      srcid: document.getElementById("results").tBodies[0].rows[0]?.cells[0].textContent,
+      note: document.getElementById("qresolved").textContent,
+      page: document.querySelector("#qresolved a.exact")?.getAttribute("href"),
+    }));
+    assert.equal(t.count, "1", typed);
+    assert.equal(t.srcid, srcid, typed);
+    assert.match(t.note, new RegExp(`^${name.replace(/[.+]/g, "\\$&")} is the source SRCID ${srcid} of this catalogue`), typed);
+    assert.equal(t.page, `../source/${srcid}/`);
+  }
+  // The cone around it is one click away.
+  await page.click("#qresolved a.around");
+  await page.waitForFunction(() => document.getElementById("results").dataset.state === "done" && new URLSearchParams(location.search).get("q").startsWith("cone("));
+  assert.ok(Number(await page.evaluate(() => document.getElementById("results").dataset.count)) > 1);
+});
+
+test("a well-formed IAU name that no source has says so and offers the sources around its position", async () => {
+  const missing = "4XMM J235959.9-895959";
+  await open(missing);
+  assert.equal(await page.evaluate(() => document.getElementById("results").dataset.state), "error");
+  const text = await page.textContent("#qerror-text");
+  assert.match(text, new RegExp(`^No source of 4XMM-DR14 is named ${missing.replace(/[.+]/g, "\\$&")}`));
+  assert.match(text, /Show the sources around the position 4XMM J235959\.9-895959 encodes/);
+  await page.click("#qerror-text a.around");
+  await page.waitForFunction(() => document.getElementById("results").dataset.state === "done");
+  assert.equal(await page.evaluate(() => new URLSearchParams(location.search).get("q")), `cone('${missing}')`);
+});
+
 test("no console errors and no request left the site", () => {
   assert.deepEqual(consoleErrors, []);
   assert.deepEqual(foreignRequests, []);

@@ -26,7 +26,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use xcat_core::chunk::{Engine, EngineError, Execution, RunOptions, Step};
-use xcat_core::names::parse_iau_designation;
+use xcat_core::names::{canonical_designation, parse_iau_designation};
 use xcat_core::query::Scalar;
 use xcat_core::{Query, QueryError, Value};
 
@@ -362,13 +362,23 @@ impl Inner {
         let schema = xcat_core::query::adql::schema_name(
             self.release.as_ref().map_or("", |r| r.id.as_str()),
         );
+        let mut resolved = Vec::new();
+        // A query that is only the IAU name of one of this catalogue's sources is that source.
+        let exact;
+        let text = match self.own_source(text, stats).await? {
+            None => text,
+            Some(source) => {
+                exact = format!("iauname = '{}'", source.name);
+                resolved.push(source);
+                exact.as_str()
+            }
+        };
         let mut q = self
             .engine
             .borrow()
             .prepare(text, &schema, options)
             .map_err(|e| query_error(&e))?;
         let mut found: HashMap<String, (f64, f64)> = HashMap::new();
-        let mut resolved = Vec::new();
         for n in q.names_to_resolve() {
             if let Some(r) = self.resolve(&n.name, stats).await? {
                 found.insert(n.name.clone(), (r.ra, r.dec));
@@ -378,6 +388,65 @@ impl Inner {
         let lookup = |name: &str| found.get(name).copied();
         q.resolve(&lookup).map_err(|e| query_error(&e))?;
         Ok((q, resolved))
+    }
+}
+
+impl Inner {
+    /// When `text` is only an IAU name with this catalogue's prefix (or none; any spacing):
+    /// the source of that name, or an error saying no source has it, with the cone around
+    /// the position it encodes (`around`). `None` for other queries, names of other
+    /// releases, and catalogues without a name index.
+    async fn own_source(&self, text: &str, stats: &mut Stats) -> Result<Option<Resolved>, JsValue> {
+        if xcat_core::query::adql::looks_like_adql(text)
+            || !self.engine.borrow().has_index("IAUNAME")
+        {
+            return Ok(None);
+        }
+        let mine = self.release.as_ref().map(|r| r.prefix.clone());
+        let Some(name) = canonical_designation(text, mine.as_deref().unwrap_or("")) else {
+            return Ok(None);
+        };
+        let typed = name.split(' ').next().unwrap_or("");
+        if mine
+            .as_deref()
+            .is_some_and(|p| !p.eq_ignore_ascii_case(typed))
+        {
+            return Ok(None);
+        }
+        let cols = {
+            let e = self.engine.borrow();
+            let m = e.manifest();
+            vec![
+                m.ra_column.clone(),
+                m.dec_column.clone(),
+                "SRCID".to_string(),
+            ]
+        };
+        let key = Scalar::Str(name.clone());
+        let row = self
+            .drive(stats, |e| e.lookup("IAUNAME", &key, &cols))
+            .await?;
+        if let Some(row) = row {
+            return Ok(Some(Resolved {
+                ra: row.column_at(0).f64(0).unwrap_or(f64::NAN),
+                dec: row.column_at(1).f64(0).unwrap_or(f64::NAN),
+                source: "source".into(),
+                counterpart: row.column_at(2).i64(0),
+                name,
+            }));
+        }
+        // (A site of one catalogue does not know its prefix: any designation it lacks may be
+        // another catalogue's, a position to search around as before.)
+        let Some(release) = &self.release else {
+            return Ok(None);
+        };
+        let title = release.title.as_str();
+        let e = js_sys::Error::new(&format!(
+            "No source of {title} is named {name}: the name is well formed, but the catalogue has no such source."
+        ));
+        set(e.as_ref(), "around", format!("cone('{name}')"));
+        set(e.as_ref(), "designation", name.as_str());
+        Err(e.into())
     }
 }
 

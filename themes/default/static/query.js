@@ -76,6 +76,14 @@ function showError(e, text) {
   document.title = (text ? text + " (error) — " : "") + baseTitle;
   $("qerror").hidden = false;
   $("qerror-text").textContent = e.message || String(e);
+  if (e.around) {
+    // A well-formed IAU name that no source has: the sources around its position instead.
+    const a = document.createElement("a");
+    a.href = "?" + new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(location.search)), q: e.around, page: "0" }).toString();
+    a.textContent = `Show the sources around the position ${e.designation} encodes`;
+    a.className = "around";
+    $("qerror-text").append(" ", a, ".");
+  }
   const caret = $("qcaret");
   caret.textContent = "";
   const p = e.position;
@@ -294,6 +302,19 @@ function resolvedNote(r) {
   if (!note) return;
   note.textContent = "";
   for (const x of r.resolved || []) {
+    if (x.source === "source") {
+      // The query was the IAU name of a source of this catalogue: that source.
+      const a = document.createElement("a");
+      a.href = "../source/" + encodeURIComponent(String(x.counterpart)) + "/";
+      a.textContent = "its page";
+      a.className = "exact";
+      const around = document.createElement("a");
+      around.href = "?" + new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(location.search)), q: `cone('${x.name}')`, page: "0" }).toString();
+      around.textContent = "the sources around it";
+      around.className = "around";
+      note.append(`${x.name} is the source SRCID ${x.counterpart} of this catalogue (`, a, ") · ", around, ". ");
+      continue;
+    }
     if (["name table", "catalogue", "designation", "CDS Sesame"].includes(x.source)) continue;
     note.append(`${x.name}: ${x.source}`);
     if (x.counterpart !== undefined) {

@@ -134,6 +134,27 @@ pub fn parse_iau_designation(text: &str) -> Option<IauDesignation> {
     })
 }
 
+/// An IAU designation written as catalogues store it, `PREFIX JHHMMSS.s±DDMMSS`: one space
+/// after the prefix (upper case; `default_prefix` when none is typed), none inside the
+/// position. `None` when `text` is not a designation (`4xmm j132652.4 -472736` and
+/// `J132652.4-472736` with the default `4XMM` both give `4XMM J132652.4-472736`).
+pub fn canonical_designation(text: &str, default_prefix: &str) -> Option<String> {
+    let t = text.trim();
+    let j = t.rfind(['J', 'j'])?;
+    let typed = t[..j].trim();
+    let prefix = if typed.is_empty() {
+        default_prefix
+    } else {
+        typed
+    };
+    let position: String = t[j + 1..].chars().filter(|c| !c.is_whitespace()).collect();
+    if !position.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let canonical = format!("{} J{position}", prefix.to_ascii_uppercase());
+    parse_iau_designation(&canonical).map(|_| canonical)
+}
+
 /// Turns object names into positions. The query planner asks for every name a query uses;
 /// implementations may look in a [`NameTable`], in results fetched from a service, or both.
 pub trait Resolver {
@@ -315,6 +336,28 @@ impl NameTableBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn designations_are_written_as_catalogues_store_them() {
+        for (typed, want) in [
+            ("4XMM J132652.4-472736", Some("4XMM J132652.4-472736")),
+            ("  4xmm   j132652.4 -472736 ", Some("4XMM J132652.4-472736")),
+            ("4XMMJ132652.4-472736", Some("4XMM J132652.4-472736")),
+            ("J132652.4-472736", Some("5XMM J132652.4-472736")),
+            ("j004244.3+411608", Some("5XMM J004244.3+411608")),
+            ("3XMM J004244.3+411608", Some("3XMM J004244.3+411608")),
+            ("M82", None),
+            ("J", None),
+            ("NGC 5139", None),
+            ("4XMM J992652.4-472736", None),
+        ] {
+            assert_eq!(
+                canonical_designation(typed, "5XMM").as_deref(),
+                want,
+                "{typed:?}"
+            );
+        }
+    }
     use approx::assert_abs_diff_eq;
 
     #[test]

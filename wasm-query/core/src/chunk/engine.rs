@@ -333,6 +333,11 @@ impl Engine {
         Ok(q)
     }
 
+    /// Whether the catalogue has an index on `column` (`IAUNAME`, `SRCID`).
+    pub fn has_index(&self, column: &str) -> bool {
+        self.index(column).is_some()
+    }
+
     fn index(&self, column: &str) -> Option<&super::KeyIndex> {
         self.manifest
             .indexes

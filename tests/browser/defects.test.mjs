@@ -259,6 +259,25 @@ test("a well-formed IAU name that no source has says so and offers the sources a
   assert.equal(await page.evaluate(() => new URLSearchParams(location.search).get("q")), `cone('${missing}')`);
 });
 
+test("an unknown name and an unreachable name service give different messages", async () => {
+  // A page of its own: the name service's requests are the point here.
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  const ask = async () => {
+    await p.goto(`${base}query/?q=${encodeURIComponent("cone('Zeta Nowhere', 5) AND sc_det_ml > 10")}&release=${RELEASE}`);
+    await p.waitForFunction(() => document.getElementById("results").dataset.state === "error", null, { timeout: 30000 });
+    return p.textContent("#qerror-text");
+  };
+  // The service answers that it does not know the name.
+  await p.route("https://cds.unistra.fr/**", (r) => r.fulfill({ status: 200, contentType: "text/plain", body: "# Zeta Nowhere\t#Q1\n#! *** Nothing found *** \n" }));
+  assert.match(await ask(), /^unknown object 'Zeta Nowhere' at line 1, column 6; neither the site's name table nor the name service \(CDS Sesame\) knows it/);
+  // The service cannot be reached.
+  await p.unroute("https://cds.unistra.fr/**");
+  await p.route("https://cds.unistra.fr/**", (r) => r.abort("internetdisconnected"));
+  assert.match(await ask(), /^unknown object 'Zeta Nowhere' at line 1, column 6; it is not in the site's name table, and the name service \(CDS Sesame\) could not be reached \(no connection to cds\.unistra\.fr\): check the connection, or give the position as coordinates/);
+  await ctx.close();
+});
+
 test("no console errors and no request left the site", () => {
   assert.deepEqual(consoleErrors, []);
   assert.deepEqual(foreignRequests, []);

@@ -233,6 +233,17 @@ impl Inner {
 
     /// An object name's position, or `None`.
     async fn resolve(&self, name: &str, stats: &mut Stats) -> Result<Option<Resolved>, JsValue> {
+        Ok(self.resolve_why(name, stats).await?.ok())
+    }
+
+    /// As [`Inner::resolve`], with why a name was not found: `Err(None)` when the name
+    /// service answered that it does not know it, `Err(Some(why))` when it could not be
+    /// reached (offline, blocked, timed out).
+    async fn resolve_why(
+        &self,
+        name: &str,
+        stats: &mut Stats,
+    ) -> Result<Result<Resolved, Option<String>>, JsValue> {
         let found = |ra: f64, dec: f64, source: &str| Resolved {
             name: name.trim().to_string(),
             ra,
@@ -242,7 +253,7 @@ impl Inner {
         };
         self.names_loaded(stats).await?;
         if let Some(o) = self.engine.borrow().names().and_then(|t| t.lookup(name)) {
-            return Ok(Some(Resolved {
+            return Ok(Ok(Resolved {
                 name: o.name.clone(),
                 ..found(o.ra, o.dec, "name table")
             }));
@@ -250,20 +261,22 @@ impl Inner {
         if let Some(d) = parse_iau_designation(name) {
             let here = self.drive(stats, |e| e.designation_position(name)).await?;
             if let Some((ra, dec)) = here {
-                return Ok(Some(found(ra, dec, "catalogue")));
+                return Ok(Ok(found(ra, dec, "catalogue")));
             }
             if let Some(r) = self.other_release_source(name, &d.prefix, stats).await? {
-                return Ok(Some(r));
+                return Ok(Ok(r));
             }
-            return Ok(Some(found(d.ra, d.dec, "designation")));
+            return Ok(Ok(found(d.ra, d.dec, "designation")));
         }
         let online = web_sys::window().is_some_and(|w| w.navigator().on_line());
-        if online {
-            if let Ok(Some((ra, dec))) = sesame(name).await {
-                return Ok(Some(found(ra, dec, "CDS Sesame")));
-            }
+        if !online {
+            return Ok(Err(Some("this browser is offline".into())));
         }
-        Ok(None)
+        match sesame(name).await {
+            Ok(Some((ra, dec))) => Ok(Ok(found(ra, dec, "CDS Sesame"))),
+            Ok(None) => Ok(Err(None)),
+            Err(e) => Ok(Err(Some(js_message(&e)))),
+        }
     }
 
     /// The designation `name` of a source of another release of the site (by its `prefix`):
@@ -379,14 +392,40 @@ impl Inner {
             .prepare(text, &schema, options)
             .map_err(|e| query_error(&e))?;
         let mut found: HashMap<String, (f64, f64)> = HashMap::new();
+        // Names not found, and why: unknown to the service (None) or the service unreachable.
+        let mut missing: HashMap<String, Option<String>> = HashMap::new();
         for n in q.names_to_resolve() {
-            if let Some(r) = self.resolve(&n.name, stats).await? {
-                found.insert(n.name.clone(), (r.ra, r.dec));
-                resolved.push(r);
+            match self.resolve_why(&n.name, stats).await? {
+                Ok(r) => {
+                    found.insert(n.name.clone(), (r.ra, r.dec));
+                    resolved.push(r);
+                }
+                Err(why) => {
+                    missing.insert(n.name.clone(), why);
+                }
             }
         }
         let lookup = |name: &str| found.get(name).copied();
-        q.resolve(&lookup).map_err(|e| query_error(&e))?;
+        q.resolve(&lookup).map_err(|e| match &e {
+            QueryError::UnknownObject { name, .. } if missing.contains_key(name) => {
+                let why = match &missing[name] {
+                    Some(why) => format!(
+                        "; it is not in the site's name table, and the name service (CDS Sesame) could not be reached ({why}): check the connection, or give the position as coordinates, e.g. cone('10.6847 +41.2688', '10arcmin')"
+                    ),
+                    None => "; neither the site's name table nor the name service (CDS Sesame) knows it: check the spelling, or give the position as coordinates".to_string(),
+                };
+                let error = query_error(&e);
+                let message = format!("{e}{why}");
+                set(error.unchecked_ref::<Object>(), "message", message.as_str());
+                set(
+                    error.unchecked_ref::<Object>(),
+                    "resolver",
+                    if missing[name].is_some() { "unreachable" } else { "unknown" },
+                );
+                error
+            }
+            _ => query_error(&e),
+        })?;
         Ok((q, resolved))
     }
 }
@@ -450,12 +489,46 @@ impl Inner {
     }
 }
 
+/// The message of a JS error value (an `Error`'s, or the value as text).
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|x| String::from(x.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "no answer".into())
+}
+
 async fn sesame(name: &str) -> Result<Option<(f64, f64)>, JsValue> {
     let url = format!(
         "https://cds.unistra.fr/cgi-bin/nph-sesame/-oI/A?{}",
         String::from(js_sys::encode_uri_component(name))
     );
-    let text = String::from_utf8_lossy(&fetch(&url).await?).into_owned();
+    // At most 10 s: a name service that does not answer is reported as unreachable.
+    let window = web_sys::window().ok_or_else(|| err("no window"))?;
+    let init = web_sys::RequestInit::new();
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(10_000)));
+    let request = window.fetch_with_str_and_init(&url, &init);
+    let resp: web_sys::Response = JsFuture::from(request)
+        .await
+        .map_err(|e| {
+            let timed_out = js_sys::Reflect::get(&e, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+                .is_some_and(|n| n == "TimeoutError");
+            err(if timed_out {
+                "cds.unistra.fr did not answer within 10 s"
+            } else {
+                "no connection to cds.unistra.fr"
+            })
+        })?
+        .dyn_into()?;
+    if !resp.ok() {
+        return Err(err(format!(
+            "cds.unistra.fr answered HTTP {}",
+            resp.status()
+        )));
+    }
+    let buf = JsFuture::from(resp.array_buffer()?).await?;
+    let text = String::from_utf8_lossy(&Uint8Array::new(&buf).to_vec()).into_owned();
     Ok(text.lines().find_map(|l| {
         let mut w = l.strip_prefix("%J ")?.split_whitespace();
         Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))

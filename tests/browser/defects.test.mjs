@@ -278,7 +278,29 @@ test("an unknown name and an unreachable name service give different messages", 
   await ctx.close();
 });
 
+test("a bare observation ID (leading zero kept) leads to that observation", async () => {
+  // An observation of the demo: the first one a source of M31 was detected in.
+  await open("M31");
+  await page.goto(await page.evaluate(() => document.querySelector("#results tbody a[href*='source/']").href));
+  const obs = (await page.getAttribute("section[aria-labelledby=detections] tbody a[href*='observation/']", "href")).match(/observation\/(\d{10})\//)[1];
+  assert.ok(obs.startsWith("0"), obs);
+  await page.goto(`${base}query/?q=${obs}&release=${RELEASE}`);
+  await page.waitForFunction(() => document.getElementById("results").dataset.state === "observation");
+  assert.match(await page.textContent("#qstatus"), new RegExp(`^${obs} is an XMM-Newton observation ID: the page of observation ${obs} lists its sources`));
+  // The link leads to the observation's page (read here without opening it: its sky view
+  // loads Aladin Lite from the CDS).
+  const href = await page.evaluate(() => document.getElementById("qobservation").href);
+  assert.equal(href, new URL(`observation/${obs}/`, base).href);
+  const html = await (await page.request.get(href)).text();
+  assert.match(html, new RegExp(`<h1>Observation ${obs}</h1>`));
+  // An ID with no observation on the site says so.
+  await page.goto(`${base}query/?q=0999999999&release=${RELEASE}`);
+  await page.waitForFunction(() => document.getElementById("results").dataset.state === "error");
+  assert.match(await page.textContent("#qerror-text"), /^0999999999 reads as an XMM-Newton observation ID, but this site has no observation 0999999999/);
+});
+
 test("no console errors and no request left the site", () => {
-  assert.deepEqual(consoleErrors, []);
+  // (The one 404 is the observation ID that the site lacks, asked on purpose.)
+  assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);
   assert.deepEqual(foreignRequests, []);
 });

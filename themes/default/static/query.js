@@ -255,6 +255,10 @@ async function run() {
     return;
   }
   if (!db) return;
+  if (/^\s*\d{10}\s*$/.test(s.q)) {
+    await observationId(s.q.trim());
+    return;
+  }
   table.dataset.state = "loading";
   status.textContent = "Running…";
   try {
@@ -274,6 +278,33 @@ async function run() {
   } catch (e) {
     showError(e, s.q);
   }
+}
+
+// A query that is only an observation ID (ten digits, leading zero kept): that observation,
+// whose page lists its sources.
+async function observationId(id) {
+  table.tHead.textContent = "";
+  table.tBodies[0].textContent = "";
+  delete table.dataset.count;
+  resultControls(false);
+  last = null;
+  const href = `../observation/${id}/`;
+  let found = false;
+  try {
+    found = (await fetch(href, { method: "HEAD" })).ok;
+  } catch (e) { /* offline: said below */ }
+  if (!found) {
+    showError({ message: `${id} reads as an XMM-Newton observation ID, but this site has no observation ${id} (no page at observation/${id}/).` }, "");
+    return;
+  }
+  table.dataset.state = "observation";
+  document.title = `Observation ${id} — ${baseTitle}`;
+  status.textContent = "";
+  const a = document.createElement("a");
+  a.href = href;
+  a.id = "qobservation";
+  a.textContent = `observation ${id}`;
+  status.append(`${id} is an XMM-Newton observation ID: the page of `, a, " lists its sources and detections.");
 }
 
 // Opens (once) the engine of release `id` and makes it the page's.

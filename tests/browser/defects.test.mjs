@@ -3,6 +3,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { join, resolve } from "node:path";
 import { launchChromium, recordProblems } from "./chromium.mjs";
 
 const base = process.argv[2] || process.env.XCAT_SITE_URL;
@@ -120,7 +122,25 @@ test("12: CSV exports write float32 values without noise, and the button says ex
       assert.equal(Math.fround(Number(cell)), Math.fround(Number(cell)));
     }
   }
-  assert.match(await page.evaluate(() => document.querySelector(".exports").textContent), /positions ICRS, degrees/);
+  assert.match(await page.evaluate(() => document.querySelector(".exports").textContent), /positions ICRS degrees, plus the frame shown/);
+  // In the galactic frame, the file also has the positions shown (and the VOTable says so).
+  await open("M82", "&frame=galactic&cols=SRCID,SC_RA,SC_DEC");
+  const [gcsv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  const g = (await readFile(await gcsv.path(), "utf8")).trim().split("\n");
+  assert.deepEqual(g[0].split(","), ["SRCID", "SC_RA", "SC_DEC", "GAL_L", "GAL_B"]);
+  const shownL = await page.evaluate(() => Number(document.getElementById("results").tBodies[0].rows[0].cells[1].textContent));
+  const [, , , l, b] = g[1].split(",").map(Number);
+  assert.ok(Math.abs(l - shownL) < 1e-5, `${l} vs ${shownL}`);
+  // M82 at l = 141.41°, b = +40.57° (NED), within the 10′ cone.
+  assert.ok(Math.abs(l - 141.41) < 0.3 && Math.abs(b - 40.57) < 0.3, g[1]);
+  const [gvot] = await Promise.all([page.waitForEvent("download"), page.click("#export-votable")]);
+  const xml = await readFile(await gvot.path(), "utf8");
+  assert.match(xml, /<COOSYS ID="galactic" system="galactic"\/>/);
+  assert.match(xml, /<FIELD name="GAL_L" datatype="double" ref="galactic" unit="deg" ucd="pos.galactic.lon">/);
+  // astropy reads it with every warning an error.
+  const checked = JSON.parse(execFileSync(process.env.PYTHON || "python3",
+    [join(resolve(import.meta.dirname), "votable_check.py"), await gvot.path()], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
+  assert.deepEqual(checked.columns, ["SRCID", "SC_RA", "SC_DEC", "GAL_L", "GAL_B"]);
 });
 
 test("5: sexagesimal shows in the galactic frame too", async () => {

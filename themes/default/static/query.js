@@ -418,11 +418,15 @@ export function toVotable(r, query) {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>',
     '<VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
     '<RESOURCE type="results">', `<INFO name="QUERY_STATUS" value="OK"/>`, `<INFO name="QUERY" value="${xml(query)}"/>`,
-    '<COOSYS ID="icrs" system="ICRS"/>', '<TABLE name="xcat_sources">'];
+    '<COOSYS ID="icrs" system="ICRS"/>'];
+  // Columns of another frame (withFrame) refer to a coordinate system of their own.
+  const SYSTEMS = { galactic: '<COOSYS ID="galactic" system="galactic"/>', ecliptic: '<COOSYS ID="ecliptic" system="ecl_FK5" equinox="J2000"/>', b1950: '<COOSYS ID="b1950" system="FK4" equinox="B1950" epoch="B1950"/>' };
+  for (const f of new Set(r.columns.map((c) => c.frame).filter(Boolean))) out.push(SYSTEMS[f]);
+  out.push('<TABLE name="xcat_sources">');
   for (const c of r.columns) {
     const dt = VOTYPES[c.type] || "char";
-    // Equatorial positions refer to the ICRS coordinate system (exports are always ICRS).
-    const ref = /(^|;)pos\.eq\.(ra|dec)(;|$)/.test(c.ucd || "") ? ' ref="icrs"' : "";
+    // Equatorial positions refer to the ICRS coordinate system; added frames to their own.
+    const ref = c.frame ? ` ref="${c.frame}"` : /(^|;)pos\.eq\.(ra|dec)(;|$)/.test(c.ucd || "") ? ' ref="icrs"' : "";
     out.push(`<FIELD name="${xml(c.name)}" datatype="${dt}"${dt === "char" ? ' arraysize="*"' : ""}${ref}${c.vo_unit ? ` unit="${xml(c.vo_unit)}"` : ""}${c.ucd ? ` ucd="${xml(c.ucd)}"` : ""}>` +
       (c.description ? `<DESCRIPTION>${xml(c.description)}</DESCRIPTION>` : "") + "</FIELD>");
   }
@@ -435,6 +439,27 @@ export function toVotable(r, query) {
   return out.join("\n") + "\n";
 }
 
+// The frames the page shows besides ICRS, as the columns exports add for them (CSV and
+// VOTable: the frame shown travels with the file; the ICRS columns stay as stored).
+const FRAME_COLUMNS = {
+  galactic: [["GAL_L", "pos.galactic.lon", "Galactic longitude l"], ["GAL_B", "pos.galactic.lat", "Galactic latitude b"]],
+  ecliptic: [["ECL_LON", "pos.ecliptic.lon", "Ecliptic longitude λ (J2000)"], ["ECL_LAT", "pos.ecliptic.lat", "Ecliptic latitude β (J2000)"]],
+  b1950: [["RA_B1950", "pos.eq.ra", "Right ascension, FK4 B1950"], ["DEC_B1950", "pos.eq.dec", "Declination, FK4 B1950"]],
+};
+
+function withFrame(r, frame) {
+  const add = FRAME_COLUMNS[frame];
+  const ri = r.columns.findIndex((c) => c.name.toUpperCase() === POSITION.ra);
+  const di = r.columns.findIndex((c) => c.name.toUpperCase() === POSITION.dec);
+  if (!add || ri < 0 || di < 0) return r;
+  const columns = [...r.columns, ...add.map(([name, ucd, description]) => ({ name, type: "float64", unit: "deg", vo_unit: "deg", ucd, description, frame }))];
+  const rows = r.rows.map((row) => {
+    if (row[ri] === null || row[di] === null) return [...row, null, null];
+    return [...row, ...engine.convertPosition(frame, row[ri], row[di])];
+  });
+  return { ...r, columns, rows };
+}
+
 async function exportAs(kind) {
   try {
     status.textContent = "Preparing the export…";
@@ -444,8 +469,8 @@ async function exportAs(kind) {
       // Written by the engine (a FITS binary table), from the same whole result.
       const bytes = await db.exportFits(s.q, { sort: s.sort || undefined, desc: s.desc, offset: 0, limit: Math.max(r.count, 1), columns: columnsOf(s) });
       download("xcat-query.fits", "application/fits", bytes);
-    } else if (kind === "csv") download("xcat-query.csv", "text/csv", toCsv(r));
-    else download("xcat-query.vot", "application/x-votable+xml", toVotable(r, s.q));
+    } else if (kind === "csv") download("xcat-query.csv", "text/csv", toCsv(withFrame(r, s.frame)));
+    else download("xcat-query.vot", "application/x-votable+xml", toVotable(withFrame(r, s.frame), s.q));
     status.textContent = `Exported ${r.count} rows.`;
   } catch (e) {
     showError(e, state().q);

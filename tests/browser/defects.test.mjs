@@ -156,6 +156,25 @@ test("5: sexagesimal shows in the galactic frame too", async () => {
   assert.match(cells[1], /^\+40:\d\d:\d\d\.\d$/, cells[1]);
 });
 
+test("5: in the galactic frame, sorting by the position column sorts by l (what is shown)", async () => {
+  await open("cone('M31','2deg')", "&frame=galactic&sort=SC_RA&size=100");
+  const l = await page.evaluate(() => {
+    const t = document.getElementById("results");
+    const head = [...t.tHead.querySelectorAll("th button")].map((b) => b.dataset.column);
+    return [...t.tBodies[0].rows].map((r) => Number(r.cells[head.indexOf("SC_RA")].textContent));
+  });
+  assert.ok(l.length > 10, `${l.length} rows`);
+  assert.ok(l.every((x, i) => i === 0 || x >= l[i - 1]), `not ascending in l: ${l.slice(0, 20)}`);
+  // And by b, descending.
+  await open("cone('M31','2deg')", "&frame=galactic&sort=SC_DEC&desc=1&size=100");
+  const b = await page.evaluate(() => {
+    const t = document.getElementById("results");
+    const head = [...t.tHead.querySelectorAll("th button")].map((x) => x.dataset.column);
+    return [...t.tBodies[0].rows].map((r) => Number(r.cells[head.indexOf("SC_DEC")].textContent));
+  });
+  assert.ok(b.every((x, i) => i === 0 || x <= b[i - 1]), `not descending in b: ${b.slice(0, 20)}`);
+});
+
 test("17: the coordinate format selector has a label, and keyboard sorting keeps the focus on the header", async () => {
   await open("cone('M31','1deg')");
   const label = await page.evaluate(() => document.getElementById("coordfmt").labels[0].textContent.trim());

@@ -431,6 +431,18 @@ impl Inner {
 }
 
 impl Inner {
+    /// The `sortValue` option (a numeric expression such as `gal_l(sc_ra, sc_dec)`, the
+    /// position shown in another frame) as the run's sort.
+    fn sort_value(&self, options: &JsValue, opts: &mut RunOptions) -> Result<(), JsValue> {
+        if let Some(text) = get_opt(options, "sortValue").and_then(|v| v.as_string()) {
+            let value = xcat_core::query::parse_value(&text, self.engine.borrow().schema())
+                .map_err(|e| query_error(&e))?;
+            opts.sort_value = Some(value);
+            opts.sort = None;
+        }
+        Ok(())
+    }
+
     /// When `text` is only an IAU name with this catalogue's prefix (or none; any spacing):
     /// the source of that name, or an error saying no source has it, with the cone around
     /// the position it encodes (`around`). `None` for other queries, names of other
@@ -588,6 +600,7 @@ fn run_options(o: &JsValue) -> RunOptions {
         window: None,
         first_rows_only: false,
         then: Vec::new(),
+        sort_value: None,
     }
 }
 
@@ -704,6 +717,7 @@ impl Db {
             let t0 = now();
             let mut stats = Stats::default();
             let mut opts = run_options(&options);
+            inner.sort_value(&options, &mut opts)?;
             let (q, resolved) = inner.parse_resolved(&text, &mut stats, &mut opts).await?;
             let mut exec = Execution::new(&inner.engine.borrow(), q, opts).map_err(engine_error)?;
             let r = inner.drive(&mut stats, |e| exec.step(e)).await?;
@@ -747,6 +761,7 @@ impl Db {
             if get_opt(&options, "limit").is_none() {
                 opts.limit = usize::MAX;
             }
+            inner.sort_value(&options, &mut opts)?;
             let (q, _) = inner.parse_resolved(&text, &mut stats, &mut opts).await?;
             let mut exec = Execution::new(&inner.engine.borrow(), q, opts).map_err(engine_error)?;
             let r = inner.drive(&mut stats, |e| exec.step(e)).await?;

@@ -53,6 +53,20 @@ function go(change, replace = false) {
   run();
 }
 
+// The frame functions of the query engine, by frame: what a position column shows there.
+const FRAME_FN = { galactic: ["gal_l", "gal_b"], ecliptic: ["ecl_lon", "ecl_lat"], b1950: ["ra_b1950", "dec_b1950"] };
+
+// Sort options of a state: a position column in another frame sorts by the coordinate shown
+// (galactic l, not RA).
+function sortOf(s) {
+  const up = (s.sort || "").toUpperCase();
+  const fn = FRAME_FN[s.frame];
+  if (fn && (up === POSITION.ra || up === POSITION.dec)) {
+    return { sortValue: `${fn[up === POSITION.ra ? 0 : 1]}(${POSITION.ra}, ${POSITION.dec})`, desc: s.desc };
+  }
+  return { sort: s.sort || undefined, desc: s.desc };
+}
+
 function columnsOf(s) {
   if (s.cols === "all") return "*";
   if (s.cols === "default") return [];
@@ -263,7 +277,7 @@ async function run() {
   status.textContent = "Running…";
   try {
     const r = await db.query(s.q, {
-      sort: s.sort || undefined, desc: s.desc, offset: s.page * s.size, limit: s.size,
+      ...sortOf(s), offset: s.page * s.size, limit: s.size,
       columns: columnsOf(s),
     });
     const pages = Math.max(1, Math.ceil(r.count / s.size));
@@ -373,7 +387,7 @@ function download(name, type, text) {
 async function everything() {
   const s = state();
   const first = last && last.r ? last.r.count : 0;
-  return db.query(s.q, { sort: s.sort || undefined, desc: s.desc, offset: 0, limit: Math.max(first, 2 ** 31), columns: columnsOf(s) });
+  return db.query(s.q, { ...sortOf(s), offset: 0, limit: Math.max(first, 2 ** 31), columns: columnsOf(s) });
 }
 
 // The shown result as a query of the site's TAP service: its ADQL (the page's columns and
@@ -386,7 +400,8 @@ async function tapQuery() {
   if (!/^\s*select\b/i.test(s.q)) {
     const cols = s.cols === "all" ? "*" : last.r.columns.map((c) => c.name).join(", ");
     adql = adql.replace(/^SELECT \* /, `SELECT ${cols} `);
-    if (s.sort) adql += ` ORDER BY ${s.sort} ${s.desc ? "DESC" : "ASC"}`;
+    // (A sort by a position shown in another frame has no ADQL equivalent: left out.)
+    if (s.sort && sortOf(s).sort) adql += ` ORDER BY ${s.sort} ${s.desc ? "DESC" : "ASC"}`;
   }
   return { adql, count: last.r.count };
 }
@@ -467,7 +482,7 @@ async function exportAs(kind) {
     const s = state();
     if (kind === "fits") {
       // Written by the engine (a FITS binary table), from the same whole result.
-      const bytes = await db.exportFits(s.q, { sort: s.sort || undefined, desc: s.desc, offset: 0, limit: Math.max(r.count, 1), columns: columnsOf(s) });
+      const bytes = await db.exportFits(s.q, { ...sortOf(s), offset: 0, limit: Math.max(r.count, 1), columns: columnsOf(s) });
       download("xcat-query.fits", "application/fits", bytes);
     } else if (kind === "csv") download("xcat-query.csv", "text/csv", toCsv(withFrame(r, s.frame)));
     else download("xcat-query.vot", "application/x-votable+xml", toVotable(withFrame(r, s.frame), s.q));

@@ -129,6 +129,9 @@ pub struct RunOptions {
     /// The part of the sorted result that is the result (an ADQL query's `OFFSET` and `TOP`):
     /// rows `skip..skip + take`; `None`, every row.
     pub window: Option<(usize, usize)>,
+    /// Sort by this computed value instead of `sort` (a position in another frame, such as
+    /// `gal_l(sc_ra, sc_dec)`); nulls last, `desc` for largest first.
+    pub sort_value: Option<crate::query::Num>,
     /// The total count is not needed (an ADQL query without `COUNT`): without a sort, the
     /// evaluation stops once the rows up to the end of the page, and one more, are found, and
     /// [`QueryResult::count`] is then a lower bound that still tells whether rows follow the
@@ -146,7 +149,7 @@ const BATCH_ROWS: u32 = 7;
 impl RunOptions {
     /// Matches needed before the evaluation may stop (`None`: all of them).
     fn matches_needed(&self) -> Option<usize> {
-        if !self.first_rows_only || self.sort.is_some() || self.desc {
+        if !self.first_rows_only || self.sort.is_some() || self.sort_value.is_some() || self.desc {
             return None;
         }
         let page = self.offset.saturating_add(self.limit).saturating_add(1);
@@ -777,6 +780,35 @@ impl Engine {
         Ok(local.into_iter().map(|i| asc[i]).collect())
     }
 
+    /// Orders matching rows by a computed value; nulls (and non-finite values) last, equal
+    /// values in tile order.
+    pub fn sort_by_value(
+        &self,
+        rows: &[u32],
+        value: &crate::query::Num,
+        desc: bool,
+    ) -> Result<Vec<u32>, Step> {
+        let mut asc = rows.to_vec();
+        asc.sort_unstable();
+        asc.dedup();
+        let mut names = Vec::new();
+        value.for_each_column(&mut |c| names.push(c.to_string()));
+        names.sort();
+        names.dedup();
+        let table = self.gather(&names, &ranges_of(&asc))?;
+        let v = crate::query::eval::numbers(&table, value)
+            .map_err(|e| EngineError::Request(e.to_string()))?;
+        let mut local: Vec<usize> = (0..asc.len()).collect();
+        local.sort_by(|&a, &b| match (v[a].is_nan(), v[b].is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ if desc => v[b].total_cmp(&v[a]),
+            _ => v[a].total_cmp(&v[b]),
+        });
+        Ok(local.into_iter().map(|i| asc[i]).collect())
+    }
+
     /// Output columns named by a request: default, all (`*`) or a list (validated).
     pub fn output_columns(&self, wanted: &[String]) -> Result<Vec<String>, EngineError> {
         let m = &self.manifest;
@@ -1058,6 +1090,10 @@ impl Execution {
         let matches = self.matches.as_ref().expect("set above");
         if self.sorted.is_none() {
             self.sorted = Some(match &self.options.sort {
+                _ if self.options.sort_value.is_some() => {
+                    let num = self.options.sort_value.as_ref().expect("matched");
+                    engine.sort_by_value(matches, num, self.options.desc)?
+                }
                 Some(col) => {
                     let mut keys = vec![(col.clone(), self.options.desc)];
                     keys.extend(self.options.then.iter().cloned());

@@ -178,6 +178,21 @@ proptest! {
         }
     }
 
+    /// Sorting by a computed value: `-F` ascending is `F` descending, ties in tile order,
+    /// nulls last.
+    #[test]
+    fn sorting_by_a_value_equals_sorting_by_its_column((centre, rows, p) in case()) {
+        let table = with_ids(build_table(centre, &rows));
+        let text = render(&p);
+        let (mut engine, files) = write(&table, &small_options());
+        let by_column = RunOptions { sort: Some("F".into()), desc: true, ..all_ids() };
+        let value = crate::query::parse_value("-f", engine.schema()).unwrap();
+        let by_value = RunOptions { sort_value: Some(value), ..all_ids() };
+        let (a, _) = run(&mut engine, &files, &text, by_column);
+        let (b, _) = run(&mut engine, &files, &text, by_value);
+        prop_assert_eq!(&a.row_ids, &b.row_ids, "{}", text);
+    }
+
     /// IN lists on the indexed ID, I (repeated keys) and S (case-insensitive) columns.
     #[test]
     fn index_lookups_equal_brute_force(

@@ -396,8 +396,9 @@ impl ArithOp {
     }
 }
 
-/// The math functions of ADQL 2.1 (section 2.3.4), in both query languages. `RAND` is left out:
-/// a query's result must not change from one run to the next.
+/// The math functions of ADQL 2.1 (section 2.3.4), in both query languages, and the positions
+/// in other frames (`gal_l(ra, dec)` …, an extension). `RAND` is left out: a query's result
+/// must not change from one run to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MathFn {
     /// Absolute value.
@@ -444,11 +445,23 @@ pub enum MathFn {
     Sin,
     /// Tangent of radians.
     Tan,
+    /// Galactic longitude l (degrees) of an ICRS position `(ra, dec)` in degrees (not ADQL).
+    GalL,
+    /// Galactic latitude b.
+    GalB,
+    /// Ecliptic longitude λ (J2000 mean ecliptic and equinox).
+    EclLon,
+    /// Ecliptic latitude β.
+    EclLat,
+    /// Right ascension, FK4 B1950.
+    RaB1950,
+    /// Declination, FK4 B1950.
+    DecB1950,
 }
 
 impl MathFn {
     /// Every function, for lookups and messages.
-    pub const ALL: [MathFn; 22] = [
+    pub const ALL: [MathFn; 28] = [
         MathFn::Abs,
         MathFn::Ceiling,
         MathFn::Degrees,
@@ -471,6 +484,12 @@ impl MathFn {
         MathFn::Cot,
         MathFn::Sin,
         MathFn::Tan,
+        MathFn::GalL,
+        MathFn::GalB,
+        MathFn::EclLon,
+        MathFn::EclLat,
+        MathFn::RaB1950,
+        MathFn::DecB1950,
     ];
 
     /// The function's name, lower case.
@@ -498,6 +517,12 @@ impl MathFn {
             MathFn::Cot => "cot",
             MathFn::Sin => "sin",
             MathFn::Tan => "tan",
+            MathFn::GalL => "gal_l",
+            MathFn::GalB => "gal_b",
+            MathFn::EclLon => "ecl_lon",
+            MathFn::EclLat => "ecl_lat",
+            MathFn::RaB1950 => "ra_b1950",
+            MathFn::DecB1950 => "dec_b1950",
         }
     }
 
@@ -512,7 +537,15 @@ impl MathFn {
     pub fn arity(self) -> (usize, usize) {
         match self {
             MathFn::Pi => (0, 0),
-            MathFn::Mod | MathFn::Power | MathFn::Atan2 => (2, 2),
+            MathFn::Mod
+            | MathFn::Power
+            | MathFn::Atan2
+            | MathFn::GalL
+            | MathFn::GalB
+            | MathFn::EclLon
+            | MathFn::EclLat
+            | MathFn::RaB1950
+            | MathFn::DecB1950 => (2, 2),
             MathFn::Round | MathFn::Truncate => (1, 2),
             _ => (1, 1),
         }
@@ -550,6 +583,19 @@ impl MathFn {
             MathFn::Cot => 1.0 / x.tan(),
             MathFn::Sin => x.sin(),
             MathFn::Tan => x.tan(),
+            MathFn::GalL | MathFn::GalB => {
+                let (l, b) = crate::coords::equatorial_to_galactic(x, y.unwrap_or(f64::NAN));
+                if self == MathFn::GalL { l } else { b }
+            }
+            MathFn::EclLon | MathFn::EclLat => {
+                let (l, b) =
+                    crate::coords::frames::equatorial_to_ecliptic(x, y.unwrap_or(f64::NAN));
+                if self == MathFn::EclLon { l } else { b }
+            }
+            MathFn::RaB1950 | MathFn::DecB1950 => {
+                let (a, d) = crate::coords::frames::j2000_to_b1950(x, y.unwrap_or(f64::NAN));
+                if self == MathFn::RaB1950 { a } else { d }
+            }
         }
     }
 }

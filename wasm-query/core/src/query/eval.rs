@@ -210,7 +210,7 @@ fn cone(table: &Table, c: &Cone) -> Result<Truth, EvalError> {
 
 /// The values of a numeric expression on every row of `table`, NaN for null (a null operand,
 /// or a result that is not a finite number).
-fn numbers(table: &Table, e: &Num) -> Result<Vec<f64>, EvalError> {
+pub(crate) fn numbers(table: &Table, e: &Num) -> Result<Vec<f64>, EvalError> {
     let n = table.rows();
     let finite = |x: f64| if x.is_finite() { x } else { f64::NAN };
     Ok(match e {

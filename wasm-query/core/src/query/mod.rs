@@ -30,7 +30,9 @@ pub(crate) mod proptests;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use ast::{Centre, CmpOp, ColumnRef, Cone, Expr, Kind, Operand, Scalar, Span, Syntax};
+pub use ast::{
+    ArithOp, Centre, CmpOp, ColumnRef, Cone, Expr, Kind, MathFn, Num, Operand, Scalar, Span, Syntax,
+};
 pub use error::{EvalError, Position, QueryError};
 pub use eval::{Order, Truth, page, page_count, sort_rows};
 
@@ -280,5 +282,19 @@ impl Query {
     /// Indices of the rows of `table` that match, ascending.
     pub fn matching_rows(&self, table: &Table) -> Result<Vec<usize>, EvalError> {
         Ok(self.evaluate(table)?.matching_rows())
+    }
+}
+
+/// A numeric expression (a column, arithmetic, math and frame functions) read against
+/// `schema`: a value to sort by, such as `gal_l(sc_ra, sc_dec)`.
+pub fn parse_value(text: &str, schema: &Schema) -> Result<Num, QueryError> {
+    let q = Query::parse(&format!("({text}) = 0"), schema, &QueryOptions::default())?;
+    match q.expr() {
+        Expr::Arith { lhs, .. } => Ok(lhs.clone()),
+        Expr::Compare { column, .. } if column.kind.is_numeric() => Ok(Num::Column(column.clone())),
+        _ => Err(QueryError::Type {
+            at: Position::of(text, 0, text.len()),
+            message: format!("{text} is not a numeric expression"),
+        }),
     }
 }

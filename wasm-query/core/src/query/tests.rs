@@ -230,6 +230,13 @@ fn examples_select_the_expected_rows() {
         ("sc_ra - 360 > -1", &[4]),
         ("sc_det_ml - 2 * sc_det_ml < -(100)", &[1, 3]),
         ("degrees(atan2(sc_dec, sc_ra)) < -10", &[0]),
+        // Positions in other frames: M82 at l = 141.41°, b = +40.57° (NED); the rows on the
+        // equator at RA 0 are at b = -60.2°.
+        ("gal_b(sc_ra, sc_dec) > 40", &[3]),
+        ("gal_l(sc_ra, sc_dec) BETWEEN 141.3 AND 141.5", &[3]),
+        ("abs(gal_b(sc_ra, sc_dec)) BETWEEN 60 AND 60.5", &[4, 5]),
+        ("ecl_lat(sc_ra, sc_dec) > 45", &[3]),
+        ("dec_b1950(sc_ra, sc_dec) < sc_dec AND srcid = 2", &[1]),
     ];
     for (text, want) in cases {
         let got = run(text).unwrap_or_else(|e| panic!("{text}: {e}"));

@@ -338,6 +338,17 @@ test("a bare observation ID (leading zero kept) leads to that observation", asyn
   assert.match(await page.textContent("#qerror-text"), /^0999999999 reads as an XMM-Newton observation ID, but this site has no observation 0999999999/);
 });
 
+test("a cone's status says its centre, what resolved it, and the radius", async () => {
+  await open("M82");
+  assert.equal(await page.textContent("#qcones"), "Cone: M82 at 148.96969 +69.67970 (ICRS, from the site's name table), radius 10′.");
+  await open("cone(10.68, 41.27, '30arcsec') AND sc_det_ml > 0");
+  assert.equal(await page.textContent("#qcones"), "Cone: position at 10.68000 +41.27000 (ICRS, from coordinates), radius 30″.");
+  await open("cone('M31', '1.5deg') AND cone('M31', '2deg')");
+  assert.match(await page.textContent("#qcones"), /^Cones: M31 at 10\.68471 \+41\.26875 \(ICRS, from the site's name table\), radius 1\.5°; M31 at .*radius 2°\.$/);
+  await open("sc_det_ml > 1000");
+  assert.equal(await page.evaluate(() => document.getElementById("qcones").hidden), true);
+});
+
 test("no console errors and no request left the site", () => {
   // (The one 404 is the observation ID that the site lacks, asked on purpose.)
   assert.deepEqual(consoleErrors.filter((m) => !m.includes("status of 404 (Not Found)")), []);

@@ -144,6 +144,8 @@ struct Resolved {
     /// SRCID of the source of this release the name stands for, when it is the designation
     /// of another release's source that has a counterpart here.
     counterpart: Option<i64>,
+    /// The name as the query wrote it (the key of its cones).
+    typed: String,
 }
 
 struct Inner {
@@ -250,6 +252,7 @@ impl Inner {
             dec,
             source: source.to_string(),
             counterpart: None,
+            typed: String::new(),
         };
         self.names_loaded(stats).await?;
         if let Some(o) = self.engine.borrow().names().and_then(|t| t.lookup(name)) {
@@ -339,6 +342,7 @@ impl Inner {
                         dec,
                         source: format!("{} source; its counterpart in {}", other.title, me.title),
                         counterpart: Some(id),
+                        typed: String::new(),
                     }));
                 }
             }
@@ -351,6 +355,7 @@ impl Inner {
                     other.title, me.title
                 ),
                 counterpart: None,
+                typed: String::new(),
             }));
         }
         Ok(None)
@@ -396,8 +401,9 @@ impl Inner {
         let mut missing: HashMap<String, Option<String>> = HashMap::new();
         for n in q.names_to_resolve() {
             match self.resolve_why(&n.name, stats).await? {
-                Ok(r) => {
+                Ok(mut r) => {
                     found.insert(n.name.clone(), (r.ra, r.dec));
+                    r.typed = n.name.clone();
                     resolved.push(r);
                 }
                 Err(why) => {
@@ -483,6 +489,7 @@ impl Inner {
                 dec: row.column_at(1).f64(0).unwrap_or(f64::NAN),
                 source: "source".into(),
                 counterpart: row.column_at(2).i64(0),
+                typed: text.trim().to_string(),
                 name,
             }));
         }
@@ -697,6 +704,39 @@ fn resolved_js(r: &Resolved) -> JsValue {
     o.into()
 }
 
+/// The cones of a resolved query, for the page to say what it searched:
+/// `[{name, ra, dec, radiusDeg, source}]` (`name` null and `source` "coordinates" for a
+/// position typed as numbers).
+fn cones_js(q: &Query, resolved: &[Resolved]) -> Array {
+    q.expr()
+        .cones()
+        .into_iter()
+        .filter_map(|c| {
+            let (ra, dec) = c.position()?;
+            let o = Object::new();
+            let (name, source) = match &c.centre {
+                xcat_core::query::Centre::Name { name, .. } => (
+                    JsValue::from_str(name),
+                    resolved
+                        .iter()
+                        .find(|r| &r.typed == name)
+                        .map_or("name", |r| r.source.as_str())
+                        .to_string(),
+                ),
+                xcat_core::query::Centre::Position { .. } => {
+                    (JsValue::NULL, "coordinates".to_string())
+                }
+            };
+            set(&o, "name", name);
+            set(&o, "ra", ra);
+            set(&o, "dec", dec);
+            set(&o, "radiusDeg", c.radius_deg);
+            set(&o, "source", source.as_str());
+            Some(JsValue::from(o))
+        })
+        .collect()
+}
+
 fn release_js(r: &Release) -> JsValue {
     let o = Object::new();
     set(&o, "id", r.id.as_str());
@@ -719,10 +759,12 @@ impl Db {
             let mut opts = run_options(&options);
             inner.sort_value(&options, &mut opts)?;
             let (q, resolved) = inner.parse_resolved(&text, &mut stats, &mut opts).await?;
+            let cones = cones_js(&q, &resolved);
             let mut exec = Execution::new(&inner.engine.borrow(), q, opts).map_err(engine_error)?;
             let r = inner.drive(&mut stats, |e| exec.step(e)).await?;
             let out = Object::new();
             set(&out, "count", r.count as f64);
+            set(&out, "cones", cones);
             let cols = Array::new();
             for f in r.page.schema().fields() {
                 cols.push(&field_js(f));

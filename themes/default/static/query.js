@@ -76,6 +76,7 @@ function columnsOf(s) {
 // Controls that act on a result (exports, diagrams, SAMP, pages): shown only with one.
 function resultControls(shown) {
   $("qcontrols").hidden = !shown;
+  if (!shown && $("qcones")) $("qcones").hidden = true;
   if (!shown) $("pager").hidden = true;
   const samp = $("samp");
   if (samp && !shown) samp.hidden = true;
@@ -289,6 +290,7 @@ async function run() {
     last = { r, s };
     render(r, s);
     resolvedNote(r);
+    conesNote(r);
   } catch (e) {
     showError(e, s.q);
   }
@@ -338,6 +340,29 @@ async function useRelease(id) {
     window.xcat.db = db;
     document.documentElement.dataset.release = id;
   }
+}
+
+// What the query's cones searched: each centre, what resolved it, and the radius.
+const CENTRE_SOURCES = {
+  "name table": "the site's name table", "CDS Sesame": "the CDS Sesame name service",
+  catalogue: "a source of this catalogue", designation: "the position its IAU name encodes",
+  coordinates: "coordinates",
+};
+function radiusText(deg) {
+  if (deg >= 1) return `${+deg.toFixed(3)}°`;
+  if (deg * 60 >= 1) return `${+(deg * 60).toFixed(2)}′`;
+  return `${+(deg * 3600).toFixed(1)}″`;
+}
+function conesNote(r) {
+  const note = $("qcones");
+  if (!note) return;
+  const parts = (r.cones || []).map((c) => {
+    const at = `${c.ra.toFixed(5)} ${c.dec >= 0 ? "+" : ""}${c.dec.toFixed(5)}`;
+    const how = CENTRE_SOURCES[c.source] || c.source;
+    return `${c.name === null ? "position" : c.name} at ${at} (ICRS, from ${how}), radius ${radiusText(c.radiusDeg)}`;
+  });
+  note.textContent = parts.length ? `Cone${parts.length > 1 ? "s" : ""}: ${parts.join("; ")}.` : "";
+  note.hidden = !parts.length;
 }
 
 // Says how names of the query were resolved when one is a source of another release (its

@@ -119,3 +119,25 @@ fn a_header_whose_cards_are_shifted_is_refused_before_the_fits_library_reads_it(
     // The undamaged file reads.
     assert!(!Pha::read(&src).unwrap().counts.is_empty());
 }
+
+#[test]
+fn a_mandatory_keyword_that_is_not_an_integer_is_refused_before_the_fits_library_reads_it() {
+    // Found by fuzzing `ogip`: a table header whose PCOUNT reads `(    255344` made cfitsio
+    // size its column descriptions from garbage (680 GB).
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::spectra("chandra_acis_3c273").join("3c273.pi");
+    let mut bytes = std::fs::read(&src).unwrap();
+    let i = bytes
+        .windows(10)
+        .position(|w| w == b"PCOUNT  = ")
+        .expect("a table header");
+    bytes[i + 10..i + 30].copy_from_slice(b"         (         0");
+    let f = dir.path().join("pcount.pi");
+    std::fs::write(&f, bytes).unwrap();
+    let e = Pha::read(&f).unwrap_err().to_string();
+    assert!(
+        e.contains("pcount.pi")
+            && e.contains("PCOUNT = \"(         0\" is not a non-negative integer"),
+        "{e}"
+    );
+}

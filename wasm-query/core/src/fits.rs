@@ -98,6 +98,23 @@ pub fn check_headers<F: std::io::Read + std::io::Seek>(
                 ),
             )));
         }
+        // Their values are integers (FITS 4.0 §4.4.1): cfitsio read a PCOUNT of
+        // `(    255344` and went on to size its column descriptions from garbage (found by
+        // fuzzing `ogip`).
+        for k in want.iter().skip(1) {
+            match int(k) {
+                Some(v) if v >= 0 || k == "BITPIX" => {}
+                _ => {
+                    return Ok(Some((
+                        hdu,
+                        format!(
+                            "{k} = {:?} is not a non-negative integer (the header is damaged)",
+                            keys.get(k).map_or("", String::as_str)
+                        ),
+                    )));
+                }
+            }
+        }
         let bitpix = int("BITPIX").unwrap_or(0);
         if ![8, 16, 32, 64, -32, -64].contains(&bitpix) {
             return Ok(Some((

@@ -172,7 +172,10 @@ fn every_broken_input_is_a_clear_error_and_the_previous_site_stays() {
         &site,
         "NAXIS1",
         &mut build(&site, &naxis1),
-        &["naxis1.fits", "HDU 2: NAXIS1 is missing or negative"],
+        &[
+            "naxis1.fits",
+            "HDU 2: NAXIS1 = \"( 713\" is not a non-negative integer",
+        ],
     );
 
     // A column format that does not exist.

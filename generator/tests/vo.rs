@@ -311,18 +311,24 @@ fn vo_server_answers_cone_searches_and_tap_queries() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "id,SC_DET_ML", "aliases name the output");
     assert_eq!(lines.len(), 4);
+    // The two cells of each data line of a CSV answer.
+    let pairs = |csv: &str| -> Vec<(String, String)> {
+        csv.lines()
+            .skip(1)
+            .map(|l| {
+                let (a, b) = l.split_once(',').unwrap();
+                (a.to_string(), b.to_string())
+            })
+            .collect()
+    };
     // ORDER BY several keys.
     let (_, csv) = q(
         "SELECT n_detections, srcid FROM sources ORDER BY n_detections DESC, srcid",
         "&FORMAT=csv",
     );
-    let keys: Vec<(i64, i64)> = csv
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let (a, b) = l.split_once(',').unwrap();
-            (-a.parse::<i64>().unwrap(), b.parse().unwrap())
-        })
+    let keys: Vec<(i64, i64)> = pairs(&csv)
+        .into_iter()
+        .map(|(a, b)| (-a.parse::<i64>().unwrap(), b.parse().unwrap()))
         .collect();
     assert_eq!(keys.len(), 300);
     assert!(keys.windows(2).all(|w| w[0] <= w[1]), "not sorted: {csv}");
@@ -334,14 +340,7 @@ fn vo_server_answers_cone_searches_and_tap_queries() {
         "SELECT table_name, column_name FROM TAP_SCHEMA.columns ORDER BY table_name DESC, column_name",
         "&FORMAT=csv",
     );
-    let names: Vec<(String, String)> = csv
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let (a, b) = l.split_once(',').unwrap();
-            (a.to_string(), b.to_string())
-        })
-        .collect();
+    let names = pairs(&csv);
     assert!(names.len() > 50);
     assert!(
         names.windows(2).all(|w| w[0].0 > w[1].0

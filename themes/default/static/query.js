@@ -82,6 +82,11 @@ function resultControls(shown) {
   if (samp && !shown) samp.hidden = true;
 }
 
+// This page's address for another query, keeping the release and display choices.
+function queryHref(q) {
+  return "?" + new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(location.search)), q, page: "0" }).toString();
+}
+
 function showError(e, text) {
   table.dataset.state = "error";
   resultControls(false);
@@ -94,7 +99,7 @@ function showError(e, text) {
   if (e.around) {
     // A well-formed IAU name that no source has: the sources around its position instead.
     const a = document.createElement("a");
-    a.href = "?" + new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(location.search)), q: e.around, page: "0" }).toString();
+    a.href = queryHref(e.around);
     a.textContent = `Show the sources around the position ${e.designation} encodes`;
     a.className = "around";
     $("qerror-text").append(" ", a, ".");
@@ -379,7 +384,7 @@ function resolvedNote(r) {
       a.textContent = "its page";
       a.className = "exact";
       const around = document.createElement("a");
-      around.href = "?" + new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(location.search)), q: `cone('${x.name}')`, page: "0" }).toString();
+      around.href = queryHref(`cone('${x.name}')`);
       around.textContent = "the sources around it";
       around.className = "around";
       note.append(`${x.name} is the source SRCID ${x.counterpart} of this catalogue (`, a, ") · ", around, ". ");

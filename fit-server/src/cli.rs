@@ -185,10 +185,10 @@ fn fit_request(a: &FitArgs) -> Result<FitRequest> {
             None => None,
         },
     };
-    if let Some(n) = a.group_min {
-        if !(n >= 1.0) {
-            bail!("--group-min must be at least 1");
-        }
+    if let Some(n) = a.group_min
+        && !(n >= 1.0)
+    {
+        bail!("--group-min must be at least 1");
     }
     let mut req = FitRequest {
         model: a.model.clone(),

@@ -136,16 +136,16 @@ impl Spectrum {
                 rmf.detchans
             )));
         }
-        if let Some(b) = &bkg {
-            if b.len() != src.len() {
-                return Err(OgipError::Mismatch(format!(
-                    "background {} has {} channels but the source {} has {}",
-                    b.path.display(),
-                    b.len(),
-                    src.path.display(),
-                    src.len()
-                )));
-            }
+        if let Some(b) = &bkg
+            && b.len() != src.len()
+        {
+            return Err(OgipError::Mismatch(format!(
+                "background {} has {} channels but the source {} has {}",
+                b.path.display(),
+                b.len(),
+                src.path.display(),
+                src.len()
+            )));
         }
         if let Some(a) = &arf {
             check_same_grid(a, &rmf)?;
@@ -235,10 +235,8 @@ impl Spectrum {
         let mut current: Option<(usize, usize)> = None;
         for i in 0..n {
             let starts = grouping.is_none_or(|g| g[i] != -1);
-            if starts {
-                if let Some(g) = current.take() {
-                    groups.push(g);
-                }
+            if starts && let Some(g) = current.take() {
+                groups.push(g);
             }
             if !good(i) {
                 continue;

@@ -37,6 +37,9 @@ pub struct Config {
     /// catalogue of `[catalog]`.
     #[serde(default)]
     pub release: Vec<ReleaseConfig>,
+    /// The HATS catalogues of the build (`hats/<release>/`).
+    #[serde(default)]
+    pub hats: HatsConfig,
     /// Folder the configuration was read from (paths are relative to it).
     #[serde(skip)]
     pub root: PathBuf,
@@ -272,6 +275,40 @@ pub struct SiteConfig {
 
 fn yes() -> bool {
     true
+}
+
+/// The HATS catalogues (HEALPix-partitioned Parquet that LSDB reads) the build writes beside
+/// the site: `hats/<release>/` with the sources, their margin, the detections and theirs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HatsConfig {
+    /// Whether the build writes them.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Most rows of one partition (`hats_max_rows`).
+    #[serde(default = "default_hats_rows")]
+    pub max_rows: usize,
+    /// Width of the margin catalogues, arcsec (`hats_margin_threshold`); 0 = none.
+    #[serde(default = "default_hats_margin")]
+    pub margin_arcsec: f64,
+}
+
+fn default_hats_rows() -> usize {
+    xcat_hats::Options::default().max_rows
+}
+
+fn default_hats_margin() -> f64 {
+    xcat_hats::Options::default().margin_arcsec
+}
+
+impl Default for HatsConfig {
+    fn default() -> Self {
+        HatsConfig {
+            enabled: true,
+            max_rows: default_hats_rows(),
+            margin_arcsec: default_hats_margin(),
+        }
+    }
 }
 
 fn default_licence() -> String {
@@ -517,6 +554,19 @@ impl Config {
             return Err(err(
                 format!("site.vo_server_url = {vo:?} is not an http(s) URL or a path"),
                 "give the address of the xcat vo server, e.g. \"https://example.org/vo/\" or \"/vo/\"",
+            ));
+        }
+        let h = &self.hats;
+        if h.max_rows == 0 {
+            return Err(err(
+                "hats.max_rows = 0".into(),
+                "give the most rows of one partition, e.g. 50000",
+            ));
+        }
+        if !(h.margin_arcsec >= 0.0 && h.margin_arcsec <= 3600.0) {
+            return Err(err(
+                format!("hats.margin_arcsec = {} is out of range", h.margin_arcsec),
+                "use a margin between 0 (none) and 3600 arcsec",
             ));
         }
         for (canonical, in_file) in &self.columns {

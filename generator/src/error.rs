@@ -152,6 +152,16 @@ pub enum Error {
         /// What to do.
         hint: String,
     },
+    /// A HATS catalogue could not be written.
+    #[error("writing the HATS catalogue {dir}/ failed: {detail}\n  hint: {hint}")]
+    Hats {
+        /// Its folder in the output.
+        dir: String,
+        /// Cause.
+        detail: String,
+        /// What to do.
+        hint: String,
+    },
     /// A template or page failed to render.
     #[error("rendering {what} failed: {detail}")]
     Render {

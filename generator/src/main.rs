@@ -445,6 +445,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     report.digest,
                     out.display()
                 );
+                for h in &report.hats {
+                    eprintln!(
+                        "HATS: {}/ in {:.2} s: sources {} rows in {} partitions (orders 0–{}), margin {} rows; detections {} rows in {} partitions, margin {} rows; {} files, {:.1} MB.",
+                        h.dir,
+                        h.seconds,
+                        h.sources.rows,
+                        h.sources.partitions,
+                        h.sources.max_order,
+                        h.sources.margin_rows,
+                        h.detections.rows,
+                        h.detections.partitions,
+                        h.detections.margin_rows,
+                        h.sources.files + h.detections.files + 1,
+                        (h.sources.bytes + h.detections.bytes) as f64 / 1e6,
+                    );
+                }
                 if let Some(s) = &report.sky {
                     eprintln!(
                         "Sky products: HiPS catalogue in hips/ ({} files, {:.1} MB, orders 1–{}) and catalogue MOC written in {:.2} s; {} MOC files; coverage maps computed in {:.2} s.",

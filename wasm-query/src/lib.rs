@@ -219,16 +219,16 @@ impl Inner {
 
     async fn names_loaded(&self, stats: &mut Stats) -> Result<(), JsValue> {
         let file = self.engine.borrow().names_file();
-        if let Some((kind, f)) = file {
-            if !self.engine.borrow().has(&f) {
-                let (bytes, n) = self.get(&f.path()).await?;
-                stats.bytes += n as f64;
-                stats.files += 1.0;
-                self.engine
-                    .borrow_mut()
-                    .insert(kind, &f, &bytes)
-                    .map_err(err)?;
-            }
+        if let Some((kind, f)) = file
+            && !self.engine.borrow().has(&f)
+        {
+            let (bytes, n) = self.get(&f.path()).await?;
+            stats.bytes += n as f64;
+            stats.files += 1.0;
+            self.engine
+                .borrow_mut()
+                .insert(kind, &f, &bytes)
+                .map_err(err)?;
         }
         Ok(())
     }

@@ -154,12 +154,12 @@ impl FitsTable {
             if names.iter().any(|n| n.eq_ignore_ascii_case(extname.trim())) {
                 return table.select(hdunum, extname);
             }
-            if by_class.is_none() {
-                if let Some((key, value)) = hduclas {
-                    let v = table.key_str(key)?.unwrap_or_default();
-                    if v.trim().eq_ignore_ascii_case(value) {
-                        by_class = Some((hdunum, extname));
-                    }
+            if by_class.is_none()
+                && let Some((key, value)) = hduclas
+            {
+                let v = table.key_str(key)?.unwrap_or_default();
+                if v.trim().eq_ignore_ascii_case(value) {
+                    by_class = Some((hdunum, extname));
                 }
             }
         }

@@ -591,21 +591,27 @@ pub fn index(config: &crate::config::Config, entries: &[IndexEntry]) -> Vec<u8> 
                 })
                 .collect();
             let query = if e.id.is_empty() { "query/?q={query}".to_string() } else { format!("query/?release={}&q={{query}}", e.id) };
+            let mut urls = json!({
+                "source_page": "source/{srcid}/",
+                "source_json": "source/{srcid}/source.json",
+                "source_votable": "source/{srcid}/source.vot",
+                "observation_page": "observation/{obs_id}/",
+                "observation_json": "observation/{obs_id}/observation.json",
+                "observation_votable": "observation/{obs_id}/observation.vot",
+                "query": query,
+            });
+            if config.hats.enabled {
+                let dir = super::hats::dir_of(e.id);
+                urls["hats"] = json!(format!("{dir}/"));
+                urls["hats_detections"] = json!(format!("{dir}/detections/"));
+            }
             json!({
                 "id": e.id,
                 "title": e.title,
                 "current": e.current,
                 "tables": tables,
                 "manifest": e.manifest,
-                "urls": {
-                    "source_page": "source/{srcid}/",
-                    "source_json": "source/{srcid}/source.json",
-                    "source_votable": "source/{srcid}/source.vot",
-                    "observation_page": "observation/{obs_id}/",
-                    "observation_json": "observation/{obs_id}/observation.json",
-                    "observation_votable": "observation/{obs_id}/observation.vot",
-                    "query": query,
-                },
+                "urls": urls,
                 "schemas": {
                     "source": format!("{dir}source.schema.json"),
                     "observation": format!("{dir}observation.schema.json"),

@@ -19,6 +19,7 @@ pub mod data;
 pub mod export;
 pub mod feeds;
 pub mod format;
+pub mod hats;
 pub mod neighbours;
 pub mod output;
 pub mod pages;
@@ -46,8 +47,9 @@ use theme::Theme;
 
 const STATE_FORMAT: u32 = 4;
 /// Output folders produced from the catalogue alone (kept as they are when it did not change).
-const CATALOGUE_DIRS: [&str; 5] = [
+const CATALOGUE_DIRS: [&str; 6] = [
     "source/",
+    hats::DIR,
     "observation/",
     "data/",
     sky::MOC_DIR,
@@ -80,6 +82,8 @@ pub struct BuildReport {
     pub match_seconds: Option<f64>,
     /// The digest of the output tree ([`output::tree_digest`]).
     pub digest: u128,
+    /// The HATS catalogues written, one per release.
+    pub hats: Vec<hats::HatsReport>,
 }
 
 /// The site's data index (see [`api::index`]).
@@ -355,7 +359,7 @@ pub fn build_releases(
     let (fingerprinted, mut preloaded) = if before.is_none() && releases.is_empty() {
         let (f, c) = rayon::join(
             || fingerprint(config, files, releases, &theme, known),
-            || Catalogue::load_with(config, files, progress, Some(&page_measurement_column)),
+            || Catalogue::load_with(config, files, progress, measurement_filter(config)),
         );
         (f, Some(c))
     } else {
@@ -419,18 +423,25 @@ pub fn build_releases(
             None => {
                 let mut cat = match preloaded.take() {
                     Some(loaded) => loaded?,
-                    None => Catalogue::load_with(
-                        config,
-                        files,
-                        progress,
-                        Some(&page_measurement_column),
-                    )?,
+                    None => {
+                        Catalogue::load_with(config, files, progress, measurement_filter(config))?
+                    }
                 };
                 cat.check_buildable(&files[0])?;
                 report.warnings = cat.warnings.clone();
                 // The column reference lists every column; the pages need far fewer of the
                 // detections' (at DR14 scale the others hold over a gigabyte).
                 let schema = stats::schema(&cat);
+                if config.hats.enabled {
+                    report.hats.push(hats::write(
+                        config,
+                        &cat,
+                        "",
+                        &config.title,
+                        &output,
+                        progress,
+                    )?);
+                }
                 keep_page_columns(&mut cat);
                 let t0 = std::time::Instant::now();
                 progress.start("computing the coverage maps", None);
@@ -631,6 +642,12 @@ fn page_measurement_column(name: &str) -> bool {
         || matches!(name, "RA" | "DEC" | "SPECTRA" | "MJD_LAST")
 }
 
+/// Which measurement columns of a stacked catalogue a build reads: all of them when it writes
+/// the HATS catalogues (whose detections have every column), else those the pages use.
+fn measurement_filter(config: &Config) -> Option<&'static dyn Fn(&str) -> bool> {
+    (!config.hats.enabled).then_some(&page_measurement_column as &dyn Fn(&str) -> bool)
+}
+
 /// Drops the detection columns that no page, download or data file uses (the sources and
 /// observations tables are already made).
 fn keep_page_columns(cat: &mut Catalogue) {
@@ -667,7 +684,7 @@ fn render_parallel(
     (0..n).into_par_iter().try_for_each(|i| {
         one(i)?;
         let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if k % 4096 == 0 {
+        if k.is_multiple_of(4096) {
             progress.advance(k);
         }
         Ok::<(), Error>(())
@@ -722,19 +739,14 @@ fn release_pages(
     progress: &(dyn Progress + Sync),
     report: &mut BuildReport,
 ) -> Result<(State, sky::SkyReport)> {
-    let load = |r: &Release| -> Result<Catalogue> {
-        let cat = Catalogue::load_with(
-            &r.config,
-            &r.files,
-            progress,
-            Some(&page_measurement_column),
-        )?;
+    let load = |r: &Release, keep: Option<&dyn Fn(&str) -> bool>| -> Result<Catalogue> {
+        let cat = Catalogue::load_with(&r.config, &r.files, progress, keep)?;
         cat.check_buildable(&r.files[0])?;
         Ok(cat)
     };
     let mut summaries = Vec::new();
     for r in list {
-        let cat = load(r)?;
+        let cat = load(r, Some(&page_measurement_column))?;
         summaries.push(releases::Summary::of(r, &cat));
     }
     progress.start("matching the releases' sources", None);
@@ -761,12 +773,17 @@ fn release_pages(
         sums: BTreeMap::new(),
     };
     for (index, r) in list.iter().enumerate() {
-        let mut cat = load(r)?;
+        let mut cat = load(r, measurement_filter(config))?;
         report
             .warnings
             .extend(cat.warnings.iter().map(|w| format!("{}: {w}", r.id)));
         links.add_columns(index, &mut cat)?;
         let schema = stats::schema(&cat);
+        if config.hats.enabled {
+            report.hats.push(hats::write(
+                config, &cat, &r.id, &r.title, output, progress,
+            )?);
+        }
         keep_page_columns(&mut cat);
         let t0 = std::time::Instant::now();
         progress.start("computing the coverage maps", None);

@@ -319,10 +319,10 @@ fn submode_name(stored: &str) -> String {
             .filter(|f| f.len() > 15 && f.starts_with(t))
             .collect();
         // One longer name begins so, and no shorter mode is exactly the text.
-        if let [full] = longer[..] {
-            if t != "PrimeFullWindow" {
-                return full.to_string();
-            }
+        if let [full] = longer[..]
+            && t != "PrimeFullWindow"
+        {
+            return full.to_string();
         }
     }
     t.to_string()

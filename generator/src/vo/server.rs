@@ -708,11 +708,11 @@ async fn async_item_post(
         ("phase", Some("RUN")) => uws::run(&s, &id),
         ("phase", Some("ABORT")) => {
             let mut jobs = s.jobs.lock().expect("jobs lock");
-            if let Some(j) = jobs.get_mut(&id) {
-                if matches!(j.phase, uws::Phase::Pending | uws::Phase::Executing) {
-                    j.phase = uws::Phase::Aborted;
-                    j.ended = Some(std::time::SystemTime::now());
-                }
+            if let Some(j) = jobs.get_mut(&id)
+                && matches!(j.phase, uws::Phase::Pending | uws::Phase::Executing)
+            {
+                j.phase = uws::Phase::Aborted;
+                j.ended = Some(std::time::SystemTime::now());
             }
         }
         ("phase", _) => return error(StatusCode::BAD_REQUEST, "PHASE is RUN or ABORT"),

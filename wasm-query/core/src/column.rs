@@ -20,10 +20,10 @@ impl Validity {
     /// All rows valid.
     pub fn all_valid(len: usize) -> Self {
         let mut bits = vec![u64::MAX; len.div_ceil(64)];
-        if len % 64 != 0 {
-            if let Some(last) = bits.last_mut() {
-                *last = (1u64 << (len % 64)) - 1;
-            }
+        if !len.is_multiple_of(64)
+            && let Some(last) = bits.last_mut()
+        {
+            *last = (1u64 << (len % 64)) - 1;
         }
         Validity { bits, len }
     }
@@ -57,7 +57,7 @@ impl Validity {
 
     /// Appends one row.
     pub fn push(&mut self, valid: bool) {
-        if self.len % 64 == 0 {
+        if self.len.is_multiple_of(64) {
             self.bits.push(0);
         }
         self.len += 1;
@@ -68,7 +68,7 @@ impl Validity {
     pub fn truncate(&mut self, len: usize) {
         assert!(len <= self.len, "truncate beyond the length");
         self.bits.truncate(len.div_ceil(64));
-        if len % 64 != 0
+        if !len.is_multiple_of(64)
             && let Some(last) = self.bits.last_mut()
         {
             *last &= (1u64 << (len % 64)) - 1;
@@ -319,16 +319,15 @@ impl Column {
         if self.validity.bits.len() != self.validity.len.div_ceil(64) {
             return Err("validity mask has the wrong number of words");
         }
-        if let ColumnData::Str(s) = &self.data {
-            if s.offsets.first() != Some(&0)
+        if let ColumnData::Str(s) = &self.data
+            && (s.offsets.first() != Some(&0)
                 || s.offsets.windows(2).any(|w| w[0] > w[1])
                 || s.offsets
                     .last()
                     .is_some_and(|&e| e as usize != s.bytes.len())
-                || std::str::from_utf8(&s.bytes).is_err()
-            {
-                return Err("string offsets out of order or not UTF-8");
-            }
+                || std::str::from_utf8(&s.bytes).is_err())
+        {
+            return Err("string offsets out of order or not UTF-8");
         }
         Ok(())
     }

@@ -27,10 +27,10 @@ pub fn name_key(name: &str) -> String {
         .filter(|c| !c.is_whitespace() && *c != '_')
         .flat_map(char::to_lowercase)
         .collect();
-    if let Some(rest) = key.strip_prefix("messier") {
-        if rest.starts_with(|c: char| c.is_ascii_digit()) {
-            key = format!("m{rest}");
-        }
+    if let Some(rest) = key.strip_prefix("messier")
+        && rest.starts_with(|c: char| c.is_ascii_digit())
+    {
+        key = format!("m{rest}");
     }
     let letters = key
         .find(|c: char| !c.is_ascii_alphabetic())

@@ -139,10 +139,10 @@ impl Files<'_> {
 fn existing(table: &Table, names: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for n in names {
-        if let Some(f) = table.schema().get(n) {
-            if !out.contains(&f.name) {
-                out.push(f.name.clone());
-            }
+        if let Some(f) = table.schema().get(n)
+            && !out.contains(&f.name)
+        {
+            out.push(f.name.clone());
         }
     }
     out

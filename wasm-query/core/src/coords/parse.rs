@@ -211,20 +211,19 @@ fn split_point(parts: &[Part], text: &str) -> Result<usize, CoordError> {
         return Ok(k);
     }
     // A declination in degrees after an RA in hours: "00h42m44s 41d16m09s".
-    if let Some(k) = (1..parts.len()).find(|&k| parts[k].unit == Some('d')) {
-        if parts[..k]
+    if let Some(k) = (1..parts.len()).find(|&k| parts[k].unit == Some('d'))
+        && (parts[..k]
             .iter()
             .any(|p| matches!(p.unit, Some('h' | 'm' | 's')))
-            || k == 1
-        {
-            return Ok(k);
-        }
+            || k == 1)
+    {
+        return Ok(k);
     }
     let groups = parts.last().map_or(0, |p| p.group + 1);
     if groups == 2 {
         return Ok(parts.iter().position(|p| p.group == 1).unwrap_or(1));
     }
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return Ok(parts.len() / 2);
     }
     Err(CoordError::AmbiguousSplit(text.to_string()))
@@ -255,10 +254,10 @@ fn combine(parts: &[Part], coord: &'static str, units: [&[char]; 3]) -> Result<f
     }
     let mut value = 0.0;
     for (k, p) in parts.iter().enumerate() {
-        if let Some(u) = p.unit {
-            if !units[k].contains(&u) {
-                return Err(CoordError::MisplacedUnit { coord, part });
-            }
+        if let Some(u) = p.unit
+            && !units[k].contains(&u)
+        {
+            return Err(CoordError::MisplacedUnit { coord, part });
         }
         if k > 0 && p.negative.is_some() {
             return Err(CoordError::MisplacedSign { coord, part });

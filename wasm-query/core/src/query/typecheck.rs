@@ -500,10 +500,11 @@ impl Checker<'_> {
             ],
         };
         for (ra, dec) in &candidates {
-            if let (Some(r), Some(d)) = (self.schema.get(ra), self.schema.get(dec)) {
-                if r.dtype.is_numeric() && d.dtype.is_numeric() {
-                    return Ok((r.name.clone(), d.name.clone()));
-                }
+            if let (Some(r), Some(d)) = (self.schema.get(ra), self.schema.get(dec))
+                && r.dtype.is_numeric()
+                && d.dtype.is_numeric()
+            {
+                return Ok((r.name.clone(), d.name.clone()));
             }
         }
         let (ra, dec) = candidates.into_iter().next().unwrap_or_default();

@@ -4,10 +4,11 @@
 # Schemas the site publishes, reads their VOTables with astropy (every warning an error) and
 # compares both (tests/vo/check_data_files.py), and runs STILTS votlint on VOTables of both
 # releases (no output allowed); then serves it with `xcat vo` and queries it with pyvo (TAP
-# and Simple Cone Search, tests/vo/pyvo_check.py) and checks it with STILTS taplint. With
-# `--site DIR`, checks that built demo site instead of
-# building one. Installs Debian's stilts and python3-venv when missing (needs
-# root or sudo); jsonschema, astropy and pyvo come from PyPI (tests/pyenv.py).
+# and Simple Cone Search, tests/vo/pyvo_check.py) and checks it with STILTS taplint; last, its
+# HATS catalogues with hats, DuckDB and LSDB (tests/hats/check_hats.py). With `--site DIR`,
+# checks that built demo site instead of building one. Installs Debian's stilts and
+# python3-venv when missing (needs root or sudo); jsonschema, astropy, pyvo, hats, lsdb and
+# duckdb come from PyPI (tests/pyenv.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,8 @@ fi
 target_dir=${CARGO_TARGET_DIR:-target}
 tmp=$(mktemp -d)
 vo=""
-trap '[ -n "$vo" ] && kill "$vo" 2>/dev/null; rm -rf "$tmp"' EXIT
+server=""
+trap '[ -n "$vo" ] && kill "$vo" 2>/dev/null; [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 scripts/bins.sh
 xcat="$target_dir/debug/xcat"
 if [ "${1:-}" = --site ]; then
@@ -88,4 +90,11 @@ if ! grep -q '^Totals: Errors: 0; Warnings: 0;' "$tmp/taplint.txt"; then
   grep -E '^[EW]-' "$tmp/taplint.txt" | head -40 >&2
   status=1
 fi
+
+# The HATS catalogues (hats/<release>/) read by hats (strict validation), DuckDB and LSDB, from
+# the folder and over HTTP from `xcat serve`, against the VO server's answers
+# (tests/hats/check_hats.py; hats, lsdb and duckdb come from PyPI).
+vo_port=$port
+serve_site "$xcat" "$site" "$tmp/serve.log"
+python3 tests/hats/check_hats.py "$site" "http://127.0.0.1:$port/" "http://127.0.0.1:$vo_port/" 2> >(grep -v -e '^WARNING:root:Looking for catalog' >&2) || { status=1; cat "$tmp/serve.log" >&2; }
 exit $status

@@ -309,9 +309,8 @@ fn finish_catalog(
 
 /// For each partition, the rows of the other partitions within `arcsec` of it, as
 /// (`_healpix_29`, row) in index order. A row is taken when the cone of that radius around it
-/// touches a cell of the partition at the deepest partition order (cdshealpix's cone coverage,
-/// which may include cells the cone only nearly reaches: a superset, as the margins of
-/// `hats-import` are).
+/// reaches the partition's cell ([`xcat_core::chunk::tiling::CellRuns::cone`], which may take
+/// a cell the cone only nearly reaches: a superset, as the margins of `hats-import` are).
 #[allow(clippy::type_complexity)]
 fn margin_rows(
     parts: &[(Pixel, Range<usize>)],
@@ -321,35 +320,23 @@ fn margin_rows(
     dec: &xcat_core::column::Column,
     arcsec: f64,
 ) -> Vec<(Pixel, Vec<(u64, u32)>)> {
-    let depth = parts.iter().map(|(p, _)| p.order).max().unwrap_or(0);
-    let starts: Vec<u64> = parts.iter().map(|(p, _)| p.range29().start).collect();
-    let radius = (arcsec / 3600.0).to_radians();
-    // Partition holding the `_healpix_29` index h, if any.
-    let find = |h: u64| -> Option<usize> {
-        let i = starts.partition_point(|&s| s <= h).checked_sub(1)?;
-        parts[i].0.range29().contains(&h).then_some(i)
-    };
+    let runs: Vec<(u8, u64, u32)> = parts.iter().map(|(p, _)| (p.order, p.npix, 1)).collect();
+    let runs = xcat_core::chunk::tiling::CellRuns::new(&runs);
     let mut hits: Vec<(usize, u64, u32)> = parts
         .par_iter()
         .enumerate()
         .flat_map_iter(|(own, (_, range))| {
+            let runs = &runs;
             range.clone().flat_map(move |k| {
                 let (h, r) = (index[k], rows[k]);
-                let lon = ra
-                    .f64(r as usize)
-                    .unwrap_or(0.0)
-                    .to_radians()
-                    .rem_euclid(std::f64::consts::TAU);
-                let lat = dec.f64(r as usize).unwrap_or(0.0).to_radians();
-                let cells = cdshealpix::nested::cone_coverage_approx(depth, lon, lat, radius);
-                let mut near: Vec<usize> = cells
-                    .flat_iter()
-                    .filter_map(|cell| find(cell << (2 * (INDEX_ORDER - depth) as u32)))
-                    .filter(|&p| p != own)
-                    .collect();
-                near.sort_unstable();
-                near.dedup();
-                near.into_iter().map(move |p| (p, h, r))
+                let near = runs.cone(
+                    ra.f64(r as usize).unwrap_or(0.0),
+                    dec.f64(r as usize).unwrap_or(0.0),
+                    arcsec / 3600.0,
+                );
+                near.into_iter()
+                    .filter(move |&p| p != own)
+                    .map(move |p| (p, h, r))
             })
         })
         .collect();

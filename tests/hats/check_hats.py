@@ -132,7 +132,7 @@ def check_margin(cat_dir, margin_dir, what):
 
 
 def cone_ids(cat, ra, dec, radius_arcsec, idcol):
-    df = cat.cone_search(ra, dec, radius_arcsec).compute()
+    df = cat.cone_search(ra, dec, radius_arcsec).compute(progress_bar=False)
     return {int(x): (float(r), float(d)) for x, r, d in zip(df[idcol], df[cat.hc_structure.catalog_info.ra_column],
                                                              df[cat.hc_structure.catalog_info.dec_column])}
 
@@ -209,7 +209,7 @@ for release in releases:
     det = lsdb.open_catalog(f"{site_url}/hats/{release}/detections",
                             margin_cache=f"{site_url}/hats/{release}/detections_{local.margin.hc_structure.catalog_info.margin_threshold:g}arcs")
     ra0, dec0 = float(picks[0]["ra"]), float(picks[0]["dec"])
-    got = len(det.cone_search(ra0, dec0, 900.0).compute())
+    got = len(det.cone_search(ra0, dec0, 900.0).compute(progress_bar=False))
     # Brute force over every leaf with DuckDB (haversine), independent of the partitioning.
     d = os.path.join(base, "detections", "dataset")
     want = duckdb.connect().execute(

@@ -305,6 +305,11 @@ fn naive_number(a: &A, t: &Table, row: usize) -> Option<f64> {
     let v = match a {
         A::Col(c) => number_of(t.value(c, row))?,
         A::Num(x) => *x,
+        // A sign before an integer literal makes an integer (SQL): `-(0)` is 0, not the -0.0
+        // of double precision (which ATAN2 tells apart).
+        A::Neg(x) if matches!(**x, A::Num(n) if n.fract() == 0.0) => {
+            -naive_number(x, t, row)? + 0.0
+        }
         A::Neg(x) => -naive_number(x, t, row)?,
         A::Bin(o, a, b) => {
             let (x, y) = (naive_number(a, t, row)?, naive_number(b, t, row)?);

@@ -651,6 +651,31 @@ default_radius_arcmin = 5
     }
 
     #[test]
+    fn hats_settings_are_checked() {
+        let check = |text: &str| {
+            Config::parse(text, Path::new("."))
+                .unwrap()
+                .validate()
+                .map_err(|e| e.to_string())
+        };
+        let c = Config::parse("", Path::new(".")).unwrap();
+        assert!(c.hats.enabled && c.hats.margin_arcsec == 10.0 && c.hats.max_rows == 50_000);
+        assert!(check("[hats]\nenabled = false\nmargin_arcsec = 0\n").is_ok());
+        let e = check("[hats]\nmax_rows = 0\n").unwrap_err();
+        assert!(
+            e.contains("hats.max_rows = 0") && e.contains("50000"),
+            "{e}"
+        );
+        let e = check("[hats]\nmargin_arcsec = -5\n").unwrap_err();
+        assert!(
+            e.contains("hats.margin_arcsec = -5") && e.contains("3600"),
+            "{e}"
+        );
+        let e = check("[hats]\nmargin_arcsec = nan\n").unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_are_errors() {
         let e = Config::parse("[site]\ndefault_radius = 3\n", Path::new(".")).unwrap_err();
         assert!(

@@ -1005,6 +1005,74 @@ fn every_example_url_of_the_data_docs_resolves_on_the_demo_site() {
     assert!(checked >= 8, "only {checked} example URLs");
 }
 
+/// `key=value` lines of a HATS properties file.
+fn hats_properties(path: &Path) -> BTreeMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Rows of a HATS catalogue by its `_metadata` (every leaf's row groups).
+fn hats_rows(catalogue: &Path) -> i64 {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let bytes = std::fs::read(catalogue.join("dataset/_metadata")).unwrap();
+    let r = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
+    r.metadata().row_groups().iter().map(|g| g.num_rows()).sum()
+}
+
+#[test]
+fn the_real_catalogue_is_also_a_hats_collection() {
+    // The 52 detections of the real 4XMM-DR10 extract around NGC 5139, and their sources.
+    let root = ngc_site().join("hats/catalogue");
+    let coll = hats_properties(&root.join("collection.properties"));
+    assert_eq!(coll["hats_primary_table_url"], "sources");
+    assert_eq!(coll["default_margin"], "sources_10arcs");
+    let det = hats_properties(&root.join("detections/hats.properties"));
+    assert_eq!(det["hats_nrows"], "52");
+    assert_eq!(det["dataproduct_type"], "source");
+    assert_eq!(det["obs_regime"], "X-ray");
+    assert_eq!(
+        (det["hats_col_ra"].as_str(), det["hats_col_dec"].as_str()),
+        ("RA", "DEC")
+    );
+    assert_eq!(hats_rows(&root.join("detections")), 52);
+    let src = hats_properties(&root.join("sources/hats.properties"));
+    let pages = std::fs::read_dir(ngc_site().join("source"))
+        .unwrap()
+        .count();
+    assert_eq!(src["hats_nrows"], pages.to_string());
+    assert_eq!(hats_rows(&root.join("sources")), pages as i64);
+    assert_eq!(src["hats_col_ra"], "SC_RA");
+    // t_min/t_max: the first start and last end of the observations (MJD, DATE-OBS 2000–2019 of
+    // this extract's observations).
+    let (t0, t1): (f64, f64) = (src["t_min"].parse().unwrap(), src["t_max"].parse().unwrap());
+    assert!(51544.0 < t0 && t0 < t1 && t1 < 58849.0, "{t0} {t1}");
+    // 0.2–12 keV as wavelengths: hc/E, hc = 1.23984198e-6 eV m.
+    assert_eq!(src["em_min"], "1.03320165e-10");
+    assert_eq!(src["em_max"], "6.1992099e-9");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ngc_site().join("api/index.json")).unwrap()).unwrap();
+    assert_eq!(index["releases"][0]["urls"]["hats"], "hats/catalogue/");
+}
+
+#[test]
+fn hats_catalogues_can_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ngc_config(dir.path(), "[hats]\nenabled = false\n");
+    let out = dir.path().join("dist");
+    let err = build(&cfg, &out);
+    assert!(!err.contains("HATS"), "{err}");
+    assert!(!out.join("hats").exists());
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("api/index.json")).unwrap()).unwrap();
+    assert!(index["releases"][0]["urls"].get("hats").is_none());
+    assert!(out.join("source/201122201010052/index.html").is_file());
+}
+
 #[test]
 fn data_files_can_be_left_out() {
     let dir = tempfile::tempdir().unwrap();

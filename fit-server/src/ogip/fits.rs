@@ -29,7 +29,7 @@ const BINARY_TBL: c_int = 2;
 
 /// A column located in the current table.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Column {
+pub struct Column {
     pub num: c_int,
     /// Elements per row (the maximum length for variable-length columns).
     pub repeat: usize,
@@ -37,7 +37,7 @@ pub(crate) struct Column {
 }
 
 /// One binary-table HDU of an open FITS file.
-pub(crate) struct FitsTable {
+pub struct FitsTable {
     file: fitsio::FitsFile,
     path: PathBuf,
     hdu: String,
@@ -152,20 +152,19 @@ impl FitsTable {
             }
             let extname = table.key_str("EXTNAME")?.unwrap_or_default();
             if names.iter().any(|n| n.eq_ignore_ascii_case(extname.trim())) {
-                return table.select(hdunum, extname);
+                return table.select(hdunum);
             }
             if by_class.is_none()
                 && let Some((key, value)) = hduclas
             {
                 let v = table.key_str(key)?.unwrap_or_default();
                 if v.trim().eq_ignore_ascii_case(value) {
-                    by_class = Some((hdunum, extname));
+                    by_class = Some(hdunum);
                 }
             }
         }
-        if let Some((hdunum, extname)) = by_class {
-            table.move_to(hdunum)?;
-            return table.select(hdunum, extname);
+        if let Some(hdunum) = by_class {
+            return table.select(hdunum);
         }
         Err(OgipError::MissingHdu {
             path: path.to_path_buf(),
@@ -176,18 +175,8 @@ impl FitsTable {
         })
     }
 
-    fn select(mut self, hdunum: c_int, extname: String) -> Result<Self, OgipError> {
-        self.hdu = if extname.is_empty() {
-            format!("HDU {}", hdunum - 1)
-        } else {
-            extname
-        };
-        let mut nrows: c_long = 0;
-        let mut status = 0;
-        // SAFETY: valid open file; cfitsio writes one long.
-        unsafe { sys::ffgnrw(self.raw(), &mut nrows, &mut status) };
-        self.check(status, None)?;
-        self.nrows = usize::try_from(nrows).unwrap_or(0);
+    fn select(mut self, hdunum: c_int) -> Result<Self, OgipError> {
+        self.goto(hdunum)?;
         Ok(self)
     }
 
@@ -224,6 +213,42 @@ impl FitsTable {
             column: column.map(str::to_owned),
             message: status_text(status),
         })
+    }
+
+    /// Every binary table of the file: (HDU number as cfitsio counts them, 1 = primary;
+    /// EXTNAME). Leaves the file at the last HDU: select one with [`goto`](Self::goto).
+    pub fn tables(&mut self) -> Result<Vec<(c_int, String)>, OgipError> {
+        let mut out = Vec::new();
+        for hdunum in 2..=self.num_hdus()? {
+            if self.move_to(hdunum)? == BINARY_TBL {
+                out.push((hdunum, self.key_str("EXTNAME")?.unwrap_or_default()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves to the binary table of HDU number `hdunum` (from [`tables`](Self::tables)).
+    pub fn goto(&mut self, hdunum: c_int) -> Result<(), OgipError> {
+        if self.move_to(hdunum)? != BINARY_TBL {
+            return Err(OgipError::Invalid {
+                path: self.path.clone(),
+                hdu: format!("HDU {}", hdunum - 1),
+                message: "not a binary table".into(),
+            });
+        }
+        let extname = self.key_str("EXTNAME")?.unwrap_or_default();
+        self.hdu = if extname.is_empty() {
+            format!("HDU {}", hdunum - 1)
+        } else {
+            extname
+        };
+        let mut nrows: c_long = 0;
+        let mut status = 0;
+        // SAFETY: valid open file; cfitsio writes one long.
+        unsafe { sys::ffgnrw(self.raw(), &mut nrows, &mut status) };
+        self.check(status, None)?;
+        self.nrows = usize::try_from(nrows).unwrap_or(0);
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

@@ -1,10 +1,11 @@
-//! OGIP file readers: PHA type I spectra, ARFs and RMFs.
+//! OGIP file readers: PHA type I spectra, ARFs and RMFs, and the checked FITS table access they
+//! share (also used for event lists).
 //!
 //! Formats follow the OGIP memos: OGIP/92-007 (spectral files, PHA) and CAL/GEN/92-002
 //! (response matrices and ancillary response files, with the 92-002a addendum).
 
 mod arf;
-mod fits;
+pub mod fits;
 mod pha;
 mod rmf;
 

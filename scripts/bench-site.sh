@@ -4,6 +4,8 @@
 # into a fresh folder, and reports wall time, pages/s, peak RSS (/usr/bin/time -v), file count
 # and size of the output. Then times the incremental rebuild after one news edit.
 # Usage: scripts/bench-site.sh [SOURCES] [WORKDIR]
+# DATA_FILES=false leaves the pages' data files out (`[site] data_files`), HATS=false the HATS
+# catalogues (`[hats] enabled`): a build with and one without HATS give its cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sources=${1:-700000}
@@ -25,13 +27,18 @@ bench_config "$site/xcat.toml" "xcat benchmark" 'base_url = "https://xcat.exampl
 cat >> "$site/xcat.toml" <<TOML
 [site]
 content = "content"
+data_files = ${DATA_FILES:-true}
+[hats]
+enabled = ${HATS:-true}
 TOML
 # The speed of the machine at the time: the CPU cost of a source page alone (page_bench, one
 # thread, nothing written), to compare builds measured at different times.
 cargo build --release -q -p xcat --example page_bench
 "$(dirname "$xcat")/examples/page_bench" "$cat_file" 20000 2>/dev/null | sed 's/^/speed probe: /'
 /usr/bin/time -v "$xcat" build --config "$site/xcat.toml" --out "$site/dist" 2> "$site/build.time"
-grep -E "^Built" "$site/build.time" || true
+grep -E "^Built|^HATS" "$site/build.time" || true
+[ "${HATS:-true}" = false ] || echo "HATS catalogues: $(du -sh --apparent-size "$site/dist/hats" | cut -f1), $(find "$site/dist/hats" -type f | wc -l) files"
+grep -E "writing the HATS" "$site/build.time" || true
 wall=$(grep -E "Elapsed \(wall clock\)" "$site/build.time" | awk '{print $NF}')
 rss=$(grep -E "Maximum resident set size" "$site/build.time" | awk '{print $NF}')
 pages=$(find "$site/dist" -name index.html | wc -l)

@@ -5,7 +5,8 @@
 # compares both (tests/vo/check_data_files.py), and runs STILTS votlint on VOTables of both
 # releases (no output allowed); then serves it with `xcat vo` and queries it with pyvo (TAP
 # and Simple Cone Search, tests/vo/pyvo_check.py) and checks it with STILTS taplint; last, its
-# HATS catalogues with hats, DuckDB and LSDB (tests/hats/check_hats.py). With `--site DIR`,
+# HATS catalogues with hats, DuckDB and LSDB (tests/hats/check_hats.py), and synthetic event
+# lists with astropy (tests/photons/check_events.py). With `--site DIR`,
 # checks that built demo site instead of building one. Installs Debian's stilts and
 # python3-venv when missing (needs root or sudo); jsonschema, astropy, pyvo, hats, lsdb and
 # duckdb come from PyPI (tests/pyenv.py).
@@ -97,4 +98,11 @@ fi
 vo_port=$port
 serve_site "$xcat" "$site" "$tmp/serve.log"
 python3 tests/hats/check_hats.py "$site" "http://127.0.0.1:$port/" "http://127.0.0.1:$vo_port/" 2> >(grep -v -e '^WARNING:root:Looking for catalog' >&2) || { status=1; cat "$tmp/serve.log" >&2; }
+
+# Synthetic event lists (`xcat demo-events`) read by astropy as real ones
+# (tests/photons/check_events.py).
+spectra=../shared/data/spectra/xmm_pn_0760940101
+"$xcat" demo-events --quiet --observations 2 --out "$tmp/events" \
+  --arf "$spectra/P0760940101PNS003SRCARF0017.FTZ" --rmf "$spectra/epn_e3_ef20_sdY6_v19.0.rmf"
+python3 tests/photons/check_events.py "$tmp/events" || status=1
 exit $status

@@ -142,6 +142,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DemoLayoutArg::Fourxmm)]
         layout: DemoLayoutArg,
     },
+    /// Write synthetic EPIC-pn event lists (OGIP EVENTS + per-CCD GTIs, as the pipeline writes
+    /// them) for the observations of the demo catalogue: source photons from its fluxes through
+    /// the pn response, sky and particle background, flares, variable sources.
+    DemoEvents {
+        /// Output folder (one P<OBS_ID>PNS003PIEVLI0000.FIT per observation).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Number of observations.
+        #[arg(long, default_value_t = 3)]
+        observations: usize,
+        /// Random seed (of the events; the catalogue is the default demo's).
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Sources of the demo catalogue the observations come from.
+        #[arg(long, default_value_t = demo::DEFAULT_SOURCES)]
+        sources: u32,
+        /// The pn ancillary response (OGIP ARF).
+        #[arg(
+            long,
+            default_value = "../shared/data/spectra/xmm_pn_0760940101/P0760940101PNS003SRCARF0017.FTZ"
+        )]
+        arf: PathBuf,
+        /// The pn redistribution matrix (OGIP RMF) on the ARF's energy grid.
+        #[arg(
+            long,
+            default_value = "../shared/data/spectra/xmm_pn_0760940101/epn_e3_ef20_sdY6_v19.0.rmf"
+        )]
+        rmf: PathBuf,
+    },
 }
 
 /// `--layout` of `xcat demo-catalogue`.
@@ -581,6 +610,51 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     },
                     files.ulx.display(),
                     files.names.display(),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+        }
+        Command::DemoEvents {
+            out,
+            observations,
+            seed,
+            sources,
+            arf,
+            rmf,
+        } => {
+            let t0 = std::time::Instant::now();
+            let tmp = tempfile::tempdir()
+                .context("creating a temporary folder for the demo catalogue")?;
+            let files = demo::write(
+                &tmp.path().join("demo.fits"),
+                &DemoOptions {
+                    sources,
+                    ..DemoOptions::default()
+                },
+                &|_, _| {},
+            )?;
+            let cat = Catalogue::load(
+                &Config::default(),
+                &[files.catalogue],
+                &xcat::catalog::Quiet,
+            )?;
+            let report = demo::events::write_events(
+                &cat,
+                &out,
+                &demo::events::EventOptions {
+                    observations,
+                    seed,
+                    arf,
+                    rmf,
+                },
+            )?;
+            if !cli.quiet {
+                eprintln!(
+                    "Wrote {} event lists into {} ({} events, {} of them source photons) in {:.1} s.",
+                    report.files.len(),
+                    out.display(),
+                    report.events,
+                    report.source_photons,
                     t0.elapsed().as_secs_f64()
                 );
             }

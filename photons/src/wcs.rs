@@ -26,6 +26,25 @@ impl SkyWcs {
         let dec = (s0 + eta * c0).atan2(xi.hypot(denom));
         (ra.to_degrees().rem_euclid(360.0), dec.to_degrees())
     }
+
+    /// The sky pixel (X, Y) of a position in degrees, the inverse of [`sky`](Self::sky);
+    /// `None` for a position 90° or more from the reference point.
+    pub fn pixel(&self, ra: f64, dec: f64) -> Option<(f64, f64)> {
+        let (a0, d0) = (self.crval.0.to_radians(), self.crval.1.to_radians());
+        let (a, d) = (ra.to_radians(), dec.to_radians());
+        let (s0, c0) = d0.sin_cos();
+        let (sd, cd) = d.sin_cos();
+        let cos_c = s0 * sd + c0 * cd * (a - a0).cos();
+        if cos_c <= 0.0 {
+            return None;
+        }
+        let xi = cd * (a - a0).sin() / cos_c;
+        let eta = (c0 * sd - s0 * cd * (a - a0).cos()) / cos_c;
+        Some((
+            xi.to_degrees() / self.cdelt.0 + self.crpix.0,
+            eta.to_degrees() / self.cdelt.1 + self.crpix.1,
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +95,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn pixel_inverts_sky() {
+        let w = SkyWcs {
+            crval: (149.6005, -11.0868055555556),
+            crpix: (25921.0, 25921.0),
+            cdelt: (-1.38888888888889e-05, 1.38888888888889e-05),
+        };
+        for (x, y) in [
+            (20721.0, 26960.0),
+            (1.0, 1.0),
+            (51840.0, 17.5),
+            (25921.0, 25921.0),
+        ] {
+            let (ra, dec) = w.sky(x, y);
+            let (x2, y2) = w.pixel(ra, dec).unwrap();
+            assert!(
+                (x2 - x).abs() < 1e-6 && (y2 - y).abs() < 1e-6,
+                "{x} {y}: {x2} {y2}"
+            );
+        }
+        assert_eq!(w.pixel(149.6005 + 180.0, 11.0868055555556), None);
     }
 
     #[test]

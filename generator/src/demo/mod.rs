@@ -7,6 +7,7 @@
 //! output is byte-identical for the same seed and size whatever the number of threads.
 
 pub mod columns;
+pub mod events;
 pub mod field;
 pub mod rng;
 pub mod stacked;

@@ -217,6 +217,16 @@ impl CFits {
         check(status)
     }
 
+    /// Writes a floating-point keyword in the current HDU (exponential notation, 16
+    /// significant digits: every double reads back exactly).
+    pub fn write_key_f64(&mut self, name: &str, value: f64, comment: &str) -> R<()> {
+        let (n, c) = (cstring(name)?, cstring(comment)?);
+        let mut status = 0;
+        // SAFETY: valid C strings; open file.
+        unsafe { sys::ffpkyd(self.ptr, n.as_ptr(), value, 15, c.as_ptr(), &mut status) };
+        check(status)
+    }
+
     /// Writes a string keyword in the current HDU.
     pub fn write_key_str(&mut self, name: &str, value: &str, comment: &str) -> R<()> {
         let (n, v, c) = (cstring(name)?, cstring(value)?, cstring(comment)?);

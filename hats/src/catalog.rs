@@ -196,7 +196,7 @@ pub fn write_catalog(
     };
 
     if options.margin_arcsec > 0.0 {
-        let margins = margin_rows(&parts, &index, &rows, ra, dec, options.margin_arcsec);
+        let margins = margin_rows(&parts, &index, &rows, options.margin_arcsec);
         let name = margin_name(&catalog.name, options.margin_arcsec);
         let mbase = format!("{dir}/{name}");
         let mparts: Vec<(Pixel, Range<usize>)> = {
@@ -307,36 +307,65 @@ fn finish_catalog(
     )
 }
 
+/// The HEALPix order of the margin cells for a margin of `arcsec`: the deepest whose cells are
+/// at least twice as wide as the margin (nominal size √(4π/12)/2ᵏ, halved for the narrowest
+/// cells), so that a point within the margin of a partition lies in a cell that is inside it
+/// or one of its eight neighbours.
+pub fn margin_order(arcsec: f64) -> u8 {
+    let nominal0 = (std::f64::consts::PI / 3.0).sqrt().to_degrees() * 3600.0;
+    let mut k = 0u8;
+    while k < 29 && nominal0 / f64::from(1u32 << (k + 1)) / 2.0 >= arcsec {
+        k += 1;
+    }
+    k
+}
+
 /// For each partition, the rows of the other partitions within `arcsec` of it, as
-/// (`_healpix_29`, row) in index order. A row is taken when the cone of that radius around it
-/// reaches the partition's cell ([`xcat_core::chunk::tiling::CellRuns::cone`], which may take
-/// a cell the cone only nearly reaches: a superset, as the margins of `hats-import` are).
+/// (`_healpix_29`, row) in index order. As `hats-import` does, a row is taken by every
+/// partition that overlaps its cell of the margin order ([`margin_order`]) or one of that
+/// cell's eight neighbours: every row within the margin, and some up to about two cells
+/// farther (a superset).
 #[allow(clippy::type_complexity)]
 fn margin_rows(
     parts: &[(Pixel, Range<usize>)],
     index: &[u64],
     rows: &[u32],
-    ra: &xcat_core::column::Column,
-    dec: &xcat_core::column::Column,
     arcsec: f64,
 ) -> Vec<(Pixel, Vec<(u64, u32)>)> {
-    let runs: Vec<(u8, u64, u32)> = parts.iter().map(|(p, _)| (p.order, p.npix, 1)).collect();
-    let runs = xcat_core::chunk::tiling::CellRuns::new(&runs);
+    let order = margin_order(arcsec);
+    let ranges: Vec<Range<u64>> = parts.iter().map(|(p, _)| p.range29()).collect();
+    let shift = 2 * u32::from(INDEX_ORDER - order);
+    // Partitions overlapping the `_healpix_29` range r (sorted, disjoint ranges).
+    let overlapping = |r: Range<u64>, out: &mut Vec<usize>| {
+        let mut k = ranges.partition_point(|p| p.end <= r.start);
+        while k < ranges.len() && ranges[k].start < r.end {
+            out.push(k);
+            k += 1;
+        }
+    };
     let mut hits: Vec<(usize, u64, u32)> = parts
         .par_iter()
         .enumerate()
         .flat_map_iter(|(own, (_, range))| {
-            let runs = &runs;
+            let overlapping = &overlapping;
+            let mut last: Option<(u64, Vec<usize>)> = None;
             range.clone().flat_map(move |k| {
                 let (h, r) = (index[k], rows[k]);
-                let near = runs.cone(
-                    ra.f64(r as usize).unwrap_or(0.0),
-                    dec.f64(r as usize).unwrap_or(0.0),
-                    arcsec / 3600.0,
-                );
-                near.into_iter()
-                    .filter(move |&p| p != own)
-                    .map(move |p| (p, h, r))
+                let cell = h >> shift;
+                // Rows come sorted: consecutive rows of one cell share its answer.
+                if last.as_ref().is_none_or(|(c, _)| *c != cell) {
+                    let mut near = Vec::new();
+                    let map = cdshealpix::nested::neighbours(order, cell, true);
+                    for n in map.values_vec() {
+                        overlapping((n << shift)..((n + 1) << shift), &mut near);
+                    }
+                    near.sort_unstable();
+                    near.dedup();
+                    near.retain(|&p| p != own);
+                    last = Some((cell, near));
+                }
+                let near = last.as_ref().map(|(_, v)| v.clone()).unwrap_or_default();
+                near.into_iter().map(move |p| (p, h, r))
             })
         })
         .collect();
@@ -373,4 +402,18 @@ pub fn write_collection(
     let path = format!("{dir}/collection.properties");
     sink(&path, render("HATS collection", &props).as_bytes())
         .map_err(|message| Error::Write { path, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margin_cells_are_at_least_twice_the_margin_wide() {
+        // Nominal cell size √(π/3) rad / 2ᵏ: 25.8″ at order 13, 12.9″ at order 14.
+        assert_eq!(margin_order(10.0), 13);
+        assert_eq!(margin_order(6.0), 14);
+        assert_eq!(margin_order(1800.0), 5);
+        assert_eq!(margin_order(1e-9), 29);
+    }
 }

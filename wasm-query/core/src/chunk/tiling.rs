@@ -131,8 +131,10 @@ fn sphere_distance(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// Whether a cone (degrees) reaches the HEALPix cell `ipix` of `order` (NESTED). Conservative:
-/// true for every cell the cone overlaps, and possibly for a cell a little beyond it. The test
-/// samples the cell's edges: the true edge lies within one sample spacing of the samples.
+/// true for every cell the cone overlaps, and possibly for a cell a little beyond it (by at
+/// most a 1024th of the cell's side). The test samples the cell's edges: the true edge lies
+/// within one sample spacing of the samples; 16 samples per side decide most cells, 1024 the
+/// rest.
 pub fn cone_reaches_cell(order: u8, ipix: u64, ra: f64, dec: f64, radius_deg: f64) -> bool {
     let centre = (
         ra.rem_euclid(360.0).to_radians(),
@@ -142,16 +144,33 @@ pub fn cone_reaches_cell(order: u8, ipix: u64, ra: f64, dec: f64, radius_deg: f6
     if layer.hash(centre.0, centre.1) == ipix {
         return true;
     }
-    let path = layer.path_along_cell_edge(ipix, &cdshealpix::compass_point::Cardinal::S, false, 16);
-    let n = path.len();
-    let step = (0..n)
-        .map(|i| sphere_distance(path[i], path[(i + 1) % n]))
-        .fold(0.0, f64::max);
-    let nearest = path
-        .iter()
-        .map(|&p| sphere_distance(centre, p))
-        .fold(f64::INFINITY, f64::min);
-    nearest <= radius_deg.to_radians() + step
+    let radius = radius_deg.to_radians();
+    let nearest_and_step = |segments: u32| {
+        let path = layer.path_along_cell_edge(
+            ipix,
+            &cdshealpix::compass_point::Cardinal::S,
+            false,
+            segments,
+        );
+        let n = path.len();
+        let step = (0..n)
+            .map(|i| sphere_distance(path[i], path[(i + 1) % n]))
+            .fold(0.0, f64::max);
+        let nearest = path
+            .iter()
+            .map(|&p| sphere_distance(centre, p))
+            .fold(f64::INFINITY, f64::min);
+        (nearest, step)
+    };
+    let (nearest, step) = nearest_and_step(16);
+    if nearest <= radius {
+        return true;
+    }
+    if nearest > radius + step {
+        return false;
+    }
+    let (nearest, step) = nearest_and_step(1024);
+    nearest <= radius + step
 }
 
 /// The HEALPix cells of `depth` (NESTED) a cone overlaps (degrees): cdshealpix's approximate

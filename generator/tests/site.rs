@@ -1062,10 +1062,18 @@ fn the_real_catalogue_is_also_a_hats_collection() {
 #[test]
 fn hats_catalogues_can_be_left_out() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = ngc_config(dir.path(), "[hats]\nenabled = false\n");
+    let cfg = ngc_config(dir.path(), "[hats]\nenabled = true\n");
     let out = dir.path().join("dist");
+    build(&cfg, &out);
+    assert!(out.join("hats/catalogue/collection.properties").is_file());
+    // Turning them off is a change of the catalogue's part: the rebuild removes them.
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.replace("enabled = true", "enabled = false")).unwrap();
     let err = build(&cfg, &out);
-    assert!(!err.contains("HATS"), "{err}");
+    assert!(
+        !err.contains("HATS") && !err.contains("catalogue unchanged"),
+        "{err}"
+    );
     assert!(!out.join("hats").exists());
     let index: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("api/index.json")).unwrap()).unwrap();

@@ -11,7 +11,7 @@ use parquet::file::metadata::{
 };
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::{SchemaDescriptor, Type, TypePtr};
+use parquet::schema::types::{ColumnPath, SchemaDescriptor, Type, TypePtr};
 use std::sync::Arc;
 use xcat_core::column::ColumnData;
 use xcat_core::{DataType, Field, Table};
@@ -31,7 +31,8 @@ pub struct LeafFormat {
 
 impl LeafFormat {
     /// The format of leaves holding `fields` after `_healpix_29`: every table column nullable,
-    /// integers and booleans as their Parquet types, strings UTF-8, Snappy compression,
+    /// integers and booleans as their Parquet types, strings UTF-8 (dictionary-encoded), the
+    /// index delta-encoded, Snappy compression,
     /// statistics per page (the column and offset indexes that let readers skip pages by
     /// `_healpix_29`), at most `row_group_rows` rows per row group.
     pub fn new(fields: &[Field], row_group_rows: usize, metadata: Vec<(String, String)>) -> Self {
@@ -72,7 +73,18 @@ impl LeafFormat {
                 .map(|(k, v)| KeyValue::new(k, v))
                 .collect()
         });
-        let props = WriterProperties::builder()
+        // Dictionaries only for strings (numbers rarely repeat enough to pay for the attempt);
+        // the sorted index delta-encoded, as HATS recommends.
+        let mut props = WriterProperties::builder()
+            .set_dictionary_enabled(false)
+            .set_column_encoding(
+                ColumnPath::from(INDEX_COLUMN),
+                parquet::basic::Encoding::DELTA_BINARY_PACKED,
+            );
+        for f in fields.iter().filter(|f| f.dtype == DataType::Str) {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(f.name.as_str()), true);
+        }
+        let props = props
             .set_writer_version(WriterVersion::PARQUET_1_0)
             .set_compression(Compression::SNAPPY)
             .set_statistics_enabled(EnabledStatistics::Page)

@@ -227,13 +227,19 @@ fn fingerprint(
     }
     h.update(&theme.templates_digest().to_le_bytes());
     let s = &config.site;
+    let hats = &config.hats;
     let settings = format!(
-        "{:?}|{:?}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+        "{:?}|{:?}|{}|{}|{}|{:?}|{}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
         config.title,
         config.base_url,
         s.default_radius_arcmin,
         s.neighbour_radius_arcmin,
         s.fit_server_url,
+        s.vo_server_url,
+        s.data_files,
+        hats.enabled,
+        hats.max_rows,
+        hats.margin_arcsec,
         config.catalog.iau_prefix,
         (config.catalog.hdu.clone(), config.catalog.layout),
         config.columns,

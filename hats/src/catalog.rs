@@ -125,6 +125,12 @@ pub fn write_catalog(
             })
     };
     let (ra, dec) = (position(&catalog.ra)?, position(&catalog.dec)?);
+    if u32::try_from(table.rows()).is_err() {
+        return Err(Error::TooManyRows {
+            table: catalog.collection.clone(),
+            rows: table.rows(),
+        });
+    }
     // Every row's index, then the rows in index order (ties in input order).
     let mut order: Vec<(u64, u32)> = (0..table.rows())
         .into_par_iter()

@@ -24,6 +24,14 @@ pub enum Error {
     /// columns and values).
     #[error("{0}; a HATS catalogue needs a position for every row")]
     Position(String),
+    /// The table is larger than one write handles.
+    #[error("{table} has {rows} rows; one HATS catalogue is written from at most 4,294,967,295")]
+    TooManyRows {
+        /// Catalogue name.
+        table: String,
+        /// Its rows.
+        rows: usize,
+    },
     /// The position columns are missing or not numbers.
     #[error("{table} has no numeric column {column} for the HATS position")]
     Column {

@@ -221,7 +221,28 @@ impl LocalCatalogue {
             .unwrap_or_else(|| ("RA".into(), "DEC".into()))
     }
 
-    /// Runs `text` (the query language without object names, or ADQL for this catalogue)
+    /// Reads the site's name table into the engine, if the site has one and it is not read.
+    fn load_names(&self) -> std::result::Result<(), RunError> {
+        let file = self.engine.read().expect("engine lock").names_file();
+        let Some((kind, f)) = file else {
+            return Ok(());
+        };
+        if self.engine.read().expect("engine lock").has(&f) {
+            return Ok(());
+        }
+        let path = self.dir.join(f.path());
+        let raw =
+            std::fs::read(&path).map_err(|e| RunError::Io(format!("{}: {e}", path.display())))?;
+        let bytes = gunzip(&path, &raw)?;
+        let mut engine = self.engine.write().expect("engine lock");
+        if !engine.has(&f) {
+            engine.insert(kind, &f, &bytes).map_err(EngineError::from)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `text` (the query language, its object names resolved with the site's name table,
+    /// or ADQL for this catalogue)
     /// with `options`; files are read from disk as the engine asks for them.
     pub fn run(
         &self,
@@ -232,7 +253,20 @@ impl LocalCatalogue {
             let engine = self.engine.read().expect("engine lock");
             engine.prepare(text, &self.schema, &mut options)?
         };
-        q.resolve(&xcat_core::names::NoResolver)?;
+        // Object names from the site's name table (read once, kept: it is small), as the
+        // query page resolves them offline; IAU designations and coordinates need none.
+        if !q.names_to_resolve().is_empty() {
+            self.load_names()?;
+        }
+        {
+            let engine = self.engine.read().expect("engine lock");
+            match engine.names() {
+                Some(table) => {
+                    q.resolve(&|name: &str| table.lookup(name).map(|o| (o.ra, o.dec)))?
+                }
+                None => q.resolve(&xcat_core::names::NoResolver)?,
+            }
+        }
         let mut exec = {
             let engine = self.engine.read().expect("engine lock");
             Execution::new(&engine, q, options)?

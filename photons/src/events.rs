@@ -113,27 +113,22 @@ impl EventList {
             message,
             hint: hint.to_string(),
         };
+        let missing = |t: &FitsTable, key: &str, why: &str| -> EventError {
+            OgipError::MissingKeyword {
+                path: t.path().to_path_buf(),
+                hdu: t.hdu().to_string(),
+                keyword: key.into(),
+                why: why.into(),
+            }
+            .into()
+        };
         let need_str = |t: &mut FitsTable, key: &str, why: &str| -> Result<String, EventError> {
-            t.key_str(key)?.filter(|v| !v.is_empty()).ok_or_else(|| {
-                OgipError::MissingKeyword {
-                    path: t.path().to_path_buf(),
-                    hdu: t.hdu().to_string(),
-                    keyword: key.into(),
-                    why: why.into(),
-                }
-                .into()
-            })
+            let v = t.key_str(key)?.filter(|v| !v.is_empty());
+            v.ok_or_else(|| missing(t, key, why))
         };
         let need_f64 = |t: &mut FitsTable, key: &str, why: &str| -> Result<f64, EventError> {
-            t.key_f64(key)?.ok_or_else(|| {
-                OgipError::MissingKeyword {
-                    path: t.path().to_path_buf(),
-                    hdu: t.hdu().to_string(),
-                    keyword: key.into(),
-                    why: why.into(),
-                }
-                .into()
-            })
+            let v = t.key_f64(key)?;
+            v.ok_or_else(|| missing(t, key, why))
         };
         let obs_id = need_str(&mut t, "OBS_ID", "the observation the events belong to")?;
         let instrument = need_str(&mut t, "INSTRUME", "the camera")?;
@@ -354,23 +349,7 @@ pub fn normalise(mut v: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
 }
 
 /// The intersection of two normalised interval lists.
-pub fn intersect(a: &[(f64, f64)], b: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < a.len() && j < b.len() {
-        let lo = a[i].0.max(b[j].0);
-        let hi = a[i].1.min(b[j].1);
-        if hi > lo {
-            out.push((lo, hi));
-        }
-        if a[i].1 < b[j].1 {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
-}
+pub use xcat_core::chunk::gather::intersect;
 
 /// Whether `t` lies in one of the normalised intervals (start included, stop excluded).
 pub fn within(intervals: &[(f64, f64)], t: f64) -> bool {

@@ -175,6 +175,8 @@ pub struct QueryResult {
 #[derive(Debug)]
 pub struct Engine {
     manifest: Manifest,
+    /// The manifest's tiles prepared for cone searches (their cells' centres), made once.
+    tile_cells: tiling::CellRuns,
     cache: HashMap<u64, Block>,
 }
 
@@ -185,8 +187,10 @@ fn need(files: Vec<(FileKind, FileRef)>) -> Step {
 impl Engine {
     /// Opens the manifest read from `path` (`…/manifest.<hash>.bin`).
     pub fn open(path: &str, bytes: &[u8]) -> Result<Engine, ChunkError> {
+        let manifest = decode_manifest(path, bytes)?;
         Ok(Engine {
-            manifest: decode_manifest(path, bytes)?,
+            tile_cells: tiling::CellRuns::of_tiles(&manifest.tiles),
+            manifest,
             cache: HashMap::new(),
         })
     }
@@ -509,7 +513,7 @@ impl Engine {
         let mut ranges = vec![(0u32, m.rows)];
         let mut tiles_used = None;
         for cone in q.cones() {
-            let tiles = tiling::cone_tiles(&m.tiles, cone.ra, cone.dec, cone.radius_deg);
+            let tiles = self.tile_cells.cone(cone.ra, cone.dec, cone.radius_deg);
             let r: Vec<(u32, u32)> = tiles
                 .iter()
                 .map(|&t| (m.tiles[t].start, m.tiles[t].start + m.tiles[t].rows))

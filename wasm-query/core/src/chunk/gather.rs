@@ -87,13 +87,14 @@ pub fn ranges_of(rows: &[u32]) -> Vec<(u32, u32)> {
     out
 }
 
-/// Intersection of two sorted lists of disjoint ranges.
-pub fn intersect(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
+/// Intersection of two sorted lists of disjoint half-open ranges (row ranges, or time
+/// intervals in seconds).
+pub fn intersect<T: Copy + PartialOrd>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)> {
     let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();
     while i < a.len() && j < b.len() {
-        let lo = a[i].0.max(b[j].0);
-        let hi = a[i].1.min(b[j].1);
+        let lo = if a[i].0 > b[j].0 { a[i].0 } else { b[j].0 };
+        let hi = if a[i].1 < b[j].1 { a[i].1 } else { b[j].1 };
         if lo < hi {
             out.push((lo, hi));
         }

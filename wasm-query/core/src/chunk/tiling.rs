@@ -200,9 +200,9 @@ pub fn largest_cell_radius(order: u8) -> f64 {
 
 /// Indices of the tiles overlapping a cone (degrees), ascending. Conservative: a tile may be
 /// returned that holds no row of the cone, never the reverse.
+/// (An engine prepares its tiles once: [`CellRuns::of_tiles`].)
 pub fn cone_tiles(tiles: &[TileEntry], ra: f64, dec: f64, radius_deg: f64) -> Vec<usize> {
-    let runs: Vec<(u8, u64, u32)> = tiles.iter().map(|t| (t.order, t.ipix, t.cells)).collect();
-    CellRuns::new(&runs).cone(ra, dec, radius_deg)
+    CellRuns::of_tiles(tiles).cone(ra, dec, radius_deg)
 }
 
 /// Runs of consecutive HEALPix cells (NESTED; `(order, first cell, cells)`, in sky order and
@@ -224,6 +224,12 @@ fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
 }
 
 impl CellRuns {
+    /// The runs of a manifest's tiles.
+    pub fn of_tiles(tiles: &[TileEntry]) -> Self {
+        let runs: Vec<(u8, u64, u32)> = tiles.iter().map(|t| (t.order, t.ipix, t.cells)).collect();
+        Self::new(&runs)
+    }
+
     /// Prepares `runs` (see the type).
     pub fn new(runs: &[(u8, u64, u32)]) -> Self {
         let depth = runs.iter().map(|r| r.0.min(29)).max().unwrap_or(0);
